@@ -1,0 +1,14 @@
+export type { EventKitErrorCode } from './errors.js';
+export { EventKitError, isEventKitError } from './errors.js';
+export type {
+  KnownTelemetryAction,
+  ParsedLine,
+  TelemetryEvent,
+  TelemetryEventInput,
+} from './telemetry/event.js';
+export {
+  formatTelemetryLine,
+  parseTelemetryLine,
+  TELEMETRY_ACTIONS,
+  telemetryEventSchema,
+} from './telemetry/event.js';
