@@ -1,5 +1,6 @@
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
+export { listRotatedFiles, rotatedFileName } from './rotation/rotated-files.js';
 export type {
   KnownTelemetryAction,
   ParsedLine,

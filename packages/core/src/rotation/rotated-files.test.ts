@@ -1,0 +1,53 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listRotatedFiles, rotatedFileName } from './rotated-files.js';
+
+async function dirWith(names: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotated-'));
+  await Promise.all(names.map((name) => writeFile(join(dir, name), '')));
+  return dir;
+}
+
+describe('rotatedFileName', () => {
+  it('stamps the UTC time so that name order is age order', () => {
+    expect(
+      rotatedFileName('/x/telemetry.jsonl', new Date(Date.UTC(2024, 2, 15, 8, 30, 0, 123))),
+    ).toBe('/x/telemetry.jsonl.20240315-083000-123');
+    expect(rotatedFileName('t.jsonl', new Date(0), 2)).toBe('t.jsonl.19700101-000000-000-2');
+  });
+});
+
+describe('listRotatedFiles', () => {
+  it('orders stamped archives oldest first, compressed or not, and leaves out the live file', async () => {
+    const dir = await dirWith([
+      'telemetry.jsonl',
+      'telemetry.jsonl.20240315-083000-123.gz',
+      'telemetry.jsonl.20240314-000000-000.gz',
+      'telemetry.jsonl.20240315-083000-123-1',
+      'other.jsonl.20240101-000000-000',
+      'telemetry.jsonl.bak',
+    ]);
+    const files = await listRotatedFiles(join(dir, 'telemetry.jsonl'));
+    expect(files.map((file) => basename(file))).toEqual([
+      'telemetry.jsonl.20240314-000000-000.gz',
+      'telemetry.jsonl.20240315-083000-123.gz',
+      'telemetry.jsonl.20240315-083000-123-1',
+    ]);
+  });
+
+  it('orders logrotate numbered archives with the highest number first', async () => {
+    const dir = await dirWith(['app.log', 'app.log.1', 'app.log.2.gz', 'app.log.10.gz']);
+    const files = await listRotatedFiles(join(dir, 'app.log'));
+    expect(files.map((file) => basename(file))).toEqual([
+      'app.log.10.gz',
+      'app.log.2.gz',
+      'app.log.1',
+    ]);
+  });
+
+  it('returns nothing for a directory that does not exist', async () => {
+    expect(await listRotatedFiles('/nonexistent/dir/telemetry.jsonl')).toEqual([]);
+  });
+});
