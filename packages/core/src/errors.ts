@@ -5,7 +5,10 @@ export type EventKitErrorCode =
   | 'NOT_FOUND'
   | 'UNREADABLE_INPUT'
   | 'WRITE_FAILED'
-  | 'UPSTREAM_FAILED';
+  | 'INVALID_CONFIG'
+  | 'UPSTREAM_FAILED'
+  | 'UPSTREAM_AUTH_FAILED'
+  | 'UPSTREAM_UNAVAILABLE';
 
 /**
  * The one error class of Event Kit. Each app maps `code` to an HTTP status or an exit code;
