@@ -1,5 +1,9 @@
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
+export type { LogLevel } from './logging/log-format.js';
+export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
+export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';
+export { createLogger, parseLogLevel } from './logging/logger.js';
 export type {
   ActionFolder,
   ActionFolderOptions,

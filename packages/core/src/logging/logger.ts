@@ -1,0 +1,221 @@
+import { once } from 'node:events';
+import type { SonicBoom as SonicBoomStream } from 'sonic-boom';
+import sonicBoom from 'sonic-boom';
+import { EventKitError } from '../errors.js';
+import { formatLogLine, isLogLevel, LOG_LEVELS, type LogLevel } from './log-format.js';
+
+/** Anything with `write(string)`: `process.stderr`, a test's array sink, a socket. */
+export interface LogSink {
+  write(chunk: string): unknown;
+}
+
+export interface LoggerOptions {
+  /** `%(name)s` in every line, e.g. `event_agent`. */
+  name: string;
+  /** Lowest level written; case-insensitive. */
+  level?: LogLevel | Lowercase<LogLevel>;
+  /** Log file, appended to asynchronously (sonic-boom); parent directories are created. */
+  file?: string;
+  /** Second destination, like Python's StreamHandler; `false` for none. */
+  console?: LogSink | false;
+  now?: () => Date;
+  /** Bytes the file destination may hold in memory while the disk is slow; beyond that lines are dropped. */
+  maxBufferBytes?: number;
+  /** Called when the log file cannot be opened or written; default: one line on the console sink. */
+  onError?: (error: Error) => void;
+}
+
+export interface Logger {
+  readonly name: string;
+  readonly level: LogLevel;
+  isEnabled(level: LogLevel): boolean;
+  log(level: LogLevel, message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  critical(message: string): void;
+  /** A logger named `<name>.<suffix>` sharing this one's level and destinations. */
+  child(suffix: string): Logger;
+  /** Reopens the log file by path (after logrotate renamed it); call on SIGHUP. */
+  reopen(): void;
+  /** Resolves once every line written so far is in the file. */
+  flush(): Promise<void>;
+  /** Last-resort synchronous flush for fatal exits; prefer `close()`. */
+  flushSync(): void;
+  /** Writes what is buffered and closes the file; later lines go to the console only. */
+  close(): Promise<void>;
+}
+
+/** Reads a level name as operators type it (`info`, `WARNING`); anything else is an error naming the choices. */
+export function parseLogLevel(raw: string, source = 'log level'): LogLevel {
+  const upper = raw.trim().toUpperCase();
+  if (isLogLevel(upper)) return upper;
+  throw new EventKitError(
+    'INVALID_INPUT',
+    `${source} "${raw}" is not one of ${Object.keys(LOG_LEVELS).join(', ')}`,
+  );
+}
+
+interface Destinations {
+  write(line: string): void;
+  reopen(): void;
+  flush(): Promise<void>;
+  flushSync(): void;
+  close(): Promise<void>;
+}
+
+function createDestinations(
+  options: Required<Pick<LoggerOptions, 'maxBufferBytes'>> & {
+    file: string | undefined;
+    console: LogSink | false;
+    onError: (error: Error) => void;
+  },
+): Destinations {
+  const { file, console: consoleSink } = options;
+  let stream: SonicBoomStream | undefined;
+  // Bytes handed to sonic-boom and not yet reported written: what flush() waits for.
+  let pending = 0;
+  let failed = false;
+  // sonic-boom drops a reopen that is still waiting for an in-flight write when end() comes
+  // first (and then never closes), so close() waits for a requested reopen to finish.
+  let reopening: Promise<unknown> | undefined;
+  if (file !== undefined) {
+    stream = new sonicBoom.SonicBoom({
+      dest: file,
+      mkdir: true,
+      append: true,
+      sync: false,
+      maxLength: options.maxBufferBytes,
+    });
+    stream.on('write', (n: number) => {
+      pending = Math.max(0, pending - n);
+    });
+    stream.on('drop', (data: string) => {
+      pending = Math.max(0, pending - Buffer.byteLength(data));
+    });
+    stream.on('ready', () => {
+      failed = false;
+    });
+    stream.on('error', (error: Error) => {
+      failed = true;
+      options.onError(error);
+    });
+  }
+
+  return {
+    write(line) {
+      if (stream) {
+        pending += Buffer.byteLength(line);
+        stream.write(line);
+      }
+      if (consoleSink) consoleSink.write(line);
+    },
+    reopen() {
+      if (!stream) return;
+      const current = stream;
+      reopening = once(current, 'ready').then(
+        () => undefined,
+        () => undefined,
+      );
+      current.reopen();
+    },
+    async flush() {
+      while (stream && pending > 0 && !failed) {
+        const settled = new AbortController();
+        try {
+          // events.once rejects on 'error', which ends the wait as well.
+          await Promise.race([
+            once(stream, 'drain', { signal: settled.signal }),
+            once(stream, 'close', { signal: settled.signal }),
+          ]);
+        } catch {
+          return;
+        } finally {
+          settled.abort();
+        }
+      }
+    },
+    flushSync() {
+      try {
+        stream?.flushSync();
+      } catch {
+        // Not open yet or already closed: nothing we can add on a fatal path.
+      }
+    },
+    async close() {
+      const closing = stream;
+      stream = undefined;
+      if (!closing) return;
+      if (failed) {
+        closing.destroy();
+        return;
+      }
+      if (reopening) await reopening;
+      const closed = once(closing, 'close');
+      closing.end();
+      await closed;
+    },
+  };
+}
+
+/**
+ * A logger writing Python's `logging` format to a file and a console stream, safe for user input
+ * (control characters are escaped) and for logrotate (`reopen()` on SIGHUP).
+ *
+ * @example
+ * const logger = createLogger({ name: 'event_agent', level: 'INFO', file: '/var/log/event_agent.log' });
+ * logger.info('Serving HTTP on port 8000');
+ * // 2024-03-15 08:30:00,123 - event_agent - INFO - Serving HTTP on port 8000
+ * process.on('SIGHUP', () => logger.reopen());
+ */
+export function createLogger({
+  name,
+  level = 'INFO',
+  file,
+  console: consoleSink = process.stderr,
+  now = () => new Date(),
+  maxBufferBytes = 16 * 1024 * 1024,
+  onError,
+}: LoggerOptions): Logger {
+  const threshold = parseLogLevel(level);
+  let reported = false;
+  const destinations = createDestinations({
+    file,
+    console: consoleSink,
+    maxBufferBytes,
+    onError:
+      onError ??
+      ((error) => {
+        if (reported || !consoleSink) return;
+        reported = true;
+        consoleSink.write(
+          formatLogLine(now(), name, 'ERROR', `Cannot write log file ${file}: ${error.message}`),
+        );
+      }),
+  });
+
+  const make = (loggerName: string): Logger => {
+    const log = (lvl: LogLevel, message: string) => {
+      if (LOG_LEVELS[lvl] < LOG_LEVELS[threshold]) return;
+      destinations.write(formatLogLine(now(), loggerName, lvl, message));
+    };
+    return {
+      name: loggerName,
+      level: threshold,
+      isEnabled: (lvl) => LOG_LEVELS[lvl] >= LOG_LEVELS[threshold],
+      log,
+      debug: (message) => log('DEBUG', message),
+      info: (message) => log('INFO', message),
+      warning: (message) => log('WARNING', message),
+      error: (message) => log('ERROR', message),
+      critical: (message) => log('CRITICAL', message),
+      child: (suffix) => make(`${loggerName}.${suffix}`),
+      reopen: () => destinations.reopen(),
+      flush: () => destinations.flush(),
+      flushSync: () => destinations.flushSync(),
+      close: () => destinations.close(),
+    };
+  };
+  return make(name);
+}
