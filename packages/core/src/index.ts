@@ -1,9 +1,57 @@
+export { parseInterests } from './agent/interests.js';
+export { pythonRound } from './agent/python-round.js';
+export type {
+  Conflict,
+  Contributions,
+  Explanation,
+  Recommendation,
+  RecommendOptions,
+  SessionScore,
+} from './agent/scoring.js';
+export {
+  DEFAULT_WEIGHTS,
+  explainSession,
+  findConflicts,
+  recommendSessions,
+} from './agent/scoring.js';
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
 export type { LogLevel } from './logging/log-format.js';
 export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
 export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';
 export { createLogger, parseLogLevel } from './logging/logger.js';
+export { formatIssues, formatPath } from './manifest/format-issues.js';
+export type {
+  ExportSettings,
+  LoadedManifest,
+  LoadManifestOptions,
+  TelemetrySettings,
+} from './manifest/load-manifest.js';
+export {
+  DEFAULT_TELEMETRY_MAX_SIZE_BYTES,
+  exportSettings,
+  loadManifest,
+  MAX_MANIFEST_BYTES,
+  parseJsonText,
+  parseManifest,
+  SAMPLE_MANIFEST_PATH,
+  telemetrySettings,
+} from './manifest/load-manifest.js';
+export type {
+  Manifest,
+  ManifestInput,
+  Session,
+  SessionInput,
+  Weights,
+} from './manifest/manifest-schema.js';
+export {
+  manifestSchema,
+  sessionSchema,
+  telemetryConfigSchema,
+  weightsSchema,
+} from './manifest/manifest-schema.js';
+export type { SessionInterval, SessionTime } from './manifest/session-time.js';
+export { intervalsOverlap, parseSessionTime, sessionInterval } from './manifest/session-time.js';
 export type {
   ActionFolder,
   ActionFolderOptions,

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { isValidDate, parseSessionTime, sessionInterval } from './session-time.js';
+
+const TIME_HINT = 'must be a time "HH:MM" or an ISO date-time such as "2026-03-15T13:00"';
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const nonEmpty = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+/** One conference session. Unknown keys are dropped; `track` and `date` are optional. */
+export const sessionSchema = z
+  .object({
+    id: nonEmpty(200),
+    title: nonEmpty(500),
+    start: z.string(),
+    end: z.string(),
+    date: z.string().refine(isValidDate, 'must be a date "YYYY-MM-DD"').optional(),
+    location: z.string().max(500, 'must be at most 500 characters').default(''),
+    track: z.string().max(200, 'must be at most 200 characters').optional(),
+    tags: z.array(nonEmpty(100)).max(100, 'must have at most 100 tags').default([]),
+    popularity: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
+  })
+  .superRefine((session, ctx) => {
+    if (typeof session.start !== 'string' || typeof session.end !== 'string') return;
+    const start = parseSessionTime(session.start, session.date);
+    const end = parseSessionTime(session.end, session.date ?? start?.date);
+    if (!start) ctx.addIssue({ code: 'custom', path: ['start'], message: TIME_HINT });
+    if (!end) ctx.addIssue({ code: 'custom', path: ['end'], message: TIME_HINT });
+    if (!start || !end) return;
+    const interval = sessionInterval(session);
+    if (interval && interval.end <= interval.start) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['end'],
+        message: `must be after start (start ${session.start}, end ${session.end})`,
+      });
+    }
+  });
+
+export type Session = z.infer<typeof sessionSchema>;
+/** What a session source (manifest, external file, Graph) may hand in before defaults. */
+export type SessionInput = z.input<typeof sessionSchema>;
+
+const weight = z.number().min(0, 'must be 0 or more').max(1000, 'must be at most 1000');
+
+/** Scoring weights; each defaults to the Python Event Kit's value. */
+export const weightsSchema = z.object({
+  interest: weight.default(2.0),
+  popularity: weight.default(0.5),
+  diversity: weight.default(0.3),
+});
+export type Weights = z.infer<typeof weightsSchema>;
+
+/** `telemetry` (and the older `features.telemetry`). */
+export const telemetryConfigSchema = z.looseObject({
+  enabled: z.boolean().default(true),
+  file: nonEmpty(4096).default('telemetry.jsonl'),
+  maxSizeBytes: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+});
+
+const exportFeatureSchema = z.looseObject({
+  enabled: z.boolean().default(false),
+  output_dir: nonEmpty(4096).default('exports'),
+});
+
+const externalSessionsFeatureSchema = z.looseObject({
+  enabled: z.boolean().default(false),
+  file: nonEmpty(4096).default('sessions_external.json'),
+});
+
+/**
+ * agent.json: the event's sessions and the agent's settings (DESIGN.md). Keys it does not know
+ * (`explain`, `profile`, …) are tolerated and kept.
+ */
+export const manifestSchema = z
+  .looseObject({
+    event: z
+      .looseObject({
+        name: z.string().max(500).optional(),
+        timezone: z
+          .string()
+          .refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"')
+          .optional(),
+      })
+      .optional(),
+    sessions: z.array(sessionSchema).max(100_000, 'must have at most 100000 sessions'),
+    weights: weightsSchema.prefault({}),
+    recommend: z
+      .looseObject({
+        max_sessions_default: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 50')
+          .max(50, 'must be between 1 and 50')
+          .default(3),
+      })
+      .prefault({}),
+    telemetry: telemetryConfigSchema.optional(),
+    features: z
+      .looseObject({
+        telemetry: telemetryConfigSchema.optional(),
+        export: exportFeatureSchema.prefault({}),
+        externalSessions: externalSessionsFeatureSchema.prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((manifest, ctx) => {
+    if (!Array.isArray(manifest.sessions)) return;
+    const seen = new Map<string, number>();
+    manifest.sessions.forEach((session, index) => {
+      if (typeof session?.id !== 'string') return;
+      const first = seen.get(session.id);
+      if (first === undefined) seen.set(session.id, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sessions', index, 'id'],
+          message: `"${session.id}" is already used by sessions[${first}]; ids must be unique`,
+        });
+    });
+  });
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestInput = z.input<typeof manifestSchema>;
