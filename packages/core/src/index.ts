@@ -1,4 +1,6 @@
 export { parseInterests } from './agent/interests.js';
+export type { LoadSessionsOptions } from './agent/load-sessions.js';
+export { loadSessions } from './agent/load-sessions.js';
 export { pythonRound } from './agent/python-round.js';
 export type {
   Conflict,

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { Session } from '../manifest/manifest-schema.js';
+import { parseInterests } from './interests.js';
+import { pythonRound } from './python-round.js';
+import { explainSession, findConflicts, recommendSessions } from './scoring.js';
+
+let seq = 0;
+const session = (over: Partial<Session> = {}): Session => ({
+  id: `s${++seq}`,
+  title: `Session ${seq}`,
+  start: '10:00',
+  end: '10:40',
+  location: 'Hall A',
+  tags: [],
+  popularity: 0.5,
+  ...over,
+});
+
+describe('parseInterests', () => {
+  it.each([
+    ['agents, ai safety', ['agents', 'ai safety']],
+    ['AI Safety; Governance', ['ai safety', 'governance']],
+    [' agents ,, ; ', ['agents']],
+    ['agents, Agents, AGENTS', ['agents']],
+    ['', []],
+    [
+      ['edge', 'gen ai, agents'],
+      ['edge', 'gen ai', 'agents'],
+    ],
+    [undefined, []],
+  ])('%j → %j', (raw, expected) => {
+    expect(parseInterests(raw)).toEqual(expected);
+  });
+});
+
+describe('pythonRound', () => {
+  it.each([
+    [2.4059999999999997, 2.406],
+    [2.4530000000000003, 2.453],
+    [4.4590000000000005, 4.459],
+    [0.0625, 0.062], // exact tie: half to even, as Python
+    [0.0635, 0.064], // 0.0635 is slightly above the tie in binary
+    [2.675, 2.675],
+    [1.0005, 1.0], // binary value is below the tie
+    [-1.2345, -1.234],
+    [0, 0],
+  ])('round(%s, 3) = %s', (value, expected) => {
+    expect(pythonRound(value, 3)).toBe(expected);
+  });
+});
+
+describe('recommendSessions', () => {
+  it('ranks by score and keeps manifest order on ties', () => {
+    const sessions = [
+      session({ title: 'A', popularity: 0.5 }),
+      session({ title: 'B', popularity: 0.9 }),
+      session({ title: 'C', popularity: 0.5 }),
+      session({ title: 'D', popularity: 0.5 }),
+    ];
+    const rec = recommendSessions(sessions, [], { top: 4 });
+    expect(rec.sessions.map((s) => s.title)).toEqual(['B', 'A', 'C', 'D']);
+  });
+
+  it('counts each matching tag once per tag, case-insensitively', () => {
+    const sessions = [session({ tags: ['Agents', 'AI Safety', 'edge'] })];
+    const rec = recommendSessions(sessions, 'agents, ai safety', { top: 1 });
+    expect(rec.scoring[0]?.contributions.interest_match).toBe(4);
+  });
+
+  it('applies the manifest weights', () => {
+    const sessions = [session({ tags: ['agents'], popularity: 1 })];
+    const rec = recommendSessions(sessions, ['agents'], {
+      weights: { interest: 1, popularity: 2, diversity: 10 },
+      top: 1,
+    });
+    expect(rec.scoring[0]).toEqual({
+      title: sessions[0]?.title,
+      score: 3.1,
+      contributions: { interest_match: 1, popularity: 2, diversity: 0.1 },
+    });
+  });
+
+  it('returns all sessions when top exceeds their number', () => {
+    expect(recommendSessions([session(), session()], 'x', { top: 50 }).sessions).toHaveLength(2);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('rejects top=%s', (top) => {
+    expect(() => recommendSessions([session()], 'x', { top })).toThrow(/top must be/);
+  });
+
+  it('counts conflicts among the returned sessions only', () => {
+    const sessions = [
+      session({ start: '10:00', end: '11:00', popularity: 0.9 }),
+      session({ start: '10:30', end: '11:30', popularity: 0.8 }),
+      session({ start: '10:45', end: '11:15', popularity: 0.1 }),
+    ];
+    expect(recommendSessions(sessions, [], { top: 2 }).conflicts).toBe(1);
+    expect(recommendSessions(sessions, [], { top: 3 }).conflicts).toBe(2);
+  });
+});
+
+describe('findConflicts', () => {
+  const titles = (sessions: Session[]) =>
+    findConflicts(sessions).map((c) => [c.session.title, c.overlapsWith.title]);
+
+  it('detects partial overlaps, not only equal slots', () => {
+    const a = session({ title: 'a', start: '13:00', end: '13:40' });
+    const b = session({ title: 'b', start: '13:30', end: '14:10' });
+    const c = session({ title: 'c', start: '12:00', end: '15:00' });
+    expect(titles([a, b, c])).toEqual([
+      ['b', 'a'],
+      ['c', 'a'],
+    ]);
+  });
+
+  it('does not count sessions that only touch', () => {
+    const a = session({ start: '13:00', end: '13:40' });
+    const b = session({ start: '13:40', end: '14:20' });
+    expect(findConflicts([a, b])).toEqual([]);
+  });
+
+  it('does not count the same hours on different days', () => {
+    const a = session({ date: '2026-06-10', start: '10:00', end: '11:00' });
+    const b = session({ date: '2026-06-11', start: '10:00', end: '11:00' });
+    const c = session({ start: '2026-06-11T10:30', end: '2026-06-11T11:30' });
+    expect(titles([a, b, c])).toEqual([[c.title, b.title]]);
+  });
+
+  it('compares sessions with UTC offsets as instants', () => {
+    const berlin = session({ start: '2026-06-10T10:00+02:00', end: '2026-06-10T11:00+02:00' });
+    const london = session({ start: '2026-06-10T09:30+01:00', end: '2026-06-10T10:30+01:00' });
+    const utcLater = session({ start: '2026-06-10T09:30Z', end: '2026-06-10T10:30Z' });
+    expect(titles([berlin, london, utcLater])).toEqual([[london.title, berlin.title]]);
+  });
+
+  it('counts a session once even when it overlaps several higher-ranked ones', () => {
+    const a = session({ start: '10:00', end: '11:00' });
+    const b = session({ start: '10:00', end: '11:00' });
+    const c = session({ start: '10:00', end: '11:00' });
+    expect(findConflicts([a, b, c])).toHaveLength(2);
+  });
+});
+
+describe('explainSession', () => {
+  const sessions = [session({ title: 'Edge Intelligence Demos', tags: ['Edge', 'agents'] })];
+
+  it('finds the title case-insensitively and lists matched tags as written', () => {
+    expect(explainSession(sessions, '  EDGE intelligence demos ', 'edge', undefined)).toMatchObject(
+      {
+        title: 'Edge Intelligence Demos',
+        matched_tags: ['Edge'],
+      },
+    );
+  });
+
+  it('returns undefined for an unknown title', () => {
+    expect(explainSession(sessions, 'Missing Talk', 'edge')).toBeUndefined();
+  });
+});
