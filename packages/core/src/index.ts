@@ -18,6 +18,18 @@ export {
 } from './agent/scoring.js';
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
+export type { GraphClient, GraphClientOptions, ListSessionsOptions } from './graph/graph-client.js';
+export { createGraphClient } from './graph/graph-client.js';
+export type { GraphConfig } from './graph/graph-config.js';
+export {
+  DEFAULT_GRAPH_API_URL,
+  DEFAULT_GRAPH_AUTHORITY_URL,
+  graphConfigFromEnv,
+} from './graph/graph-config.js';
+export { DEFAULT_GRAPH_POPULARITY } from './graph/graph-events.js';
+export type { GraphAuthCheckOptions } from './graph/graph-health.js';
+export { GRAPH_AUTH_FAILED, graphAuthCheck } from './graph/graph-health.js';
+export type { GraphLogger } from './graph/graph-transport.js';
 export type { LogLevel } from './logging/log-format.js';
 export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
 export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';

@@ -1,0 +1,11 @@
+// Test-only entry point (`@eventkit/core/testing`): resolved from source under the
+// "@eventkit/source" condition, never built or published.
+export type {
+  FakeGraphEvent,
+  FakeGraphFault,
+  FakeGraphRequest,
+  FakeGraphRoute,
+  FakeGraphServer,
+  FakeGraphServerOptions,
+} from './fake-graph-server.js';
+export { createFakeGraphServer } from './fake-graph-server.js';
