@@ -1,4 +1,15 @@
+export type { ExportFileNameOptions, ExportFormat } from './agent/export-file.js';
+export {
+  EXPORT_CONTENT_TYPES,
+  EXPORT_EXTENSIONS,
+  exportFileName,
+  resolveInside,
+  writeExportFile,
+} from './agent/export-file.js';
 export { parseInterests } from './agent/interests.js';
+export { escapeIcsText, foldIcsLine, renderItineraryIcs } from './agent/itinerary-ics.js';
+export type { ItineraryOptions } from './agent/itinerary-markdown.js';
+export { escapeMarkdown, renderItineraryMarkdown } from './agent/itinerary-markdown.js';
 export type { LoadSessionsOptions } from './agent/load-sessions.js';
 export { loadSessions } from './agent/load-sessions.js';
 export { pythonRound } from './agent/python-round.js';
