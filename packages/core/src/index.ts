@@ -41,6 +41,12 @@ export { DEFAULT_GRAPH_POPULARITY } from './graph/graph-events.js';
 export type { GraphAuthCheckOptions } from './graph/graph-health.js';
 export { GRAPH_AUTH_FAILED, graphAuthCheck } from './graph/graph-health.js';
 export type { GraphLogger } from './graph/graph-transport.js';
+export type { GraphWindowOptions } from './graph/graph-window.js';
+export {
+  DEFAULT_GRAPH_WINDOW_DAYS,
+  graphWindow,
+  MAX_GRAPH_WINDOW_DAYS,
+} from './graph/graph-window.js';
 export type { LogLevel } from './logging/log-format.js';
 export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
 export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';
