@@ -101,7 +101,17 @@ export {
   METRIC_NAMES,
   OTHER_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
-export { listRotatedFiles, rotatedFileName } from './rotation/rotated-files.js';
+export type { GzipFileOptions } from './rotation/gzip-file.js';
+export { gzipFile } from './rotation/gzip-file.js';
+export type { RetentionOptions } from './rotation/retention.js';
+export { applyRetention } from './rotation/retention.js';
+export type { RotateFileOptions, RotateFileResult } from './rotation/rotate-file.js';
+export { rotateFile } from './rotation/rotate-file.js';
+export {
+  listRotatedFiles,
+  nextRotatedFileName,
+  rotatedFileName,
+} from './rotation/rotated-files.js';
 export type {
   KnownTelemetryAction,
   ParsedLine,
@@ -114,3 +124,10 @@ export {
   TELEMETRY_ACTIONS,
   telemetryEventSchema,
 } from './telemetry/event.js';
+export type {
+  TelemetryRetention,
+  TelemetryWriter,
+  TelemetryWriterOptions,
+  TelemetryWriterStats,
+} from './telemetry/telemetry-writer.js';
+export { createTelemetryWriter } from './telemetry/telemetry-writer.js';

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listRotatedFiles, rotatedFileName } from './rotated-files.js';
+import { listRotatedFiles, nextRotatedFileName, rotatedFileName } from './rotated-files.js';
 
 async function dirWith(names: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotated-'));
@@ -49,5 +49,28 @@ describe('listRotatedFiles', () => {
 
   it('returns nothing for a directory that does not exist', async () => {
     expect(await listRotatedFiles('/nonexistent/dir/telemetry.jsonl')).toEqual([]);
+  });
+});
+
+describe('nextRotatedFileName', () => {
+  const at = new Date(Date.UTC(2024, 2, 15, 8, 30, 0, 123));
+
+  it('is rotatedFileName when no archive has that stamp or a later one', async () => {
+    const dir = await dirWith(['t.jsonl.20240314-000000-000.gz']);
+    expect(await nextRotatedFileName(join(dir, 't.jsonl'), at)).toBe(
+      join(dir, 't.jsonl.20240315-083000-123'),
+    );
+  });
+
+  it.each([
+    [['t.jsonl.20240315-083000-123.gz'], 't.jsonl.20240315-083000-123-1'],
+    [
+      ['t.jsonl.20240315-083000-123', 't.jsonl.20240315-083000-123-4.gz'],
+      't.jsonl.20240315-083000-123-5',
+    ],
+    [['t.jsonl.20240316-000000-000-2.gz'], 't.jsonl.20240316-000000-000-3'],
+  ])('sorts after the newest existing archive %j', async (names, expected) => {
+    const dir = await dirWith(names);
+    expect(await nextRotatedFileName(join(dir, 't.jsonl'), at)).toBe(join(dir, expected));
   });
 });

@@ -66,3 +66,30 @@ export async function listRotatedFiles(file: string): Promise<string[]> {
   rotated.sort((a, b) => a.order[0] - b.order[0] || a.order[1].localeCompare(b.order[1]));
   return rotated.map((entry) => entry.path);
 }
+
+/**
+ * The name for the next archive of `file` rotated at `at`: `rotatedFileName(file, at)`, unless an
+ * archive with the same or a later stamp already exists (several rotations in one millisecond, a
+ * clock that went back), in which case the newest stamp with the next sequence number — so name
+ * order stays rotation order and no archive is ever overwritten.
+ *
+ * @example
+ * const target = await nextRotatedFileName('telemetry.jsonl', new Date());
+ */
+export async function nextRotatedFileName(file: string, at: Date): Promise<string> {
+  const wanted = rotatedFileName(file, at).slice(file.length + 1);
+  const base = basename(file);
+  let newest: { stamp: string; sequence: number } | undefined;
+  for (const path of await listRotatedFiles(file)) {
+    let suffix = basename(path).slice(base.length + 1);
+    if (suffix.endsWith('.gz')) suffix = suffix.slice(0, -3);
+    if (!STAMP.test(suffix)) continue;
+    const stamp = suffix.slice(0, 19);
+    const sequence = suffix.length > 19 ? Number(suffix.slice(20)) : 0;
+    if (!newest || stamp > newest.stamp || (stamp === newest.stamp && sequence > newest.sequence)) {
+      newest = { stamp, sequence };
+    }
+  }
+  if (!newest || wanted > newest.stamp) return `${file}.${wanted}`;
+  return `${file}.${newest.stamp}-${newest.sequence + 1}`;
+}

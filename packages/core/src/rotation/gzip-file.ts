@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, stat, unlink, utimes } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+
+export interface GzipFileOptions {
+  /** Remove the original once the archive is complete (default true). */
+  removeOriginal?: boolean;
+}
+
+/**
+ * Compresses `path` to `path.gz`, streaming (constant memory), atomically: the archive is written
+ * to a temporary name and renamed into place when complete, and the original is removed only
+ * after that. The archive keeps the original's modification time, as gzip(1) does, so age-based
+ * retention still sees when the data was last written. If the original grew while it was being
+ * compressed (a late append from a writer that had not yet noticed a rotation), it is compressed
+ * again, so no line is lost.
+ *
+ * @example
+ * const archive = await gzipFile('telemetry.jsonl.20240315-083000-123');
+ * // archive === 'telemetry.jsonl.20240315-083000-123.gz'
+ */
+export async function gzipFile(
+  path: string,
+  { removeOriginal = true }: GzipFileOptions = {},
+): Promise<string> {
+  const target = `${path}.gz`;
+  for (let attempt = 0; ; attempt++) {
+    const before = await stat(path);
+    // A unique temporary name, so two rotations racing on the same archive never interleave.
+    const temporary = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await pipeline(
+        before.size > 0
+          ? createReadStream(path, { start: 0, end: before.size - 1 })
+          : Readable.from([]),
+        createGzip(),
+        createWriteStream(temporary, { flags: 'wx' }),
+      );
+      await utimes(temporary, before.atime, before.mtime);
+      const after = await stat(path);
+      if (after.size !== before.size && attempt < 5) {
+        await unlink(temporary);
+        continue;
+      }
+      await rename(temporary, target);
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    if (removeOriginal) {
+      await unlink(path).catch((error: NodeJS.ErrnoException) => {
+        // Someone else (a concurrent rotation) finished the same archive first.
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+    return target;
+  }
+}

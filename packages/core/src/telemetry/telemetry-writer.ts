@@ -1,0 +1,435 @@
+import { constants, fstatSync, openSync } from 'node:fs';
+import { rename, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { EventKitError } from '../errors.js';
+import { gzipFile } from '../rotation/gzip-file.js';
+import { applyRetention } from '../rotation/retention.js';
+import { listRotatedFiles, nextRotatedFileName } from '../rotation/rotated-files.js';
+import type { TelemetryEventInput } from './event.js';
+import { formatTelemetryLine } from './event.js';
+import {
+  closeAsync,
+  ensureDir,
+  ensureDirSync,
+  fstatAsync,
+  ftruncateAsync,
+  openAsync,
+  writeAllSync,
+  writeAsync,
+} from './telemetry-writer-fs.js';
+import { validateTelemetryInput } from './telemetry-writer-validate.js';
+
+// Not O_APPEND: every write goes to an explicit offset, so the exit path can re-issue an
+// in-flight write idempotently (same bytes, same place) instead of guessing whether it landed.
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT;
+const STAMPED_ARCHIVE = /\.\d{8}-\d{6}-\d{3}(?:-\d+)?$/;
+
+export interface TelemetryRetention {
+  /** Archives to keep (newest); 0 keeps any number. Default 20. */
+  maxFiles?: number;
+  /** Delete archives older than this many days; 0 keeps any age. Default 30. */
+  maxAgeDays?: number;
+}
+
+export interface TelemetryWriterOptions {
+  /** The live JSONL file; a relative path is resolved against the working directory. */
+  file: string;
+  /** When false the writer accepts events and writes nothing (no file is created). Default true. */
+  enabled?: boolean;
+  /** Rotate before a line would take the live file past this size; 0 never rotates. Default 50 MiB. */
+  maxSizeBytes?: number;
+  retention?: TelemetryRetention;
+  /** Gzip rotated files in the background. Default true. */
+  compress?: boolean;
+  /** Longest time an event waits in memory before it is written. Default 50 ms. */
+  flushIntervalMs?: number;
+  /** Buffered bytes that trigger a write right away. Default 256 KiB. */
+  maxBufferBytes?: number;
+  /**
+   * Bytes allowed to wait in memory while the disk is slow or failing; events beyond it are
+   * dropped (and counted) rather than letting memory grow without bound. Default 64 MiB.
+   */
+  maxPendingBytes?: number;
+  /** Called with an `EventKitError` for every write, rotation, compression or input problem. */
+  onError?: (error: unknown) => void;
+  now?: () => Date;
+}
+
+export interface TelemetryWriterStats {
+  /** Lines on disk. */
+  written: number;
+  /** Events that will never be written: invalid, failed write, buffer overflow, after close(). */
+  dropped: number;
+  /** Problems reported through `onError`. */
+  errors: number;
+  /** Rotations of the live file. */
+  rotations: number;
+}
+
+export interface TelemetryWriter {
+  /** The resolved path of the live file. */
+  readonly file: string;
+  /** Live counters. */
+  readonly stats: Readonly<TelemetryWriterStats>;
+  /** Queues one event. Never throws, never waits on disk. */
+  write(event: TelemetryEventInput): void;
+  /** Resolves once every event written before the call is on disk (or counted as dropped). */
+  flush(): Promise<void>;
+  /** Flushes, finishes background compression and retention, and releases the file. */
+  close(): Promise<void>;
+}
+
+interface ActiveBatch {
+  lines: string[];
+  /** The first line not yet confirmed on disk. */
+  next: number;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function defaultOnError(error: unknown): void {
+  process.stderr.write(`eventkit telemetry: ${messageOf(error)}\n`);
+}
+
+/**
+ * Creates the telemetry writer: one JSON line per event, appended in batches from memory so a
+ * request never waits on disk. Lines are written every `flushIntervalMs`, as soon as
+ * `maxBufferBytes` are waiting, on `flush()`/`close()`, and — synchronously — when the process
+ * exits. The live file is rotated before a line would take it past `maxSizeBytes` (a line is
+ * never split, lost or duplicated), archives are gzipped in the background and retention deletes
+ * the oldest. Failures are counted in `stats` and reported to `onError`, never thrown.
+ *
+ * @example
+ * const telemetry = createTelemetryWriter({ file: 'telemetry.jsonl', maxSizeBytes: 52_428_800 });
+ * telemetry.write({ ts: Date.now() / 1000, action: 'recommend', success: true, latency_ms: 12.5 });
+ * await telemetry.close();
+ */
+export function createTelemetryWriter({
+  file: givenFile,
+  enabled = true,
+  maxSizeBytes = 52_428_800,
+  retention: { maxFiles = 20, maxAgeDays = 30 } = {},
+  compress = true,
+  flushIntervalMs = 50,
+  maxBufferBytes = 256 * 1024,
+  maxPendingBytes = 64 * 1024 * 1024,
+  onError = defaultOnError,
+  now = () => new Date(),
+}: TelemetryWriterOptions): TelemetryWriter {
+  const file = resolve(givenFile);
+  const stats: TelemetryWriterStats = { written: 0, dropped: 0, errors: 0, rotations: 0 };
+
+  let queue: string[] = [];
+  let queuedChars = 0;
+  let overflowReported = false;
+  let timer: NodeJS.Timeout | undefined;
+  let draining: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let closed = false;
+
+  // The live file: descriptor, identity (to notice an external rotation) and next write offset.
+  let fd: number | undefined;
+  let identity = { dev: 0, ino: 0 };
+  let position = 0;
+  let firstOpen = true;
+  // The batch being written (taken off the queue) and the write the exit path must re-issue if
+  // the process ends before it is confirmed.
+  let active: ActiveBatch | undefined;
+  let inflight:
+    | { fd: number; buffer: Buffer; offset: number; position: number; end: number }
+    | undefined;
+  let background: Promise<void> = Promise.resolve();
+
+  function report(code: 'WRITE_FAILED' | 'INVALID_INPUT', message: string, cause?: unknown) {
+    stats.errors++;
+    try {
+      onError(new EventKitError(code, message, { cause }));
+    } catch {
+      // A broken error callback must not break the request path either.
+    }
+  }
+
+  function reportWrite(what: string, cause: unknown) {
+    report(
+      'WRITE_FAILED',
+      `Cannot ${what} telemetry file ${file}: ${messageOf(cause)}. Check that its directory exists and is writable and that the disk is not full.`,
+      cause,
+    );
+  }
+
+  function write(input: TelemetryEventInput): void {
+    if (!enabled) return;
+    try {
+      if (closed) {
+        stats.dropped++;
+        return;
+      }
+      const checked = validateTelemetryInput(input);
+      if (!checked.ok) {
+        stats.dropped++;
+        report('INVALID_INPUT', `Telemetry event dropped: ${checked.reason}`);
+        return;
+      }
+      const line = formatTelemetryLine(checked.event);
+      if (queuedChars + line.length > maxPendingBytes) {
+        stats.dropped++;
+        if (!overflowReported) {
+          overflowReported = true;
+          reportWrite(
+            'keep up with',
+            new Error(`more than ${maxPendingBytes} bytes waiting; dropping events`),
+          );
+        }
+        return;
+      }
+      queue.push(line);
+      queuedChars += line.length;
+      if (queuedChars >= maxBufferBytes) {
+        void drain();
+      } else if (timer === undefined && draining === undefined) {
+        timer = setTimeout(onTimer, flushIntervalMs);
+        timer.unref();
+      }
+    } catch (error) {
+      // e.g. a payload that JSON cannot represent (BigInt, cycle).
+      stats.dropped++;
+      report('INVALID_INPUT', `Telemetry event dropped: ${messageOf(error)}`, error);
+    }
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    void drain();
+  }
+
+  function drain(): Promise<void> {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    draining ??= (async () => {
+      try {
+        while (queue.length > 0) {
+          const batch = queue;
+          queue = [];
+          queuedChars = 0;
+          overflowReported = false;
+          await writeBatch(batch);
+        }
+      } finally {
+        draining = undefined;
+      }
+    })();
+    return draining;
+  }
+
+  async function writeBatch(lines: string[]): Promise<void> {
+    const batch = { lines, next: 0 };
+    active = batch;
+    try {
+      const live = await ensureOpen();
+      const whole = Buffer.from(lines.join(''));
+      if (maxSizeBytes <= 0 || position + whole.length <= maxSizeBytes) {
+        await writeLines(live, batch, lines.length, whole);
+        return;
+      }
+      // Split the batch at line boundaries, rotating before a line would cross maxSizeBytes.
+      let current = live;
+      let pendingBytes = 0;
+      let canRotate = true;
+      for (let i = 0; i < lines.length; i++) {
+        const bytes = Buffer.byteLength(lines[i] as string);
+        const used = position + pendingBytes;
+        if (canRotate && used > 0 && used + bytes > maxSizeBytes) {
+          if (i > batch.next) {
+            await writeLines(current, batch, i);
+            pendingBytes = 0;
+          }
+          const rotated = await rotate(current);
+          if (rotated === undefined) canRotate = false;
+          else current = rotated;
+        }
+        pendingBytes += bytes;
+      }
+      await writeLines(current, batch, lines.length);
+    } catch (error) {
+      stats.dropped += lines.length - batch.next;
+      reportWrite('write to', error);
+    } finally {
+      active = undefined;
+    }
+  }
+
+  /** Writes lines[batch.next, end) at the current position and advances both. */
+  async function writeLines(
+    target: number,
+    batch: ActiveBatch,
+    end: number,
+    buffer = Buffer.from(batch.lines.slice(batch.next, end).join('')),
+  ): Promise<void> {
+    const start = position;
+    let offset = 0;
+    try {
+      while (offset < buffer.length) {
+        inflight = { fd: target, buffer, offset, position, end };
+        const written = await writeAsync(target, buffer, offset, buffer.length - offset, position);
+        offset += written;
+        position += written;
+      }
+    } catch (error) {
+      // Never leave half a line behind (ENOSPC can write part of a buffer): cut back to the
+      // last whole line, which is where this buffer started.
+      if (offset > 0) {
+        await ftruncateAsync(target, start).catch(() => undefined);
+        position = start;
+      }
+      throw error;
+    } finally {
+      inflight = undefined;
+    }
+    stats.written += end - batch.next;
+    batch.next = end;
+  }
+
+  /** The live descriptor, reopened if someone else rotated, removed or truncated the file. */
+  async function ensureOpen(): Promise<number> {
+    if (fd !== undefined) {
+      const current = await stat(file).catch(() => undefined);
+      if (current && current.ino === identity.ino && current.dev === identity.dev) {
+        if (current.size < position) position = current.size; // copytruncate
+        return fd;
+      }
+      // The old file now belongs to whoever renamed it; our next lines go to a new live file.
+      const old = fd;
+      fd = undefined;
+      await closeAsync(old).catch(() => undefined);
+    }
+    await ensureDir(dirname(file));
+    const opened = await openAsync(file, OPEN_FLAGS, 0o644);
+    const info = await fstatAsync(opened);
+    identity = { dev: info.dev, ino: info.ino };
+    position = info.size;
+    fd = opened;
+    if (firstOpen) {
+      firstOpen = false;
+      inBackground(finishLeftovers);
+    }
+    return opened;
+  }
+
+  /** Renames the live file to the next archive name and opens a fresh one; undefined on failure. */
+  async function rotate(current: number): Promise<number | undefined> {
+    let target: string;
+    try {
+      target = await nextRotatedFileName(file, now());
+      await rename(file, target);
+    } catch (error) {
+      reportWrite('rotate', error);
+      return undefined;
+    }
+    stats.rotations++;
+    // Until the new file is open, `fd` stays on the renamed one, so the exit path still has
+    // somewhere to put the remaining lines (in order, at the end of the archive).
+    try {
+      await ensureDir(dirname(file));
+      const opened = await openAsync(file, OPEN_FLAGS, 0o644);
+      const info = await fstatAsync(opened);
+      identity = { dev: info.dev, ino: info.ino };
+      position = info.size;
+      fd = opened;
+      return opened;
+    } catch (error) {
+      fd = undefined;
+      throw error;
+    } finally {
+      await closeAsync(current).catch(() => undefined);
+      inBackground(() => archive(target));
+    }
+  }
+
+  function inBackground(task: () => Promise<void>): void {
+    background = background.then(task).catch((error) => reportWrite('archive', error));
+  }
+
+  async function archive(rotated: string): Promise<void> {
+    if (compress) {
+      await gzipFile(rotated).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error; // already removed by retention
+      });
+    }
+    await applyRetention(file, { maxFiles, maxAgeDays, now });
+  }
+
+  /** Archives a previous run left uncompressed (it exited mid-rotation or mid-gzip). */
+  async function finishLeftovers(): Promise<void> {
+    if (compress) {
+      for (const path of await listRotatedFiles(file)) {
+        if (STAMPED_ARCHIVE.test(path)) {
+          await gzipFile(path).catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT') throw error;
+          });
+        }
+      }
+    }
+    await applyRetention(file, { maxFiles, maxAgeDays, now });
+  }
+
+  /** The exit path: everything still in memory goes to disk synchronously. */
+  function onExit(): void {
+    try {
+      let target = fd;
+      let at = position;
+      if (inflight) {
+        // Re-issuing is idempotent: the same bytes at the same offset.
+        const { buffer, offset, end } = inflight;
+        target = inflight.fd;
+        at = inflight.position;
+        writeAllSync(target, buffer.subarray(offset), at);
+        at += buffer.length - offset;
+        inflight = undefined;
+        if (active) {
+          stats.written += end - active.next;
+          active.next = end;
+        }
+      }
+      const rest = active ? active.lines.slice(active.next).concat(queue) : queue;
+      active = undefined;
+      queue = [];
+      if (rest.length === 0) return;
+      if (target === undefined) {
+        ensureDirSync(dirname(file));
+        target = openSync(file, OPEN_FLAGS, 0o644);
+        at = fstatSync(target).size;
+      }
+      writeAllSync(target, Buffer.from(rest.join('')), at);
+      stats.written += rest.length;
+    } catch (error) {
+      reportWrite('write to', error);
+    }
+  }
+
+  if (enabled) process.on('exit', onExit);
+
+  return {
+    file,
+    stats,
+    write,
+    flush: () => drain(),
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        await drain();
+        await background;
+        if (fd !== undefined) {
+          const last = fd;
+          fd = undefined;
+          await closeAsync(last).catch((error) => reportWrite('close', error));
+        }
+        process.off('exit', onExit);
+      })();
+      return closing;
+    },
+  };
+}
