@@ -40,7 +40,7 @@ export interface GraphClient {
   /** The events of a user's calendar overlapping [start, end), as sessions ordered by start. */
   listSessions(options: ListSessionsOptions): Promise<Session[]>;
   /** Resolves when an access token can be obtained (cached tokens count); throws otherwise. */
-  checkAuth(options?: { signal?: AbortSignal }): Promise<void>;
+  checkAuth(options?: { signal?: AbortSignal; maxTotalMs?: number }): Promise<void>;
 }
 
 const SELECT = 'id,subject,categories,start,end,location,isCancelled,isAllDay';
@@ -167,8 +167,8 @@ export function createGraphClient(
       );
     },
 
-    async checkAuth({ signal } = {}) {
-      await tokens.get({ deadline: now().getTime() + maxTotalMs, ...(signal ? { signal } : {}) });
+    async checkAuth({ signal, maxTotalMs: budget = maxTotalMs } = {}) {
+      await tokens.get({ deadline: now().getTime() + budget, ...(signal ? { signal } : {}) });
     },
   };
 }

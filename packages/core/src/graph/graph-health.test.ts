@@ -51,3 +51,20 @@ describe('graphAuthCheck', () => {
     await expect(check.run()).resolves.toBeUndefined();
   });
 });
+
+describe('graphAuthCheck under throttling', () => {
+  it('answers within its own budget instead of waiting out Retry-After', async () => {
+    fake.fail('token', { status: 429, retryAfter: '20' });
+    const sleeps: number[] = [];
+    const client = createGraphClient(fake.config(), {
+      now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    });
+    const check = graphAuthCheck(client, { now, timeoutMs: 5_000 });
+    await expect(check.run()).resolves.toBe(GRAPH_AUTH_FAILED);
+    expect(sleeps).toEqual([]);
+  });
+});

@@ -5,6 +5,8 @@ export const GRAPH_AUTH_FAILED = 'Graph API authentication failed';
 export interface GraphAuthCheckOptions {
   /** How long a result (good or bad) is reused, so probes don't hammer the token endpoint. */
   ttlMs?: number;
+  /** Longest a probe may take, retries included: a health endpoint must answer quickly. */
+  timeoutMs?: number;
   now?: () => Date;
 }
 
@@ -18,7 +20,7 @@ export interface GraphAuthCheckOptions {
  */
 export function graphAuthCheck(
   client: Pick<GraphClient, 'checkAuth'>,
-  { ttlMs = 30_000, now = () => new Date() }: GraphAuthCheckOptions = {},
+  { ttlMs = 30_000, timeoutMs = 5_000, now = () => new Date() }: GraphAuthCheckOptions = {},
 ): { name: string; run(): Promise<string | undefined> } {
   let cached: { result: string | undefined; until: number } | undefined;
   let pending: Promise<string | undefined> | undefined;
@@ -26,7 +28,7 @@ export function graphAuthCheck(
   async function probe(): Promise<string | undefined> {
     let result: string | undefined;
     try {
-      await client.checkAuth();
+      await client.checkAuth({ maxTotalMs: timeoutMs });
       result = undefined;
     } catch {
       result = GRAPH_AUTH_FAILED;

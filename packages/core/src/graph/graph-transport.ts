@@ -57,11 +57,11 @@ export function createGraphTransport(options: GraphTransportOptions) {
     return { status: response.status, headers: response.headers, body };
   }
 
-  async function send(url: string, init: RequestInit, send: SendOptions): Promise<GraphResponse> {
+  async function send(url: string, init: RequestInit, opts: SendOptions): Promise<GraphResponse> {
     const started = now().getTime();
     for (let attemptNo = 0; ; attemptNo++) {
-      const remaining = send.deadline - now().getTime();
-      if (remaining <= 0) throw outOfTime(send.what, started);
+      const remaining = opts.deadline - now().getTime();
+      if (remaining <= 0) throw outOfTime(opts.what, started);
       let reason: string;
       let retryAfterMs: number | undefined;
       let finalError: EventKitError;
@@ -70,28 +70,28 @@ export function createGraphTransport(options: GraphTransportOptions) {
           url,
           init,
           Math.min(options.timeoutMs, remaining),
-          send.signal,
+          opts.signal,
         );
         if (!RETRYABLE_STATUS.has(response.status)) return response;
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
         reason = `HTTP ${response.status}`;
         finalError = new EventKitError(
           'UPSTREAM_UNAVAILABLE',
-          `${send.what} is throttling or unavailable (HTTP ${response.status}) after ${attemptNo + 1} attempts; try again later`,
+          `${opts.what} is throttling or unavailable (HTTP ${response.status}) after ${attemptNo + 1} attempts; try again later`,
         );
       } catch (error) {
-        if (send.signal?.aborted) throw send.signal.reason;
+        if (opts.signal?.aborted) throw opts.signal.reason;
         if (isTimeout(error)) {
           reason = 'timeout';
           finalError = new EventKitError(
             'UPSTREAM_UNAVAILABLE',
-            `${send.what} did not answer within ${Math.min(options.timeoutMs, remaining)} ms (attempt ${attemptNo + 1}); try again later`,
+            `${opts.what} did not answer within ${Math.min(options.timeoutMs, remaining)} ms (attempt ${attemptNo + 1}); try again later`,
           );
         } else {
           reason = 'connection failed';
           finalError = new EventKitError(
             'UPSTREAM_UNAVAILABLE',
-            `${send.what} is unreachable (${describeNetworkError(error)}); check GRAPH_API_URL / GRAPH_AUTHORITY_URL and the network`,
+            `${opts.what} is unreachable (${describeNetworkError(error)}); check GRAPH_API_URL / GRAPH_AUTHORITY_URL and the network`,
           );
         }
       }
@@ -99,10 +99,10 @@ export function createGraphTransport(options: GraphTransportOptions) {
       const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attemptNo);
       const jittered = backoff / 2 + options.random() * (backoff / 2);
       const delay = Math.ceil(Math.max(retryAfterMs ?? 0, jittered));
-      if (now().getTime() + delay >= send.deadline) {
+      if (now().getTime() + delay >= opts.deadline) {
         throw new EventKitError(
           'UPSTREAM_UNAVAILABLE',
-          `${send.what}: ${reason}, and waiting ${formatSeconds(delay)} to retry would exceed the ${formatSeconds(send.deadline - started)} budget; try again later`,
+          `${opts.what}: ${reason}, and waiting ${formatSeconds(delay)} to retry would exceed the ${formatSeconds(opts.deadline - started)} budget; try again later`,
         );
       }
       const label =
@@ -112,7 +112,7 @@ export function createGraphTransport(options: GraphTransportOptions) {
             ? 'Graph API unreachable, retrying'
             : 'Graph API rate limit, retrying';
       logger?.warning(
-        `${label} (${send.what}, ${reason}, attempt ${attemptNo + 2}/${options.maxRetries + 1} in ${formatSeconds(delay)})`,
+        `${label} (${opts.what}, ${reason}, attempt ${attemptNo + 2}/${options.maxRetries + 1} in ${formatSeconds(delay)})`,
       );
       await sleep(delay);
     }
