@@ -1,3 +1,9 @@
+export type {
+  AdaptiveCard,
+  AdaptiveCardElement,
+  AdaptiveCardOptions,
+} from './agent/adaptive-card.js';
+export { ADAPTIVE_CARD_SCHEMA, buildAdaptiveCard } from './agent/adaptive-card.js';
 export type { ExportFileNameOptions, ExportFormat } from './agent/export-file.js';
 export {
   EXPORT_CONTENT_TYPES,
@@ -12,6 +18,8 @@ export type { ItineraryOptions } from './agent/itinerary-markdown.js';
 export { escapeMarkdown, renderItineraryMarkdown } from './agent/itinerary-markdown.js';
 export type { LoadSessionsOptions } from './agent/load-sessions.js';
 export { loadSessions } from './agent/load-sessions.js';
+export type { ProfileStore, ProfileStoreOptions } from './agent/profile-store.js';
+export { createProfileStore } from './agent/profile-store.js';
 export { pythonRound } from './agent/python-round.js';
 export type {
   Conflict,
