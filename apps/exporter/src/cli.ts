@@ -1,0 +1,215 @@
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  EventKitError,
+  loadManifest,
+  SAMPLE_MANIFEST_PATH,
+  telemetrySettings,
+} from '@eventkit/core';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createExporter } from './exporter.js';
+import { createMetricsServer } from './server.js';
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+function integer(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+function url(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return raw;
+  } catch {}
+  throw new InvalidArgumentError('expected an http(s) URL such as http://127.0.0.1:8000/health.');
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Default state file: hidden, beside the (first) telemetry file. */
+export const defaultStateFile = (file: string) =>
+  join(dirname(file), `.${basename(file)}.exporter-state.json`);
+
+interface CliOptions {
+  file?: string[];
+  manifest?: string;
+  port: number;
+  host: string;
+  healthUrl?: string;
+  healthTimeout: number;
+  stateFile: string | false | undefined;
+  from: 'start' | 'end';
+  backfill: boolean;
+  pollInterval: number;
+  checkpointInterval: number;
+  maxLineBytes: number;
+}
+
+export function createCli(io: CliIo): Command {
+  const program = new Command('event-agent-exporter')
+    .description(
+      'Tail Event Kit telemetry (JSONL) through rotations and restarts, and serve Prometheus metrics on GET /metrics.',
+    )
+    .addOption(
+      new Option(
+        '-f, --file <path>',
+        "telemetry file to follow; repeat for several (default: agent.json's telemetry.file, resolved against the working directory)",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--manifest <path>',
+        'agent.json to read the default --file from (default: the bundled sample)',
+      ).env('EVENTKIT_MANIFEST'),
+    )
+    .option(
+      '-p, --port <port>',
+      'port to serve /metrics and /health on',
+      integer('--port', 0, 65535),
+      9090,
+    )
+    .option(
+      '--host <address>',
+      'address to listen on (0.0.0.0 to let a remote Prometheus scrape)',
+      '127.0.0.1',
+    )
+    .option(
+      '--health-url <url>',
+      "agent's health endpoint, probed at each scrape into event_agent_health_up (e.g. http://127.0.0.1:8000/health); omitted = no health metric",
+      url,
+    )
+    .option(
+      '--health-timeout <ms>',
+      'timeout of one health probe',
+      integer('--health-timeout', 1, 60_000),
+      2000,
+    )
+    .option(
+      '--state-file <path>',
+      'checkpoint of read positions and counter values, so a restart neither loses nor double counts (default: .<file>.exporter-state.json beside the first file)',
+    )
+    .option(
+      '--no-state-file',
+      'keep no checkpoint: counters start at 0 and --from applies at every start',
+    )
+    .addOption(
+      new Option(
+        '--from <where>',
+        'with no checkpoint: read the live file from its start, or only new lines',
+      )
+        .choices(['start', 'end'])
+        .default('start'),
+    )
+    .option(
+      '--backfill',
+      'with no checkpoint: first read the rotated archives (.gz included), oldest first',
+      false,
+    )
+    .option(
+      '--poll-interval <ms>',
+      'how often to look for new lines and rotations',
+      integer('--poll-interval', 10, 60_000),
+      250,
+    )
+    .option(
+      '--checkpoint-interval <ms>',
+      'how often to write the state file (also written on SIGTERM/SIGINT)',
+      integer('--checkpoint-interval', 50, 3_600_000),
+      5000,
+    )
+    .option(
+      '--max-line-bytes <n>',
+      'longer lines are dropped and counted as malformed',
+      integer('--max-line-bytes', 1024, 64 * 1024 * 1024),
+      1024 * 1024,
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  event-agent-exporter --file /var/lib/event-agent/telemetry.jsonl --health-url http://127.0.0.1:8000/health
+  event-agent-exporter --manifest /etc/event-agent/agent.json --host 0.0.0.0 --port 9090
+  curl -s http://127.0.0.1:9090/metrics | grep event_agent_requests_total`,
+    )
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run event-agent-exporter --help for usage)')
+    .exitOverride()
+    .action(async (options: CliOptions) => {
+      await serve(options, io);
+    });
+  return program;
+}
+
+async function resolveFiles(options: CliOptions): Promise<string[]> {
+  if (options.file && options.file.length > 0) return options.file.map((file) => resolve(file));
+  const loaded = await loadManifest(options.manifest ?? SAMPLE_MANIFEST_PATH);
+  const { file } = telemetrySettings(loaded);
+  return [file];
+}
+
+async function serve(options: CliOptions, io: CliIo): Promise<void> {
+  const files = await resolveFiles(options);
+  const stateFile =
+    options.stateFile === false
+      ? undefined
+      : resolve(options.stateFile ?? defaultStateFile(files[0] as string));
+  const warn = (message: string) => io.stderr(`event-agent-exporter: warning: ${message}\n`);
+  const exporter = await createExporter({
+    files,
+    stateFile,
+    from: options.from,
+    backfill: options.backfill,
+    healthUrl: options.healthUrl,
+    healthTimeoutMs: options.healthTimeout,
+    pollIntervalMs: options.pollInterval,
+    checkpointIntervalMs: options.checkpointInterval,
+    maxLineBytes: options.maxLineBytes,
+    warn,
+  });
+  const server = createMetricsServer({ exporter });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'the address is already in use' : error.message;
+      reject(
+        new EventKitError(
+          'INVALID_CONFIG',
+          `cannot listen on ${options.host}:${options.port}: ${reason}; choose another --port or --host`,
+          { cause: error },
+        ),
+      );
+    });
+    server.listen(options.port, options.host, resolveListen);
+  });
+  exporter.run();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  io.stderr(
+    `event-agent-exporter: following ${files.join(', ')}; metrics on http://${options.host}:${port}/metrics` +
+      (stateFile ? `; state in ${stateFile}` : '') +
+      '\n',
+  );
+
+  await new Promise<void>((resolveStop) => {
+    const shutdown = () => {
+      process.off('SIGTERM', shutdown);
+      process.off('SIGINT', shutdown);
+      server.close();
+      server.closeAllConnections();
+      exporter.stop().then(resolveStop, (error: unknown) => {
+        warn(`final checkpoint failed: ${String(error)}`);
+        resolveStop();
+      });
+    };
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+  });
+}

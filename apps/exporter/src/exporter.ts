@@ -1,0 +1,163 @@
+import { dirname, resolve } from 'node:path';
+import { Registry } from 'prom-client';
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { diskFreeRatio } from './disk-free.js';
+import { createFileTailer, type FileTailer } from './file-tailer.js';
+import { createHealthProbe } from './health-probe.js';
+import { registerExporterMetrics } from './metrics.js';
+import { createTelemetryTally } from './tally.js';
+
+export interface ExporterOptions {
+  files: string[];
+  /** Where positions and counters are checkpointed; none = count from scratch at every start. */
+  stateFile?: string;
+  from?: 'start' | 'end';
+  backfill?: boolean;
+  healthUrl?: string;
+  healthTimeoutMs?: number;
+  pollIntervalMs?: number;
+  checkpointIntervalMs?: number;
+  registry?: Registry;
+  processMetrics?: boolean;
+  chunkBytes?: number;
+  maxLineBytes?: number;
+  warn?: (message: string) => void;
+  now?: () => number;
+}
+
+export interface Exporter {
+  registry: Registry;
+  /** Reads what is new in every file once. */
+  poll(): Promise<void>;
+  /** Writes the state file now (no-op without one). */
+  checkpoint(): Promise<void>;
+  /** Polls and checkpoints on timers until `stop()`. */
+  run(): void;
+  /** Stops the timers, finishes the current poll, writes a last checkpoint. */
+  stop(): Promise<void>;
+  /** Lines counted so far (for the exporter's own /health). */
+  status(): { files: string[]; lines: number; lastCheckpoint: string | undefined };
+}
+
+/**
+ * Wires the tailers, the tally, the metrics and the checkpoint together. `createExporter` restores
+ * the last checkpoint, so Prometheus sees the counters continue across restarts.
+ */
+export async function createExporter({
+  files,
+  stateFile,
+  from = 'start',
+  backfill = false,
+  healthUrl,
+  healthTimeoutMs = 2000,
+  pollIntervalMs = 250,
+  checkpointIntervalMs = 5000,
+  registry = new Registry(),
+  processMetrics = true,
+  chunkBytes,
+  maxLineBytes,
+  warn = () => {},
+  now = Date.now,
+}: ExporterOptions): Promise<Exporter> {
+  const paths = files.map((file) => resolve(file));
+  const restored = stateFile ? await readCheckpoint(stateFile) : undefined;
+  const tally = createTelemetryTally(restored?.tally);
+  const tailers = new Map<string, FileTailer>(
+    paths.map((file) => [
+      file,
+      createFileTailer({
+        file,
+        tally,
+        resume: restored?.files[file],
+        from,
+        backfill,
+        chunkBytes,
+        maxLineBytes,
+        warn,
+      }),
+    ]),
+  );
+  const dirs = [...new Set(paths.map((file) => dirname(file)))];
+  registerExporterMetrics({
+    registry,
+    tally: tally.state,
+    processMetrics,
+    now,
+    probeHealth: healthUrl
+      ? createHealthProbe({ url: healthUrl, timeoutMs: healthTimeoutMs })
+      : undefined,
+    async diskFreeRatio() {
+      const ratios = await Promise.all(
+        dirs.map((dir) => diskFreeRatio(dir).catch(() => undefined)),
+      );
+      const known = ratios.filter((ratio): ratio is number => ratio !== undefined);
+      return known.length > 0 ? Math.min(...known) : undefined;
+    },
+  });
+
+  let pollTimer: NodeJS.Timeout | undefined;
+  let checkpointTimer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> | undefined;
+  let lastCheckpoint: string | undefined;
+  let stopped = false;
+
+  async function poll(): Promise<void> {
+    for (const tailer of tailers.values()) if (!stopped) await tailer.poll();
+  }
+
+  function capture(): Checkpoint {
+    // Synchronous: positions and counters describe the same lines.
+    const positions: Checkpoint['files'] = {};
+    for (const [file, tailer] of tailers) {
+      const position = tailer.position();
+      if (position) positions[file] = position;
+    }
+    return {
+      version: 1,
+      savedAt: new Date(now()).toISOString(),
+      files: positions,
+      tally: tally.snapshot(),
+    };
+  }
+
+  async function checkpoint(): Promise<void> {
+    if (!stateFile) return;
+    await writing;
+    const snapshot = capture();
+    writing = writeCheckpoint(stateFile, snapshot).then(
+      () => {
+        lastCheckpoint = snapshot.savedAt;
+      },
+      (error: unknown) => warn(`${stateFile}: cannot write the state file: ${String(error)}`),
+    );
+    await writing;
+  }
+
+  function schedulePoll(): void {
+    pollTimer = setTimeout(() => {
+      poll()
+        .catch((error: unknown) => warn(`cannot read telemetry: ${String(error)}`))
+        .finally(() => {
+          if (!stopped) schedulePoll();
+        });
+    }, pollIntervalMs);
+  }
+
+  return {
+    registry,
+    poll,
+    checkpoint,
+    run() {
+      schedulePoll();
+      checkpointTimer = setInterval(() => void checkpoint(), checkpointIntervalMs);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(pollTimer);
+      clearInterval(checkpointTimer);
+      for (const tailer of tailers.values()) await tailer.close();
+      await checkpoint();
+    },
+    status: () => ({ files: paths, lines: tally.state.lines, lastCheckpoint }),
+  };
+}

@@ -1,0 +1,116 @@
+import {
+  AUTH_FAILURE_ACTION,
+  createActionFolder,
+  initialActionLabels,
+  LATENCY_BUCKETS_SECONDS,
+  parseTelemetryLine,
+  type TelemetryEvent,
+} from '@eventkit/core';
+
+/** Per-action totals; `buckets[i]` counts observations in (bound[i-1], bound[i]], the last one +Inf. */
+export interface ActionTally {
+  requests: number;
+  errors: number;
+  latencySum: number;
+  buckets: number[];
+}
+
+/** Everything the exporter has counted; plain JSON so a checkpoint can hold it. */
+export interface TallySnapshot {
+  actions: Record<string, ActionTally>;
+  admittedActions: string[];
+  authFailures: number;
+  lines: number;
+  malformedLines: number;
+  rotations: number;
+  /** Newest event `ts` seen (unix seconds), or null before the first event. */
+  newestTs: number | null;
+}
+
+export interface TelemetryTally {
+  /** Counts one complete line (without its newline): valid, or malformed. */
+  countLine(line: string): void;
+  /** Counts a line that was dropped without parsing (over the length limit, cut by a rotation). */
+  countDroppedLine(): void;
+  countRotation(): void;
+  snapshot(): TallySnapshot;
+  /** Live view for the metrics; do not mutate. */
+  readonly state: Readonly<TallySnapshot>;
+}
+
+function emptyAction(): ActionTally {
+  return {
+    requests: 0,
+    errors: 0,
+    latencySum: 0,
+    buckets: new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0),
+  };
+}
+
+function bucketIndex(seconds: number): number {
+  // Linear scan: ten bounds, and most latencies land in the first few.
+  let i = 0;
+  while (i < LATENCY_BUCKETS_SECONDS.length && seconds > (LATENCY_BUCKETS_SECONDS[i] as number))
+    i++;
+  return i;
+}
+
+/**
+ * The exporter's counters, fed line by line with core's `parseTelemetryLine` (the one definition
+ * of a valid line). Restorable from a snapshot, so a restart continues the same counters.
+ *
+ * @example
+ * const tally = createTelemetryTally();
+ * tally.countLine('{"ts":1,"action":"recommend","success":true,"latency_ms":3}');
+ * tally.state.actions.recommend?.requests; // 1
+ */
+export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
+  const state: TallySnapshot = restored
+    ? structuredClone(restored)
+    : {
+        actions: {},
+        admittedActions: [],
+        authFailures: 0,
+        lines: 0,
+        malformedLines: 0,
+        rotations: 0,
+        newestTs: null,
+      };
+  for (const label of initialActionLabels()) state.actions[label] ??= emptyAction();
+  const folder = createActionFolder({ admitted: state.admittedActions });
+
+  function record(event: TelemetryEvent): void {
+    const label = folder.fold(event.action);
+    let tally = state.actions[label];
+    if (!tally) {
+      tally = emptyAction();
+      state.actions[label] = tally;
+      state.admittedActions = folder.admitted();
+    }
+    tally.requests++;
+    if (!event.success) tally.errors++;
+    const seconds = event.latency_ms / 1000;
+    tally.latencySum += seconds;
+    (tally.buckets[bucketIndex(seconds)] as number)++;
+    if (event.action === AUTH_FAILURE_ACTION) state.authFailures++;
+    if (state.newestTs === null || event.ts > state.newestTs) state.newestTs = event.ts;
+  }
+
+  return {
+    countLine(line) {
+      state.lines++;
+      const parsed = parseTelemetryLine(line);
+      if (parsed.ok) record(parsed.event);
+      else state.malformedLines++;
+    },
+    countDroppedLine() {
+      state.lines++;
+      state.malformedLines++;
+    },
+    countRotation() {
+      state.rotations++;
+    },
+    snapshot: () => structuredClone(state),
+    state,
+  };
+}
