@@ -55,6 +55,20 @@ export {
   graphWindow,
   MAX_GRAPH_WINDOW_DAYS,
 } from './graph/graph-window.js';
+export type { TelemetryWritableCheckOptions } from './health/checks.js';
+export {
+  diskFreeRatio,
+  TELEMETRY_DISK_FULL,
+  TELEMETRY_NOT_WRITABLE,
+  telemetryWritableCheck,
+} from './health/checks.js';
+export type {
+  HealthCheck,
+  HealthModel,
+  HealthModelOptions,
+  HealthReport,
+} from './health/health-model.js';
+export { createHealthModel } from './health/health-model.js';
 export type { LogLevel } from './logging/log-format.js';
 export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
 export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';

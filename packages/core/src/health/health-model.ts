@@ -1,0 +1,78 @@
+/** One named check: resolves to the DESIGN.md error text when unhealthy, undefined when fine. */
+export interface HealthCheck {
+  name: string;
+  run(): Promise<string | undefined>;
+}
+
+export type HealthReport =
+  | { status: 'healthy'; timestamp: string; version: string; uptime_seconds: number }
+  | { status: 'unhealthy'; timestamp: string; errors: string[] };
+
+export interface HealthModelOptions {
+  version: string;
+  checks: HealthCheck[];
+  now?: () => Date;
+  /** When the service started; uptime is counted from here. Default: when the model was created. */
+  startedAt?: Date;
+  /** A check that has not answered after this long counts as failed. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export interface HealthModel {
+  check(): Promise<HealthReport>;
+}
+
+/** `2024-03-15T08:30:00Z`: whole seconds, as DESIGN.md shows it. */
+function timestampOf(at: Date): string {
+  return `${at.toISOString().slice(0, 19)}Z`;
+}
+
+async function runCheck(check: HealthCheck, timeoutMs: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolveTimeout) => {
+    timer = setTimeout(() => resolveTimeout(`${check.name} check timed out`), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([check.run(), timeout]);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return `${check.name} check failed: ${message}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The health model behind `GET /health`: runs every check concurrently and reports
+ * `{status:'healthy', timestamp, version, uptime_seconds}` or
+ * `{status:'unhealthy', timestamp, errors}` with the checks' error texts in check order.
+ * A check that throws or hangs is reported as failed rather than failing the probe.
+ *
+ * @example
+ * const health = createHealthModel({
+ *   version: '1.0.0',
+ *   checks: [telemetryWritableCheck('telemetry.jsonl')],
+ * });
+ * const report = await health.check();
+ * response.status(report.status === 'healthy' ? 200 : 503).json(report);
+ */
+export function createHealthModel({
+  version,
+  checks,
+  now = () => new Date(),
+  startedAt = now(),
+  timeoutMs = 5000,
+}: HealthModelOptions): HealthModel {
+  return {
+    async check() {
+      const results = await Promise.all(checks.map((check) => runCheck(check, timeoutMs)));
+      const errors = results.filter((result): result is string => result !== undefined);
+      const at = now();
+      const timestamp = timestampOf(at);
+      if (errors.length > 0) return { status: 'unhealthy', timestamp, errors };
+      const uptime_seconds = Math.max(0, Math.floor((at.getTime() - startedAt.getTime()) / 1000));
+      return { status: 'healthy', timestamp, version, uptime_seconds };
+    },
+  };
+}
