@@ -1,0 +1,71 @@
+import type { LoadedManifest, Logger, Session, TelemetryEventInput } from '@eventkit/core';
+import type { Context } from 'hono';
+import type { RateLimiter } from './middleware/rate-limit.js';
+import type { RequestTrace } from './trace-context.js';
+import type { RequestSpan, Tracing } from './tracing.js';
+
+/** Where a request's sessions come from: the manifest, its external file, or Graph. */
+export interface SessionSource {
+  load(): Promise<{ sessions: readonly Session[]; source: string }>;
+}
+
+/** What the app needs of core's telemetry writer. */
+export interface TelemetrySink {
+  write(event: TelemetryEventInput): void;
+}
+
+/** What the app needs of core's health model. */
+export interface HealthProbe {
+  check(): Promise<{ status: 'healthy' | 'unhealthy' }>;
+}
+
+/** What the app needs of core's profile store. */
+export interface ProfileStore {
+  load(name: string): Promise<string[] | undefined>;
+  save(name: string, interests: readonly string[]): Promise<void>;
+}
+
+export interface Lifecycle {
+  /** True once shutdown began: /readyz answers 503 and responses close their connection. */
+  readonly draining: boolean;
+}
+
+export interface ExportTarget {
+  /** Export-to-disk (`features.export.enabled`). */
+  enabled: boolean;
+  /** Absolute; files are only ever written inside it. */
+  outputDir: string;
+}
+
+export interface AppDeps {
+  loaded: LoadedManifest;
+  sessions: SessionSource;
+  telemetry: TelemetrySink;
+  logger: Logger;
+  tracing: Tracing;
+  health: HealthProbe;
+  profiles: ProfileStore;
+  exportTarget: ExportTarget;
+  rateLimiter: RateLimiter;
+  lifecycle: Lifecycle;
+  /** Unset = no authentication. */
+  apiToken?: string | undefined;
+  maxBodyBytes?: number;
+  maxUrlBytes?: number;
+  /** Wall clock for telemetry `ts` and exports. */
+  now?: () => Date;
+  /** The peer address of a request (rate-limit key). */
+  clientAddress?: (c: Context) => string | undefined;
+}
+
+export type AppEnv = {
+  Variables: {
+    trace: RequestTrace;
+    requestSpan: RequestSpan;
+    /** Telemetry action of the request; middleware may change it (unauthorized, rate_limited). */
+    action: string;
+    telemetryPayload: Record<string, unknown>;
+    /** Short reason of a failed request, for telemetry and the log. */
+    failure: string;
+  };
+};

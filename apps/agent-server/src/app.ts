@@ -1,0 +1,59 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import type { AppDeps, AppEnv } from './app-types.js';
+import { createErrorHandler, notFound } from './http-errors.js';
+import { bearerAuth } from './middleware/auth.js';
+import { rateLimit, requestBodyLimit, urlLimit } from './middleware/limits.js';
+import { observe, TRACE_HEADERS } from './middleware/observe.js';
+import { explainRoutes } from './routes/explain.js';
+import { exportRoutes } from './routes/export.js';
+import { healthRoutes } from './routes/health.js';
+import { recommendRoutes } from './routes/recommend.js';
+
+/**
+ * The agent's HTTP app, built from its dependencies (nothing global), one sub-app per resource.
+ * Order matters: CORS headers go on every answer (401 and 429 included), `observe` wraps all
+ * but the probes, and the rate limit runs before auth so token guessing is throttled too.
+ *
+ * @example
+ * const app = createApp(deps);
+ * const res = await app.request('/recommend?interests=agents');
+ */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use(
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+      allowHeaders: [
+        'Authorization',
+        'Content-Type',
+        'traceparent',
+        'tracestate',
+        'X-Correlation-ID',
+      ],
+      exposeHeaders: [...TRACE_HEADERS, 'Retry-After', 'X-Export-File'],
+      maxAge: 600,
+    }),
+  );
+  app.use(async (c, next) => {
+    await next();
+    if (deps.lifecycle.draining) c.header('Connection', 'close');
+  });
+  app.use(observe(deps));
+  app.use(urlLimit(deps.maxUrlBytes ?? 8192));
+  app.use(rateLimit(deps.rateLimiter, deps.clientAddress));
+  app.use(bearerAuth(deps.apiToken));
+  app.use(requestBodyLimit(deps.maxBodyBytes ?? 65_536));
+
+  app.route('/recommend', recommendRoutes(deps));
+  app.route('/explain', explainRoutes(deps));
+  app.route('/export', exportRoutes(deps));
+  app.route('/', healthRoutes(deps));
+
+  app.notFound(notFound);
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}
+
+export type AgentApp = ReturnType<typeof createApp>;

@@ -1,0 +1,168 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EventKitError, type LogLevel, parseLogLevel, SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+
+export type TracesExporterName = 'none' | 'console' | 'otlp';
+
+/** Everything the server reads from flags and the environment, validated. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  manifestPath: string;
+  apiToken: string | undefined;
+  logLevel: LogLevel;
+  /** undefined = console only (`LOG_FILE=`). */
+  logFile: string | undefined;
+  traces: { exporter: TracesExporterName; endpoint: string; scheduledDelayMillis: number };
+  serviceName: string;
+  /** 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+  /** undefined = agent.json's `profile.storage_file`, else `~/.event_agent_profiles.json`. */
+  profilesFile: string | undefined;
+  maxBodyBytes: number;
+  maxUrlBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+export const HELP = `Usage: event-agent-server [options]
+
+Serves the Event Kit agent over HTTP: GET /recommend, /explain, /export, /health, /livez, /readyz.
+
+Options:
+  --port <n>          port to listen on (env PORT, default 8000; 0 picks a free port)
+  --host <addr>       address to bind (env HOST, default 127.0.0.1; use 0.0.0.0 in containers)
+  --manifest <path>   agent.json to serve (env EVENTKIT_MANIFEST, default: the bundled sample event)
+  -h, --help          show this help
+
+Environment:
+  API_TOKEN                    require "Authorization: Bearer <token>" (health routes exempt)
+  LOG_LEVEL                    DEBUG, INFO (default), WARNING, ERROR, CRITICAL
+  LOG_FILE                     application log (default ~/.event_agent.log; empty = console only)
+  OTEL_TRACES_EXPORTER         none (default), console or otlp
+  OTEL_EXPORTER_OTLP_ENDPOINT  OTLP/HTTP base URL (default http://localhost:4318; /v1/traces is appended)
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT  full OTLP/HTTP traces URL (wins over the base URL)
+  OTEL_SERVICE_NAME            service.name of the spans (default event-agent)
+  RATE_LIMIT_PER_MINUTE        requests per client address and minute (default 600; 0 = off)
+  RATE_LIMIT_BURST             bucket size: requests a client may send at once (default 100)
+  EVENTKIT_PROFILES            profile store file (default agent.json's profile.storage_file,
+                               else ~/.event_agent_profiles.json)
+  MAX_BODY_BYTES, MAX_URL_BYTES  request size limits (default 65536 and 8192)
+  SHUTDOWN_TIMEOUT_MS          how long SIGTERM waits for in-flight requests (default 10000)
+
+Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reopens LOG_FILE (for logrotate).
+`;
+
+export type ConfigResult = { help: true } | { help: false; config: ServerConfig };
+
+function invalid(message: string): never {
+  throw new EventKitError('INVALID_INPUT', message);
+}
+
+function integer(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+) {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function expandHome(file: string, home: string): string {
+  return file === '~' || file.startsWith('~/') ? path.join(home, file.slice(1)) : file;
+}
+
+function tracesExporter(raw: string | undefined): TracesExporterName {
+  const value = (raw ?? 'none').trim().toLowerCase() || 'none';
+  if (value === 'none' || value === 'console' || value === 'otlp') return value;
+  return invalid(`OTEL_TRACES_EXPORTER must be none, console or otlp (got "${raw}")`);
+}
+
+function tracesEndpoint(env: NodeJS.ProcessEnv): string {
+  const explicit = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (explicit) return explicit;
+  const base = (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || 'http://localhost:4318').replace(
+    /\/+$/,
+    '',
+  );
+  return `${base}/v1/traces`;
+}
+
+/**
+ * Reads flags and environment (DESIGN.md "Environment and files"). Throws
+ * `EventKitError('INVALID_INPUT')` naming the flag or variable that is wrong.
+ */
+export function readServerConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string = process.cwd(),
+  home: string = homedir(),
+): ConfigResult {
+  let values: { port?: string; host?: string; manifest?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        manifest: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return invalid(`${(error as Error).message}; see --help`);
+  }
+  if (values.help) return { help: true };
+
+  const logFileRaw = env.LOG_FILE ?? '~/.event_agent.log';
+  const manifest = values.manifest ?? env.EVENTKIT_MANIFEST;
+  const profiles = env.EVENTKIT_PROFILES?.trim();
+  return {
+    help: false,
+    config: {
+      port: integer(values.port ?? env.PORT, values.port ? '--port' : 'PORT', 8000, 0, 65535),
+      host: (values.host ?? env.HOST)?.trim() || '127.0.0.1',
+      manifestPath: manifest ? path.resolve(cwd, expandHome(manifest, home)) : SAMPLE_MANIFEST_PATH,
+      apiToken: env.API_TOKEN ? env.API_TOKEN : undefined,
+      logLevel: parseLogLevel(env.LOG_LEVEL ?? 'INFO', 'LOG_LEVEL'),
+      logFile: logFileRaw.trim()
+        ? path.resolve(cwd, expandHome(logFileRaw.trim(), home))
+        : undefined,
+      traces: {
+        exporter: tracesExporter(env.OTEL_TRACES_EXPORTER),
+        endpoint: tracesEndpoint(env),
+        scheduledDelayMillis: integer(
+          env.OTEL_BSP_SCHEDULE_DELAY,
+          'OTEL_BSP_SCHEDULE_DELAY',
+          1000,
+          1,
+          600_000,
+        ),
+      },
+      serviceName: env.OTEL_SERVICE_NAME?.trim() || 'event-agent',
+      rateLimitPerMinute: integer(env.RATE_LIMIT_PER_MINUTE, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1e9),
+      rateLimitBurst: integer(env.RATE_LIMIT_BURST, 'RATE_LIMIT_BURST', 100, 1, 1e9),
+      profilesFile: profiles ? path.resolve(cwd, expandHome(profiles, home)) : undefined,
+      maxBodyBytes: integer(env.MAX_BODY_BYTES, 'MAX_BODY_BYTES', 65_536, 0, 1 << 30),
+      maxUrlBytes: integer(env.MAX_URL_BYTES, 'MAX_URL_BYTES', 8192, 256, 1 << 20),
+      shutdownTimeoutMs: integer(
+        env.SHUTDOWN_TIMEOUT_MS,
+        'SHUTDOWN_TIMEOUT_MS',
+        10_000,
+        0,
+        600_000,
+      ),
+    },
+  };
+}
+
+export { expandHome };

@@ -1,0 +1,55 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from '../app-types.js';
+import { HEALTH_PATHS } from './observe.js';
+import { clientKey, type RateLimiter } from './rate-limit.js';
+
+/** The peer address as @hono/node-server hands it over; undefined under app.request(). */
+export function socketAddress(c: Context): string | undefined {
+  return (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+/** Per-client token buckets; 429 with Retry-After and telemetry action `rate_limited`. */
+export function rateLimit(
+  limiter: RateLimiter,
+  clientAddress: (c: Context) => string | undefined = socketAddress,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (HEALTH_PATHS.has(c.req.path) || c.req.method === 'OPTIONS') return next();
+    const decision = limiter.take(clientKey(clientAddress(c)));
+    if (decision.allowed) return next();
+    const route = c.get('action');
+    c.set('action', 'rate_limited');
+    c.set('telemetryPayload', { route, retry_after_s: decision.retryAfterSeconds });
+    c.set('failure', 'rate limit exceeded');
+    c.header('Retry-After', String(decision.retryAfterSeconds));
+    return c.json(
+      {
+        error: `Too many requests from this client; retry after ${decision.retryAfterSeconds} s`,
+      },
+      429,
+    );
+  };
+}
+
+/** 414 for URLs (and so query strings) longer than `maxUrlBytes`. */
+export function urlLimit(maxUrlBytes: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const length = Buffer.byteLength(c.req.url);
+    if (length <= maxUrlBytes) return next();
+    c.set('failure', 'URL too long');
+    return c.json({ error: `URL is ${length} bytes; the limit is ${maxUrlBytes}` }, 414);
+  };
+}
+
+/** 413 for request bodies over `maxBodyBytes` (declared or streamed). */
+export function requestBodyLimit(maxBodyBytes: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => {
+      (c as Context<AppEnv>).set('failure', 'request body too large');
+      return c.json({ error: `Request body is larger than ${maxBodyBytes} bytes` }, 413);
+    },
+  });
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import {
+  EXPORT_CONTENT_TYPES,
+  exportFileName,
+  renderItineraryIcs,
+  renderItineraryMarkdown,
+  writeExportFile,
+} from '@eventkit/core';
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../app-types.js';
+import { readFormat } from '../query-validation.js';
+import { inSpan } from '../tracing.js';
+import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
+
+/**
+ * GET /export?interests=…&format=markdown|ics → the itinerary as text/markdown or text/calendar.
+ * With export-to-disk on (`features.export.enabled`) a copy is also written inside `output_dir`
+ * under a generated name (never from user input), reported in `X-Export-File`.
+ */
+export function exportRoutes(deps: AppDeps) {
+  const now = deps.now ?? (() => new Date());
+  return new Hono<AppEnv>().get('/', async (c) => {
+    const format = readFormat(c.req.query('format'));
+    const input = await readRecommendInput(c, deps);
+    const { rec, source } = await runRecommendation(c, deps, input);
+    const { manifest } = deps.loaded;
+    const options = {
+      eventName: manifest.event?.name,
+      timezone: manifest.event?.timezone,
+      interests: input.interests,
+      now,
+    };
+    const body = inSpan(
+      deps.tracing.tracer,
+      c.get('requestSpan').context,
+      'render_itinerary',
+      () =>
+        format === 'ics' ? renderItineraryIcs(rec, options) : renderItineraryMarkdown(rec, options),
+    );
+    const name = exportFileName({ format, key: input.interests.join(','), now: now() });
+    let saved = false;
+    if (deps.exportTarget.enabled) {
+      const file = await writeExportFile(deps.exportTarget.outputDir, name, body);
+      c.header('X-Export-File', path.basename(file));
+      saved = true;
+    }
+    c.set('telemetryPayload', { ...recommendPayload(input, rec, source), format, saved });
+    c.header('Content-Type', EXPORT_CONTENT_TYPES[format]);
+    c.header('Content-Disposition', `attachment; filename="${name}"`);
+    return c.body(body);
+  });
+}

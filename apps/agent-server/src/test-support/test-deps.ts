@@ -1,0 +1,74 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  createLogger,
+  type LoadedManifest,
+  type LogSink,
+  loadManifest,
+  type TelemetryEventInput,
+} from '@eventkit/core';
+import { createApp } from '../app.js';
+import type { AppDeps, HealthProbe, ProfileStore } from '../app-types.js';
+import { createRateLimiter } from '../middleware/rate-limit.js';
+import { createManifestSessionSource } from '../session-source.js';
+import { createTracing } from '../tracing.js';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
+export const PYTHON_MANIFEST = path.join(
+  REPO_ROOT,
+  'fixtures/python-eventkit/python-eventkit-agent.json',
+);
+
+/** A profile store in memory, for logic tests (the real one is core's). */
+export function memoryProfiles(): ProfileStore & { data: Map<string, string[]> } {
+  const data = new Map<string, string[]>();
+  return {
+    data,
+    load: async (name) => data.get(name),
+    save: async (name, interests) => {
+      data.set(name, [...interests]);
+    },
+  };
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps;
+  events: TelemetryEventInput[];
+  logLines: string[];
+  lifecycle: { draining: boolean };
+}
+
+/** The app over the Python fixture manifest, with recording telemetry and log sinks. */
+export async function createTestApp(
+  overrides: Partial<AppDeps> & { manifest?: string | LoadedManifest } = {},
+): Promise<TestApp> {
+  const { manifest = PYTHON_MANIFEST, ...rest } = overrides;
+  const loaded = typeof manifest === 'string' ? await loadManifest(manifest) : manifest;
+  const events: TelemetryEventInput[] = [];
+  const logLines: string[] = [];
+  const sink: LogSink = { write: (chunk) => logLines.push(chunk.replace(/\n$/, '')) };
+  const logger = createLogger({ name: 'event_agent', level: 'DEBUG', console: sink });
+  const lifecycle = { draining: false };
+  const health: HealthProbe = {
+    check: async () => ({ status: 'healthy' }),
+  };
+  const deps: AppDeps = {
+    loaded,
+    sessions: createManifestSessionSource(loaded),
+    telemetry: { write: (event) => events.push(event) },
+    logger,
+    tracing: createTracing({ exporter: 'none' }),
+    health,
+    profiles: memoryProfiles(),
+    exportTarget: {
+      enabled: false,
+      outputDir: mkdtempSync(path.join(tmpdir(), 'eventkit-exports-')),
+    },
+    rateLimiter: createRateLimiter({ perMinute: 0, burst: 1 }),
+    lifecycle,
+    ...rest,
+  };
+  return { app: createApp(deps), deps, events, logLines, lifecycle };
+}
