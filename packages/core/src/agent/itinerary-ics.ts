@@ -8,7 +8,12 @@ import { findConflicts } from './scoring.js';
 const CRLF = '\r\n';
 const MAX_OCTETS = 75;
 
-/** RFC 5545 §3.3.11 TEXT escaping; other control characters are dropped (they are not allowed). */
+/**
+ * RFC 5545 §3.3.11 TEXT escaping; other control characters are dropped (they are not allowed).
+ *
+ * @example
+ * escapeIcsText('Hall A; Level 2, East\nDoor 3'); // 'Hall A\\; Level 2\\, East\\nDoor 3'
+ */
 export function escapeIcsText(text: string): string {
   return (
     text
@@ -24,6 +29,9 @@ export function escapeIcsText(text: string): string {
 /**
  * RFC 5545 §3.1 line folding: lines longer than 75 octets (UTF-8) are split with CRLF + space,
  * never inside a multi-byte character.
+ *
+ * @example
+ * foldIcsLine(`DESCRIPTION:${'x'.repeat(100)}`).split('\r\n').length; // 2
  */
 export function foldIcsLine(line: string): string {
   const out: string[] = [];

@@ -15,7 +15,12 @@ export interface ItineraryOptions {
   now?: () => Date;
 }
 
-/** Escapes text so that titles from manifests or calendars cannot inject Markdown structure. */
+/**
+ * Escapes text so that titles from manifests or calendars cannot inject Markdown structure.
+ *
+ * @example
+ * escapeMarkdown('[x](y)'); // '\\[x\\]\\(y\\)'
+ */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\r\n\t]+/g, ' ')

@@ -1,6 +1,10 @@
 /**
  * Python's `round(x, digits)`: rounds the exact binary value half to even, so results match the
  * Python Event Kit bit for bit (`Math.round(x * 1000) / 1000` differs on values such as 0.0625).
+ *
+ * @example
+ * pythonRound(2.4059999999999997, 3); // 2.406
+ * pythonRound(0.0625, 3); // 0.062 (half to even)
  */
 export function pythonRound(value: number, digits = 3): number {
   if (!Number.isFinite(value) || Math.abs(value) >= 1e15) return value;

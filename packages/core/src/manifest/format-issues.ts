@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 
-/** `['sessions', 3, 'popularity']` → `sessions[3].popularity`. */
+/**
+ * A zod issue path as people write it.
+ *
+ * @example
+ * formatPath(['sessions', 3, 'popularity']); // 'sessions[3].popularity'
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {

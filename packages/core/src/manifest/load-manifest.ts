@@ -48,6 +48,10 @@ export function parseManifest(json: unknown, source = 'agent.json'): Manifest {
 /**
  * Parses JSON text, reporting syntax errors as `<source>:<line>:<column>: invalid JSON (…)`.
  * Used for agent.json and the external sessions file.
+ *
+ * @example
+ * parseJsonText('{\n  "sessions": [,]\n}', 'agent.json');
+ * // throws INVALID_MANIFEST: agent.json:2:16: invalid JSON (…); fix the syntax and try again
  */
 export function parseJsonText(text: string, source: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

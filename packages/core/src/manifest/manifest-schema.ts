@@ -15,7 +15,14 @@ function isTimeZone(value: string): boolean {
 const nonEmpty = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
-/** One conference session. Unknown keys are dropped; `track` and `date` are optional. */
+/**
+ * One conference session. Unknown keys are dropped; `track` and `date` are optional; `end` must
+ * be after `start`. Also used to validate sessions from other sources (external file, Graph).
+ *
+ * @example
+ * sessionSchema.parse({ id: 's1', title: 'AI Safety Foundations', start: '13:00', end: '13:40',
+ *   location: 'Hall A', tags: ['ai safety'], popularity: 0.8 });
+ */
 export const sessionSchema = z
   .object({
     id: nonEmpty(200),
@@ -78,7 +85,11 @@ const externalSessionsFeatureSchema = z.looseObject({
 
 /**
  * agent.json: the event's sessions and the agent's settings (DESIGN.md). Keys it does not know
- * (`explain`, `profile`, …) are tolerated and kept.
+ * (`explain`, `profile`, …) are tolerated and kept. Prefer `parseManifest`, which turns issues
+ * into one readable line.
+ *
+ * @example
+ * const result = manifestSchema.safeParse(JSON.parse(text));
  */
 export const manifestSchema = z
   .looseObject({
@@ -104,6 +115,8 @@ export const manifestSchema = z
       })
       .prefault({}),
     telemetry: telemetryConfigSchema.optional(),
+    explain: z.looseObject({ include_contributions: z.boolean().default(true) }).optional(),
+    profile: z.looseObject({ storage_file: nonEmpty(4096).optional() }).optional(),
     features: z
       .looseObject({
         telemetry: telemetryConfigSchema.optional(),

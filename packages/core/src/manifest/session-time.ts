@@ -45,6 +45,10 @@ function parseOffset(raw: string | undefined): number | undefined {
 /**
  * Parses a session `start`/`end` value; `date` is the session's optional `date` field and is
  * used only for a bare "HH:MM". Returns undefined when the value is not a valid time.
+ *
+ * @example
+ * parseSessionTime('13:00', '2026-06-10'); // { date: '2026-06-10', hour: 13, minute: 0, second: 0, offsetMinutes: undefined }
+ * parseSessionTime('2026-06-10T13:00+02:00'); // { date: '2026-06-10', hour: 13, …, offsetMinutes: 120 }
  */
 export function parseSessionTime(value: string, date?: string): SessionTime | undefined {
   const t = TIME_RE.exec(value);
@@ -81,6 +85,11 @@ export interface SessionInterval {
 /**
  * The time interval of a session, or undefined when its times do not parse (a validated
  * manifest never has such sessions).
+ *
+ * @example
+ * const a = sessionInterval({ start: '13:00', end: '13:40' });
+ * const b = sessionInterval({ start: '13:30', end: '14:10' });
+ * a && b && intervalsOverlap(a, b); // true
  */
 export function sessionInterval(session: {
   start: string;
