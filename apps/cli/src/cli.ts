@@ -1,0 +1,342 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { runAlert } from './commands/alert.js';
+import { runDashboard } from './commands/dashboard.js';
+import { runDoctor } from './commands/doctor.js';
+import { runErrors } from './commands/errors.js';
+import { runExplain } from './commands/explain.js';
+import { runExport } from './commands/export.js';
+import { runHealth } from './commands/health.js';
+import { runMetrics } from './commands/metrics.js';
+import { runQuery } from './commands/query.js';
+import { runRecommend } from './commands/recommend.js';
+import { runRotate } from './commands/rotate.js';
+import { runSlo } from './commands/slo.js';
+import { runSlow } from './commands/slow.js';
+import { runSummarize } from './commands/summarize.js';
+import { runTail } from './commands/tail.js';
+import type { CliContext } from './context.js';
+import { withInputOptions } from './input-options.js';
+import { SESSION_SOURCES } from './session-source.js';
+import { parseSize } from './sizes.js';
+import {
+  parseCount,
+  parseDuration,
+  parseNonNegative,
+  parsePercent,
+  parsePositiveInt,
+} from './time-bounds.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  ok
+  1  a check or alert tripped (slo breach, alert firing, unhealthy service, doctor failure)
+  2  usage error (unknown command or flag, bad flag value)
+  3  unreadable input (missing or unreadable file, invalid manifest)`;
+
+export interface ProgramResult {
+  exitCode: number;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * The `eventkit` command tree. Handlers return an exit code into `result`; errors propagate to
+ * main.ts, the one place that maps them to exit codes.
+ */
+export function createProgram(ctx: CliContext): { program: Command; result: ProgramResult } {
+  const result: ProgramResult = { exitCode: 0 };
+  const done = (code: number) => {
+    result.exitCode = code;
+  };
+  const program = new Command('eventkit')
+    .description('Analyse, alert on and rotate Event Kit telemetry; run the agent offline.')
+    .version(version(), '-V, --version')
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  withInputOptions(program.command('summarize'), ctx)
+    .description(
+      "the seed's telemetry summary: totals, action breakdown, latency percentiles, error rate",
+    )
+    .option('--json', 'print the TelemetrySummary JSON (stable interface, see README)')
+    .addOption(
+      new Option('--threads <n>', 'worker threads for large files (default: CPU count)').argParser(
+        parsePositiveInt,
+      ),
+    )
+    .addHelpText(
+      'after',
+      "\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'",
+    )
+    .action(async (files: string[], flags) => done(await runSummarize(ctx, files, flags)));
+
+  program
+    .command('metrics')
+    .description("the seed's calculate_metrics fields over a time window")
+    .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
+    .option('--window <duration>', 'window back from now (15m, 24h, 7d)', parseDuration, 86_400)
+    .option('--json', 'print the WindowMetrics JSON')
+    .option('--no-rotated', 'read only the named files, not their rotated siblings')
+    .option(
+      '--manifest <file>',
+      'agent.json whose telemetry.file is the default input',
+      ctx.env.EVENTKIT_MANIFEST,
+    )
+    .action(async (files: string[], flags) => done(await runMetrics(ctx, files, flags)));
+
+  program
+    .command('slo')
+    .description("check the seed's key-metric targets (PASS/FAIL); exit 1 on any breach")
+    .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
+    .option('--targets <file>', 'JSON object overriding the default targets (see README)')
+    .option('--window <duration>', 'window back from now (15m, 24h, 7d)', parseDuration, 86_400)
+    .option('--json', 'print the checks as JSON')
+    .option('--no-rotated', 'read only the named files, not their rotated siblings')
+    .option(
+      '--manifest <file>',
+      'agent.json whose telemetry.file is the default input',
+      ctx.env.EVENTKIT_MANIFEST,
+    )
+    .action(async (files: string[], flags) => done(await runSlo(ctx, files, flags)));
+
+  withInputOptions(program.command('slow'), ctx)
+    .description('requests slower than --threshold ms, as `action: 123.4ms - {payload}`')
+    .option('--threshold <ms>', 'latency threshold in ms (strictly above)', parseNonNegative, 100)
+    .option('--json', 'print the slow events as JSONL instead')
+    .action(async (files: string[], flags) => done(await runSlow(ctx, files, flags)));
+
+  withInputOptions(program.command('errors'), ctx)
+    .description('failed requests as JSONL (the seed: errors --since 1h)')
+    .option('--action <names...>', 'only these actions (comma-separated or repeated)')
+    .option('--pretty', 'one human-readable line per event instead of JSONL')
+    .action(async (files: string[], flags) => done(await runErrors(ctx, files, flags)));
+
+  withInputOptions(program.command('query'), ctx)
+    .description('events matching every filter, as JSONL (pipe-able to jq)')
+    .option('--action <names...>', 'only these actions (comma-separated or repeated)')
+    .option('--success', 'only successful events')
+    .option('--failed', 'only failed events')
+    .option('--min-latency <ms>', 'only events with latency_ms >= ms', parseNonNegative)
+    .option('--max-latency <ms>', 'only events with latency_ms <= ms', parseNonNegative)
+    .option('--error <text>', 'only events whose error contains this text (case-insensitive)')
+    .option('--limit <n>', 'stop after n events', parsePositiveInt)
+    .option('--pretty', 'one human-readable line per event instead of JSONL')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  eventkit query --action recommend --failed --since 1h\n  eventkit query --min-latency 100 | jq -r '.trace_id'",
+    )
+    .action(async (files: string[], flags) => done(await runQuery(ctx, files, flags)));
+
+  program
+    .command('tail')
+    .description('the last events of the telemetry file; -f keeps following it across rotations')
+    .argument(
+      '[file]',
+      'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
+    )
+    .option('-n, --lines <n>', 'how many past events to print first', parsePositiveInt, 10)
+    .option('-f, --follow', 'keep printing new events until Ctrl-C; follows rotation')
+    .option('--pretty', 'one human-readable line per event instead of JSONL')
+    .option('--interval <ms>', 'how often to check for new lines with -f', parsePositiveInt, 250)
+    .option(
+      '--manifest <file>',
+      'agent.json whose telemetry.file is the default input',
+      ctx.env.EVENTKIT_MANIFEST,
+    )
+    .action(async (file: string | undefined, flags) =>
+      done(
+        await runTail(
+          ctx,
+          file,
+          flags,
+          flags.follow ? ctx.interruptSignal() : new AbortController().signal,
+        ),
+      ),
+    );
+
+  program
+    .command('dashboard')
+    .description(
+      'live terminal dashboard: service status, last-hour requests and errors, latency, per-action p95',
+    )
+    .option('--url <url>', 'agent base URL or health URL', 'http://127.0.0.1:8000')
+    .option(
+      '--file <file>',
+      'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
+    )
+    .option('--interval <seconds>', 'seconds between refreshes', parsePositiveInt, 5)
+    .option('--once', 'print one frame and exit (the default when stdout is not a terminal)')
+    .option(
+      '--manifest <file>',
+      'agent.json whose telemetry.file is the default input',
+      ctx.env.EVENTKIT_MANIFEST,
+    )
+    .action(async (flags) => done(await runDashboard(ctx, flags)));
+
+  program
+    .command('health')
+    .description("probe the agent's /health; --watch is the seed's uptime monitor")
+    .option('--url <url>', 'agent base URL or health URL', 'http://127.0.0.1:8000')
+    .option('--watch', 'check again every --interval seconds until stopped')
+    .option('--interval <seconds>', 'seconds between checks with --watch', parsePositiveInt, 60)
+    .option('--timeout <seconds>', 'seconds before a check counts as failed', parsePositiveInt, 5)
+    .option(
+      '--on-fail <command>',
+      'shell command run when the service turns unhealthy (alert text on stdin)',
+    )
+    .option('--count <n>', 'with --watch, stop after n checks', parsePositiveInt)
+    .option('--json', 'one JSON object per check')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  eventkit health --url http://127.0.0.1:8000\n  eventkit health --watch --on-fail 'mail -s "Event Agent Down" admin@example.com'`,
+    )
+    .action(async (flags) => done(await runHealth(ctx, flags)));
+
+  program
+    .command('alert')
+    .description(
+      'cron-friendly threshold checks; exit 1 when alerting (default: more than 10 failures in the last 100)',
+    )
+    .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
+    .option(
+      '--max-failures <n>',
+      'alert when more than n of the last --last requests failed',
+      parseCount,
+    )
+    .option('--last <n>', 'how many recent requests --max-failures looks at', parsePositiveInt, 100)
+    .option(
+      '--error-rate <percent>',
+      'alert when the error rate over --window is above this (5%)',
+      parsePercent,
+    )
+    .option('--p95-over <ms>', 'alert when p95 latency over --window is above ms', parseNonNegative)
+    .option('--window <duration>', 'window for --error-rate and --p95-over', parseDuration, 300)
+    .option(
+      '--min-requests <n>',
+      'no rate or latency alert on fewer requests than this',
+      parsePositiveInt,
+      1,
+    )
+    .option('--webhook <url>', 'POST the alert as JSON to this URL when alerting')
+    .option('--mail-to <address>', 'mail the alert with sendmail when alerting')
+    .option('--json', 'print the checks as JSON')
+    .option('--quiet', 'print nothing unless alerting (for cron)')
+    .option('--no-rotated', 'read only the named files, not their rotated siblings')
+    .option(
+      '--manifest <file>',
+      'agent.json whose telemetry.file is the default input',
+      ctx.env.EVENTKIT_MANIFEST,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
+    )
+    .action(async (files: string[], flags) => done(await runAlert(ctx, files, flags)));
+
+  program
+    .command('rotate')
+    .description(
+      "the seed's rotate_logs.sh: rotate above --max-size, gzip archives, delete old ones",
+    )
+    .argument(
+      '[files...]',
+      'files to rotate (default: ./telemetry.jsonl, or the manifest telemetry file)',
+    )
+    .option(
+      '--max-size <size>',
+      'rotate files larger than this (100MB, 512KB, bytes)',
+      parseSize,
+      100 * 1024 * 1024,
+    )
+    .option('--keep-days <days>', 'delete archives older than this many days', parsePositiveInt, 30)
+    .option('--no-compress', 'leave archives uncompressed')
+    .option('--json', 'print what was done as JSON')
+    .option(
+      '--manifest <file>',
+      'agent.json whose telemetry.file is the default file',
+      ctx.env.EVENTKIT_MANIFEST,
+    )
+    .action(async (files: string[], flags) => done(await runRotate(ctx, files, flags)));
+
+  program
+    .command('doctor')
+    .description('the seed\'s "Missing Telemetry" checks, each with a fix; exit 1 on a failure')
+    .option(
+      '--manifest <file>',
+      'agent.json to check (default: ./agent.json, else the bundled sample)',
+      ctx.env.EVENTKIT_MANIFEST,
+    )
+    .option('--file <file>', 'telemetry file to check (default: the manifest telemetry.file)')
+    .option(
+      '--max-age <duration>',
+      'warn when the newest event is older than this',
+      parseDuration,
+      3600,
+    )
+    .option('--json', 'print the checks as JSON')
+    .action(async (flags) => done(await runDoctor(ctx, flags)));
+
+  const agentOptions = (command: Command) =>
+    command
+      .option(
+        '--manifest <file>',
+        'agent.json (default: the bundled sample event)',
+        ctx.env.EVENTKIT_MANIFEST,
+      )
+      .addOption(
+        new Option('--source <source>', 'where sessions come from')
+          .choices(SESSION_SOURCES)
+          .default('manifest'),
+      )
+      .option('--no-telemetry', "do not append this action to the manifest's telemetry file")
+      .option('--json', 'print the JSON the server would answer');
+
+  agentOptions(program.command('recommend'))
+    .description("the agent's recommendation, offline (writes telemetry like the server)")
+    .requiredOption('-i, --interests <list>', 'interests separated by , or ; ("agents, ai safety")')
+    .option(
+      '--top <n>',
+      'how many sessions (default: the manifest recommend.max_sessions_default)',
+      parsePositiveInt,
+    )
+    .action(async (flags) => done(await runRecommend(ctx, flags)));
+
+  agentOptions(program.command('explain'))
+    .description('why a session scores what it scores, offline; exit 1 for an unknown title')
+    .argument('<title>', 'session title (case-insensitive)')
+    .requiredOption('-i, --interests <list>', 'interests separated by , or ;')
+    .action(async (title: string, flags) => done(await runExplain(ctx, title, flags)));
+
+  agentOptions(program.command('export'))
+    .description('the itinerary for some interests as Markdown or iCalendar, offline')
+    .requiredOption('-i, --interests <list>', 'interests separated by , or ;')
+    .option(
+      '--top <n>',
+      'how many sessions (default: the manifest recommend.max_sessions_default)',
+      parsePositiveInt,
+    )
+    .addOption(
+      new Option('--format <format>', 'itinerary format')
+        .choices(['markdown', 'ics'])
+        .default('markdown'),
+    )
+    .option('-o, --out <file>', 'write the itinerary to this file (- for stdout, the default)')
+    .option(
+      '--save',
+      "write it into the manifest's features.export.output_dir under a safe generated name",
+    )
+    .action(async (flags) => done(await runExport(ctx, flags)));
+
+  return { program, result };
+}

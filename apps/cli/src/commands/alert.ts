@@ -1,0 +1,139 @@
+import { hostname } from 'node:os';
+import type { WindowMetrics } from '@eventkit/core';
+import { calculateMetrics } from '@eventkit/core';
+import { colorsFor } from '../colors.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { displayPath, resolveInputs } from '../input-files.js';
+import { findSendmail, postWebhook, sendMail } from '../notify.js';
+import { readRecentEvents } from '../recent-events.js';
+import { formatWindow } from '../window-label.js';
+
+export interface AlertFlags {
+  maxFailures?: number;
+  last: number;
+  errorRate?: number;
+  p95Over?: number;
+  /** Seconds, for --error-rate and --p95-over. */
+  window: number;
+  minRequests: number;
+  webhook?: string;
+  mailTo?: string;
+  json?: boolean;
+  quiet?: boolean;
+  rotated: boolean;
+  manifest?: string;
+}
+
+export interface AlertCheck {
+  name: 'failures' | 'error_rate' | 'p95_latency';
+  alerting: boolean;
+  value: number;
+  threshold: number;
+  message: string;
+}
+
+/** The seed's alert_on_errors.sh threshold, used when no check is named. */
+export const DEFAULT_MAX_FAILURES = 10;
+
+/**
+ * `eventkit alert`: cron-friendly threshold checks. Exit 1 when any check alerts, after
+ * notifying the webhook and/or mail recipients; exit 0 (and silence with --quiet) otherwise.
+ */
+export async function runAlert(
+  ctx: CliContext,
+  args: string[],
+  flags: AlertFlags,
+): Promise<number> {
+  const files = await resolveInputs(args, ctx.cwd, flags);
+  const checks: AlertCheck[] = [];
+  const maxFailures =
+    flags.maxFailures ??
+    (flags.errorRate === undefined && flags.p95Over === undefined
+      ? DEFAULT_MAX_FAILURES
+      : undefined);
+
+  if (maxFailures !== undefined) {
+    const recent = await readRecentEvents(files, flags.last);
+    const failures = recent.filter((event) => !event.success).length;
+    checks.push({
+      name: 'failures',
+      alerting: failures > maxFailures,
+      value: failures,
+      threshold: maxFailures,
+      message: `${failures} failures in the last ${recent.length} requests (alert above ${maxFailures})`,
+    });
+  }
+  if (flags.errorRate !== undefined || flags.p95Over !== undefined) {
+    const metrics: WindowMetrics = await calculateMetrics(files, {
+      windowHours: flags.window / 3600,
+      now: ctx.now,
+      includeRotated: false,
+    });
+    const window = formatWindow(flags.window);
+    const enough = metrics.total_requests >= flags.minRequests;
+    if (flags.errorRate !== undefined) {
+      checks.push({
+        name: 'error_rate',
+        alerting: enough && metrics.error_rate > flags.errorRate,
+        value: metrics.error_rate,
+        threshold: flags.errorRate,
+        message: `error rate ${metrics.error_rate.toFixed(2)}% over the last ${window} (${metrics.total_requests} requests; alert above ${flags.errorRate}%)`,
+      });
+    }
+    if (flags.p95Over !== undefined) {
+      checks.push({
+        name: 'p95_latency',
+        alerting: enough && metrics.latency_p95 > flags.p95Over,
+        value: metrics.latency_p95,
+        threshold: flags.p95Over,
+        message: `p95 latency ${metrics.latency_p95}ms over the last ${window} (${metrics.total_requests} requests; alert above ${flags.p95Over}ms)`,
+      });
+    }
+  }
+
+  const alerting = checks.some((check) => check.alerting);
+  const report = {
+    alerting,
+    time: ctx.now().toISOString(),
+    host: hostname(),
+    files: files.map((file) => displayPath(file, ctx.cwd)),
+    checks,
+  };
+  if (flags.json) {
+    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (alerting || !flags.quiet) {
+    const c = colorsFor(ctx.stdout, ctx.env);
+    for (const check of checks) {
+      ctx.stdout.write(`${check.alerting ? c.red('ALERT') : c.green('OK   ')} ${check.message}\n`);
+    }
+  }
+  if (!alerting) return EXIT.ok;
+
+  if (flags.webhook) {
+    const problem = await postWebhook(ctx.fetch, flags.webhook, report);
+    if (problem)
+      ctx.stderr.write(
+        `eventkit: --webhook ${flags.webhook}: ${problem}; the alert was not delivered there\n`,
+      );
+  }
+  if (flags.mailTo) {
+    const sendmail = await findSendmail(ctx.env);
+    if (!sendmail) {
+      ctx.stderr.write(
+        'eventkit: --mail-to: sendmail not found (install a mail transfer agent such as msmtp-mta or postfix, or set EVENTKIT_SENDMAIL); use --webhook instead\n',
+      );
+    } else {
+      const problem = await sendMail(sendmail, {
+        to: flags.mailTo,
+        subject: '[ALERT] Event Agent Errors',
+        body: checks
+          .filter((check) => check.alerting)
+          .map((check) => check.message)
+          .join('\n'),
+      });
+      if (problem) ctx.stderr.write(`eventkit: --mail-to: ${sendmail} ${problem}\n`);
+    }
+  }
+  return EXIT.tripped;
+}

@@ -1,0 +1,64 @@
+import { calculateMetrics, type WindowMetrics } from '@eventkit/core';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { resolveInputs } from '../input-files.js';
+import type { InputFlags } from '../input-options.js';
+import { formatCount } from '../number-format.js';
+import { formatWindow } from '../window-label.js';
+
+export interface MetricsFlags extends Omit<InputFlags, 'since' | 'until'> {
+  /** Seconds. */
+  window: number;
+  json?: boolean;
+}
+
+/** Window metrics over the named files, as the seed's calculate_metrics computes them. */
+export async function loadWindowMetrics(
+  ctx: CliContext,
+  args: string[],
+  flags: MetricsFlags,
+): Promise<WindowMetrics> {
+  const files = await resolveInputs(args, ctx.cwd, flags);
+  return calculateMetrics(files, {
+    windowHours: flags.window / 3600,
+    now: ctx.now,
+    includeRotated: false,
+  });
+}
+
+/** `eventkit metrics`: the seed's calculate_metrics fields for the last --window. */
+export async function runMetrics(
+  ctx: CliContext,
+  args: string[],
+  flags: MetricsFlags,
+): Promise<number> {
+  const metrics = await loadWindowMetrics(ctx, args, flags);
+  if (flags.json) {
+    ctx.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const rows: [string, string][] = [
+    ['Total requests', formatCount(metrics.total_requests)],
+    ['Requests/s', formatRate(metrics.requests_per_second)],
+    ['Success rate', `${metrics.success_rate.toFixed(2)}%`],
+    ['Error rate', `${metrics.error_rate.toFixed(2)}%`],
+    ['Latency p50', `${formatMs(metrics.latency_p50)}`],
+    ['Latency p95', `${formatMs(metrics.latency_p95)}`],
+    ['Latency p99', `${formatMs(metrics.latency_p99)}`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  ctx.stdout.write(
+    `=== Metrics (last ${formatWindow(flags.window)}) ===\n${rows
+      .map(([label, value]) => `${`${label}:`.padEnd(width + 1)} ${value}`)
+      .join('\n')}\n`,
+  );
+  return EXIT.ok;
+}
+
+export function formatMs(value: number): string {
+  return `${Number.isInteger(value) ? value : value.toFixed(2)}ms`;
+}
+
+export function formatRate(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
+}

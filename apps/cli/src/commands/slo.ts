@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  DEFAULT_SLO_TARGETS,
+  EventKitError,
+  evaluateSlo,
+  isEventKitError,
+  parseSloTargets,
+  type SloCheck,
+  type SloTargets,
+} from '@eventkit/core';
+import { colorsFor } from '../colors.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { formatWindow } from '../window-label.js';
+import { loadWindowMetrics, type MetricsFlags } from './metrics.js';
+
+export interface SloFlags extends MetricsFlags {
+  targets?: string;
+}
+
+/** `eventkit slo`: the seed's key-metrics targets as a PASS/FAIL table; exit 1 on any breach. */
+export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): Promise<number> {
+  const targets = flags.targets
+    ? await readTargets(path.resolve(ctx.cwd, flags.targets), flags.targets)
+    : DEFAULT_SLO_TARGETS;
+  const metrics = await loadWindowMetrics(ctx, args, flags);
+  const result = evaluateSlo(metrics, targets);
+  const code = result.ok ? EXIT.ok : EXIT.tripped;
+  if (flags.json) {
+    ctx.stdout.write(
+      `${JSON.stringify({ window: formatWindow(flags.window), total_requests: metrics.total_requests, ...result }, null, 2)}\n`,
+    );
+    return code;
+  }
+  const c = colorsFor(ctx.stdout, ctx.env);
+  const header = ['CHECK', 'TARGET', 'ACTUAL', 'RESULT'];
+  const rows = result.checks.map((check) => [
+    check.label,
+    `${check.comparison}${formatValue(check.target, check.unit)}`,
+    formatValue(check.actual, check.unit),
+    check.ok ? 'PASS' : 'FAIL',
+  ]);
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const out = [
+    `SLO check over the last ${formatWindow(flags.window)} (${metrics.total_requests} requests)`,
+    line(header),
+    ...rows.map((row) => {
+      const text = line(row);
+      return row[3] === 'PASS'
+        ? text.replace(/PASS$/, c.green('PASS'))
+        : text.replace(/FAIL$/, c.red('FAIL'));
+    }),
+  ];
+  const failed = result.checks.filter((check) => !check.ok).length;
+  out.push(
+    failed === 0 ? 'All targets met.' : `${failed} of ${result.checks.length} targets breached.`,
+  );
+  ctx.stdout.write(`${out.join('\n')}\n`);
+  return code;
+}
+
+function formatValue(value: number, unit: SloCheck['unit']): string {
+  const rounded = Number.isInteger(value) ? String(value) : value.toFixed(unit === '/s' ? 3 : 2);
+  return `${rounded}${unit}`;
+}
+
+/** A targets file replaces the defaults: exactly the targets it names are checked. */
+async function readTargets(file: string, label: string): Promise<SloTargets> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new EventKitError(
+      'UNREADABLE_INPUT',
+      `--targets ${label}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the path`,
+      { cause: error },
+    );
+  }
+  try {
+    return parseSloTargets(JSON.parse(text), `--targets ${label}`);
+  } catch (error) {
+    if (isEventKitError(error))
+      throw new EventKitError('UNREADABLE_INPUT', error.message, { cause: error });
+    throw new EventKitError(
+      'UNREADABLE_INPUT',
+      `--targets ${label}: not valid JSON; fix the syntax`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

@@ -1,0 +1,38 @@
+import { summarizeTelemetry } from '@eventkit/core';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { displayPath, resolveInputs } from '../input-files.js';
+import type { InputFlags } from '../input-options.js';
+import { renderSummaryReport } from '../summary-report.js';
+import { checkTimeRange } from '../time-range.js';
+
+export interface SummarizeFlags extends InputFlags {
+  json?: boolean;
+  threads?: number;
+}
+
+/** `eventkit summarize`: the seed's report, or the stable TelemetrySummary JSON. */
+export async function runSummarize(
+  ctx: CliContext,
+  args: string[],
+  flags: SummarizeFlags,
+): Promise<number> {
+  checkTimeRange(flags);
+  const files = await resolveInputs(args, ctx.cwd, flags);
+  const summary = await summarizeTelemetry(files, {
+    since: flags.since,
+    until: flags.until,
+    includeRotated: false,
+    threads: flags.threads,
+  });
+  if (flags.json) {
+    ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const firstMalformed = summary.first_malformed[0];
+  const where = firstMalformed
+    ? `${displayPath(firstMalformed.file, ctx.cwd)}:${firstMalformed.line} (${firstMalformed.reason})`
+    : undefined;
+  ctx.stdout.write(renderSummaryReport(summary, { firstMalformed: where }));
+  return EXIT.ok;
+}

@@ -1,0 +1,56 @@
+import {
+  type MalformedLine,
+  type ReadStats,
+  readTelemetry,
+  type TelemetryEvent,
+} from '@eventkit/core';
+import type { CliContext } from './context.js';
+import { displayPath, resolveInputs } from './input-files.js';
+import type { InputFlags } from './input-options.js';
+import { trackReadProgress } from './read-progress.js';
+import { checkTimeRange } from './time-range.js';
+
+export interface StreamOptions {
+  actions?: string[] | undefined;
+}
+
+/**
+ * Streams the events of the command's inputs (constant memory, rotated and .gz included) into
+ * `visit`; a `false` from `visit` stops the read early (e.g. `--limit`). Malformed lines are
+ * skipped and reported on stderr so stdout stays valid JSONL.
+ */
+export async function forEachEvent(
+  ctx: CliContext,
+  args: string[],
+  flags: InputFlags,
+  options: StreamOptions,
+  visit: (event: TelemetryEvent) => boolean | undefined,
+): Promise<ReadStats> {
+  checkTimeRange(flags);
+  const files = await resolveInputs(args, ctx.cwd, flags);
+  let firstMalformed: MalformedLine | undefined;
+  const stream = readTelemetry(files, {
+    since: flags.since,
+    until: flags.until,
+    actions: options.actions,
+    includeRotated: false,
+    onMalformed: (malformed) => {
+      firstMalformed ??= malformed;
+    },
+  });
+  const stopProgress = await trackReadProgress(ctx, files, () => stream.stats.lines);
+  try {
+    for await (const event of stream) {
+      if (visit(event) === false) break;
+    }
+  } finally {
+    stopProgress();
+  }
+  const { malformed } = stream.stats;
+  if (malformed > 0 && firstMalformed) {
+    ctx.stderr.write(
+      `eventkit: skipped ${malformed} malformed line${malformed === 1 ? '' : 's'} (first at ${displayPath(firstMalformed.file, ctx.cwd)}:${firstMalformed.line}: ${firstMalformed.reason})\n`,
+    );
+  }
+  return stream.stats;
+}

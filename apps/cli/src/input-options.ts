@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { parseTimeBound } from './time-bounds.js';
+
+/** The flags every analysis command shares. */
+export interface InputFlags {
+  since?: number;
+  until?: number;
+  rotated: boolean;
+  manifest?: string;
+}
+
+/** Adds [FILES…] and --since/--until/--no-rotated/--manifest to an analysis command. */
+export function withInputOptions(command: Command, ctx: CliContext): Command {
+  return command
+    .argument(
+      '[files...]',
+      'telemetry files or quoted globs (default: ./telemetry.jsonl, or the manifest telemetry file)',
+    )
+    .option(
+      '--since <when>',
+      'only events at or after this time: a duration back from now (15m, 24h, 7d) or an ISO timestamp',
+      (value: string) => parseTimeBound(value, ctx.now()),
+    )
+    .option(
+      '--until <when>',
+      'only events before this time (same forms as --since)',
+      (value: string) => parseTimeBound(value, ctx.now()),
+    )
+    .option(
+      '--no-rotated',
+      'read only the named files, not their rotated siblings and .gz archives',
+    )
+    .option(
+      '--manifest <file>',
+      'agent.json whose telemetry.file is the default input (env EVENTKIT_MANIFEST)',
+      ctx.env.EVENTKIT_MANIFEST,
+    );
+}

@@ -1,0 +1,48 @@
+import { parseTelemetryLine, readTelemetry, type TelemetryEvent } from '@eventkit/core';
+import { readLastLines } from './tail-file.js';
+
+/**
+ * The newest `count` valid events across `files` (oldest first in the list, as resolveInputs
+ * returns them), oldest event first. Plain files are read backwards from their end, so this
+ * costs the same on a 5 GB file; .gz archives are only streamed when the newer files hold too few.
+ * Malformed lines are skipped.
+ */
+export async function readRecentEvents(
+  files: readonly string[],
+  count: number,
+): Promise<TelemetryEvent[]> {
+  const newestFirst: TelemetryEvent[][] = [];
+  let found = 0;
+  for (const file of [...files].reverse()) {
+    if (found >= count) break;
+    const events = file.endsWith('.gz')
+      ? await lastEventsOfArchive(file, count - found)
+      : await lastEventsOfPlainFile(file, count - found);
+    newestFirst.push(events);
+    found += events.length;
+  }
+  return newestFirst.reverse().flat().slice(-count);
+}
+
+async function lastEventsOfPlainFile(file: string, count: number): Promise<TelemetryEvent[]> {
+  // Read a little more than asked so a few malformed lines do not cost a second pass.
+  let want = count + 16;
+  for (;;) {
+    const { lines } = await readLastLines(file, want);
+    const events = lines.flatMap((line) => {
+      const parsed = parseTelemetryLine(line);
+      return parsed.ok ? [parsed.event] : [];
+    });
+    if (events.length >= count || lines.length < want) return events.slice(-count);
+    want *= 2;
+  }
+}
+
+async function lastEventsOfArchive(file: string, count: number): Promise<TelemetryEvent[]> {
+  const ring: TelemetryEvent[] = [];
+  for await (const event of readTelemetry(file, { includeRotated: false })) {
+    ring.push(event);
+    if (ring.length > count) ring.shift();
+  }
+  return ring;
+}
