@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../manifest/load-manifest.js';
+import { loadManifest, parseManifest } from '../manifest/load-manifest.js';
 import { parseInterests } from './interests.js';
+import { loadSessions } from './load-sessions.js';
 import { explainSession, recommendSessions } from './scoring.js';
 
 const fixtures = new URL('../../../../fixtures/python-eventkit/', import.meta.url);
@@ -74,5 +75,22 @@ describe('compatibility with the Python Event Kit', () => {
     expect(rec.sessions).toStrictEqual(recommended.payload.sessions);
     expect(rec.scoring).toStrictEqual(recommended.payload.scoring);
     expect(rec.conflicts).toBe(recommended.payload.conflicts);
+  });
+
+  it('gives the same results through loadManifest + loadSessions (missing external file falls back)', async () => {
+    const file = new URL(expected.manifest, fixtures).pathname;
+    const warnings: string[] = [];
+    const loaded = await loadManifest(file);
+    const sessions = await loadSessions(loaded, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringContaining('sessions_external.json')]);
+    for (const c of expected.recommend) {
+      const rec = recommendSessions(sessions, c.interests, {
+        weights: loaded.manifest.weights,
+        top: c.top,
+      });
+      expect(rec.scoring.map((s) => [s.title, s.score])).toEqual(
+        c.titles.map((t, i) => [t, c.scores[i]]),
+      );
+    }
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../manifest/manifest-schema.js';
 import { parseInterests } from './interests.js';
@@ -155,5 +156,44 @@ describe('explainSession', () => {
 
   it('returns undefined for an unknown title', () => {
     expect(explainSession(sessions, 'Missing Talk', 'edge')).toBeUndefined();
+  });
+});
+
+describe('findConflicts (property)', () => {
+  it('agrees with a minute-by-minute occupancy check', () => {
+    const slot = fc.record({
+      day: fc.constantFrom('2026-06-10', '2026-06-11'),
+      start: fc.integer({ min: 0, max: 23 * 60 }),
+      length: fc.integer({ min: 1, max: 120 }),
+    });
+    fc.assert(
+      fc.property(fc.array(slot, { minLength: 1, maxLength: 8 }), (slots) => {
+        const hm = (m: number) =>
+          `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+        const sessions = slots.map((s, i) =>
+          session({
+            id: `p${i}`,
+            title: `p${i}`,
+            date: s.day,
+            start: hm(s.start),
+            end: hm(Math.min(s.start + s.length, 23 * 60 + 59)),
+          }),
+        );
+        const minutes = (s: Session) => {
+          const [sh, sm] = s.start.split(':').map(Number) as [number, number];
+          const [eh, em] = s.end.split(':').map(Number) as [number, number];
+          const set = new Set<string>();
+          for (let m = sh * 60 + sm; m < eh * 60 + em; m++) set.add(`${s.date}@${m}`);
+          return set;
+        };
+        const expected = sessions.filter((s, i) =>
+          sessions
+            .slice(0, i)
+            .some((earlier) => [...minutes(s)].some((m) => minutes(earlier).has(m))),
+        );
+        expect(findConflicts(sessions).map((c) => c.session)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findConflicts } from '../agent/scoring.js';
 import { isEventKitError } from '../errors.js';
 import {
   exportSettings,
@@ -199,6 +200,16 @@ describe('parseManifest', () => {
   });
 });
 
+describe('the bundled sample event', () => {
+  it('ships with the package (files) and resolves from src and dist alike', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(pkg.files).toContain('sample-event');
+    expect(path.relative(path.resolve(import.meta.dirname, '../..'), SAMPLE_MANIFEST_PATH)).toBe(
+      path.join('sample-event', 'agent.json'),
+    );
+  });
+});
+
 describe('loadManifest', () => {
   let dir: string;
   beforeEach(async () => {
@@ -216,6 +227,10 @@ describe('loadManifest', () => {
     expect(new Set(sessions.map((s) => s.location)).size).toBeGreaterThanOrEqual(4);
     expect(new Set(sessions.map((s) => s.track)).size).toBeGreaterThanOrEqual(5);
     expect(loaded.dir).toBe(path.dirname(SAMPLE_MANIFEST_PATH));
+    const byStart = [...sessions].sort((a, b) =>
+      `${a.date}${a.start}`.localeCompare(`${b.date}${b.start}`),
+    );
+    expect(findConflicts(byStart).length).toBeGreaterThan(5);
     expect(telemetrySettings(loaded, dir).file).toBe(path.join(dir, 'telemetry.jsonl'));
   });
 
