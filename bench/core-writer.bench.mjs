@@ -68,6 +68,7 @@ async function runWriter(label, options) {
   const dir = await mkdtemp(join(tmpdir(), 'eventkit-bench-writer-'));
   const file = join(dir, 'telemetry.jsonl');
   const writer = createTelemetryWriter({ file, ...options });
+  peakRss = process.memoryUsage.rss();
   const start = process.hrtime.bigint();
   for (let i = 0; i < events; i++) {
     writer.write(eventAt(i));
@@ -78,6 +79,7 @@ async function runWriter(label, options) {
   const closeStart = process.hrtime.bigint();
   await writer.close();
   const closeSeconds = Number(process.hrtime.bigint() - closeStart) / 1e9;
+  const rss = Math.max(peakRss, process.memoryUsage.rss());
   const files = (await readdir(dir)).map((name) => join(dir, name));
   const lines = countLines(files);
   const bytes = files.reduce((sum, path) => sum + statSync(path).size, 0);
@@ -86,7 +88,7 @@ async function runWriter(label, options) {
     console.error(`${label}: expected ${events} lines, found ${lines}`, writer.stats);
     process.exit(1);
   }
-  return { label, seconds, closeSeconds, files: files.length, bytes, stats: writer.stats };
+  return { label, seconds, closeSeconds, files: files.length, bytes, stats: writer.stats, rss };
 }
 
 async function runBaseline() {
@@ -122,11 +124,11 @@ for (const run of [plain, rotating]) {
   console.log(
     `${run.label.padEnd(34)} ${fmt(perSecond).padStart(11)} events/s  (${run.seconds.toFixed(2)} s to disk, ` +
       `close ${run.closeSeconds.toFixed(2)} s, ${run.files} file(s), ${fmt(run.bytes)} bytes, ` +
-      `${run.stats.rotations} rotations)  ${(perSecond / baselineRate).toFixed(1)}x baseline`,
+      `${run.stats.rotations} rotations, peak RSS ${(run.rss / 1024 / 1024).toFixed(0)} MB)  ` +
+      `${(perSecond / baselineRate).toFixed(1)}x baseline`,
   );
 }
 console.log(
   `${'naive appendFileSync per event'.padEnd(34)} ${fmt(baselineRate).padStart(11)} events/s  ` +
     `(${fmt(baselineEvents)} events, ${baseline.seconds.toFixed(2)} s)`,
 );
-console.log(`peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);

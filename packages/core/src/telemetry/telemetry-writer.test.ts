@@ -1,6 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -239,7 +249,7 @@ describe('createTelemetryWriter', () => {
     writer.write(event(1));
     await writer.flush();
     expect(writer.stats.dropped).toBe(1);
-    await import('node:fs/promises').then((fs) => fs.rm(dir));
+    await rm(dir);
     writer.write(event(2));
     await writer.close();
     expect(await linesOnDisk(file)).toEqual([expectedLine(event(2))]);
@@ -369,7 +379,6 @@ describe('createTelemetryWriter', () => {
     const writer = createTelemetryWriter({ file, compress: false });
     writer.write(event(1));
     await writer.flush();
-    const { rename } = await import('node:fs/promises');
     await rename(file, `${file}.20240101-000000-000`);
     writer.write(event(2));
     await writer.close();
@@ -393,7 +402,13 @@ describe('createTelemetryWriter on process exit', () => {
       );
       return nested.flat();
     };
-    for (const path of await walk(coreSrc)) {
+    // The writer's import graph: telemetry/, rotation/ and errors.ts.
+    const sources = [
+      ...(await walk(join(coreSrc, 'telemetry'))),
+      ...(await walk(join(coreSrc, 'rotation'))),
+      join(coreSrc, 'errors.ts'),
+    ];
+    for (const path of sources) {
       if (!path.endsWith('.ts') || path.endsWith('.test.ts')) continue;
       const { outputText } = ts.transpileModule(await readFile(path, 'utf8'), {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
