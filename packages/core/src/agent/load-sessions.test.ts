@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadManifest } from '../manifest/load-manifest.js';
-import { loadSessions } from './load-sessions.js';
+import { createSessionLoader, loadSessions } from './load-sessions.js';
 
 const session = (id: string, title = `Talk ${id}`) => ({
   id,
@@ -88,5 +88,36 @@ describe('loadSessions', () => {
     await expect(loadSessions(loaded)).rejects.toThrow(
       `${path.join(dir, 'extra.json')}:2:10: invalid JSON`,
     );
+  });
+
+  it('createSessionLoader re-reads the external file only when it changes', async () => {
+    const extra = path.join(dir, 'extra.json');
+    await writeFile(extra, JSON.stringify([session('x1')]));
+    const loaded = await manifestWith({ enabled: true, file: 'extra.json' });
+    const loader = createSessionLoader(loaded);
+    const first = await loader.load();
+    expect(first.map((s) => s.id)).toEqual(['s1', 's2', 'x1']);
+    const [a, b] = await Promise.all([loader.load(), loader.load()]);
+    expect(a).toBe(first);
+    expect(b).toBe(first);
+    await writeFile(extra, JSON.stringify([session('x1'), session('x2')]));
+    await utimes(extra, new Date(), new Date(Date.now() + 5000));
+    expect((await loader.load()).map((s) => s.id)).toEqual(['s1', 's2', 'x1', 'x2']);
+  });
+
+  it('createSessionLoader returns the manifest sessions when external sessions are off', async () => {
+    const loaded = await manifestWith({ enabled: false });
+    expect(await createSessionLoader(loaded).load()).toBe(loaded.manifest.sessions);
+  });
+
+  it('createSessionLoader does not cache failures', async () => {
+    const extra = path.join(dir, 'extra.json');
+    await writeFile(extra, '[');
+    const loaded = await manifestWith({ enabled: true, file: 'extra.json' });
+    const loader = createSessionLoader(loaded);
+    await expect(loader.load()).rejects.toMatchObject({ code: 'INVALID_MANIFEST' });
+    await writeFile(extra, JSON.stringify([session('x9')]));
+    await utimes(extra, new Date(), new Date(Date.now() + 5000));
+    expect((await loader.load()).map((s) => s.id)).toContain('x9');
   });
 });

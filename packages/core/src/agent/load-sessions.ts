@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { EventKitError } from '../errors.js';
@@ -77,4 +78,50 @@ export async function loadSessions(
     });
   }
   return merge(manifest.sessions, result.data.sessions);
+}
+
+/** Loads sessions once and again only when the external sessions file changes. */
+export interface SessionLoader {
+  load(): Promise<Session[]>;
+}
+
+/**
+ * A cached `loadSessions` for servers: agent.json's sessions are fixed once loaded; the external
+ * sessions file (when enabled) is re-read only when its size, mtime or inode change, so a request
+ * costs one `stat`. Concurrent calls share one read. Errors are not cached.
+ *
+ * @example
+ * const sessions = createSessionLoader(loaded, { onWarning: (m) => logger.warning(m) });
+ * app.get('/recommend', async (c) => c.json(recommendSessions(await sessions.load(), interests)));
+ */
+export function createSessionLoader(
+  loaded: LoadedManifest,
+  options: LoadSessionsOptions = {},
+): SessionLoader {
+  const external = loaded.manifest.features.externalSessions;
+  if (!external.enabled) {
+    const sessions = loaded.manifest.sessions;
+    return { load: async () => sessions };
+  }
+  const file = path.resolve(loaded.dir, external.file);
+  let cached: { key: string; sessions: Session[] } | undefined;
+  let inflight: { key: string; promise: Promise<Session[]> } | undefined;
+  return {
+    async load() {
+      const info = await stat(file).catch(() => undefined);
+      const key = info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'missing';
+      if (cached?.key === key) return cached.sessions;
+      if (inflight?.key === key) return inflight.promise;
+      const promise = loadSessions(loaded, options).then((sessions) => {
+        cached = { key, sessions };
+        return sessions;
+      });
+      inflight = { key, promise };
+      try {
+        return await promise;
+      } finally {
+        if (inflight?.promise === promise) inflight = undefined;
+      }
+    },
+  };
 }
