@@ -5,7 +5,7 @@ import { createCli } from './cli.js';
 
 /** The one place errors become exit codes: 2 usage/config, 66 unreadable input, 1 anything else. */
 function exitCodeOf(error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode;
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (isEventKitError(error)) {
     if (error.code === 'UNREADABLE_INPUT' || error.code === 'MANIFEST_NOT_FOUND') return 66;
     if (
