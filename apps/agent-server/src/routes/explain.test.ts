@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTestApp, REPO_ROOT } from '../test-support/test-deps.js';
+import { createTestApp, json, REPO_ROOT } from '../test-support/test-deps.js';
 
 const expected = JSON.parse(
   readFileSync(
@@ -28,7 +28,7 @@ describe('GET /explain', () => {
         `/explain?session=${encodeURIComponent(session)}&interests=${encodeURIComponent(interests)}`,
       );
       expect(res.status).toBe('error' in (result as object) ? 404 : 200);
-      expect(await res.json()).toEqual(result);
+      expect(await json(res)).toEqual(result);
     },
   );
 
@@ -40,6 +40,6 @@ describe('GET /explain', () => {
     const { app } = await createTestApp();
     const res = await app.request(`/explain?${query}`);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toContain(message);
+    expect((await json(res)).error).toContain(message);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTestApp, memoryProfiles, REPO_ROOT } from '../test-support/test-deps.js';
+import { createTestApp, json, memoryProfiles, REPO_ROOT } from '../test-support/test-deps.js';
 
 const expected = JSON.parse(
   readFileSync(
@@ -28,7 +28,7 @@ describe('GET /recommend', () => {
         `/recommend?interests=${encodeURIComponent(interests)}&top=${top}`,
       );
       expect(res.status).toBe(200);
-      const body = await res.json();
+      const body = await json(res);
       expect(body.sessions.map((s: { title: string }) => s.title)).toEqual(titles);
       expect(body.scoring.map((s: { score: number }) => s.score)).toEqual(scores);
       expect(body.scoring.map((s: { contributions: unknown }) => s.contributions)).toEqual(
@@ -41,7 +41,7 @@ describe('GET /recommend', () => {
     const { app } = await createTestApp();
     const res = await app.request('/recommend?interests=agents,ai%20safety&top=5');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = await res.json();
+    const body = await json(res);
     expect(Object.keys(body).sort()).toEqual(['conflicts', 'scoring', 'sessions', 'source']);
     expect(body.source).toBe('manifest');
     expect(body.sessions).toHaveLength(5);
@@ -50,18 +50,18 @@ describe('GET /recommend', () => {
   it('counts real time overlaps: s4 and s5 share 15:30-16:10', async () => {
     const { app } = await createTestApp();
     const res = await app.request('/recommend?interests=agents,ai%20safety&top=5');
-    expect((await res.json()).conflicts).toBe(1);
+    expect((await json(res)).conflicts).toBe(1);
   });
 
   it("uses the manifest's max_sessions_default when top is absent", async () => {
     const { app } = await createTestApp();
-    const body = await (await app.request('/recommend?interests=agents')).json();
+    const body = await json(await app.request('/recommend?interests=agents'));
     expect(body.sessions).toHaveLength(3);
   });
 
   it('adds an Adaptive Card with card=1', async () => {
     const { app } = await createTestApp();
-    const body = await (await app.request('/recommend?interests=agents&top=2&card=1')).json();
+    const body = await json(await app.request('/recommend?interests=agents&top=2&card=1'));
     expect(body.card).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
     expect(JSON.stringify(body.card)).toContain('Generative Agents in Production');
   });
@@ -84,7 +84,7 @@ describe('GET /recommend', () => {
     const { app } = await createTestApp();
     const res = await app.request(`/recommend?${query}`);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toContain(message);
+    expect((await json(res)).error).toContain(message);
   });
 
   it('saves interests with profileSave and reuses them with profileLoad', async () => {
@@ -95,7 +95,7 @@ describe('GET /recommend', () => {
     );
     expect(saved.status).toBe(200);
     expect(profiles.data.get('alice')).toEqual(['ai safety', 'governance']);
-    const loaded = await (await app.request('/recommend?profileLoad=alice&top=1')).json();
+    const loaded = await json(await app.request('/recommend?profileLoad=alice&top=1'));
     expect(loaded.sessions[0].title).toBe('AI Safety Foundations');
   });
 
@@ -103,7 +103,7 @@ describe('GET /recommend', () => {
     const { app } = await createTestApp();
     const res = await app.request('/recommend?profileLoad=nobody');
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toContain('profile "nobody" not found');
+    expect((await json(res)).error).toContain('profile "nobody" not found');
   });
 
   it('does not save a profile when the request is invalid', async () => {

@@ -72,3 +72,11 @@ export async function createTestApp(
   };
   return { app: createApp(deps), deps, events, logLines, lifecycle };
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
+export type JsonBody = any;
+
+/** A response's JSON body, typed loosely for assertions. */
+export async function json(res: Response): Promise<JsonBody> {
+  return res.json();
+}
