@@ -1,4 +1,11 @@
-import type { LoadedManifest, Logger, Session, TelemetryEventInput } from '@eventkit/core';
+import type {
+  HealthModel,
+  LoadedManifest,
+  Logger,
+  ProfileStore,
+  Session,
+  TelemetryWriter,
+} from '@eventkit/core';
 import type { Context } from 'hono';
 import type { RateLimiter } from './middleware/rate-limit.js';
 import type { RequestTrace } from './trace-context.js';
@@ -7,22 +14,6 @@ import type { RequestSpan, Tracing } from './tracing.js';
 /** Where a request's sessions come from: the manifest, its external file, or Graph. */
 export interface SessionSource {
   load(): Promise<{ sessions: readonly Session[]; source: string }>;
-}
-
-/** What the app needs of core's telemetry writer. */
-export interface TelemetrySink {
-  write(event: TelemetryEventInput): void;
-}
-
-/** What the app needs of core's health model. */
-export interface HealthProbe {
-  check(): Promise<{ status: 'healthy' | 'unhealthy' }>;
-}
-
-/** What the app needs of core's profile store. */
-export interface ProfileStore {
-  load(name: string): Promise<string[] | undefined>;
-  save(name: string, interests: readonly string[]): Promise<void>;
 }
 
 export interface Lifecycle {
@@ -40,11 +31,11 @@ export interface ExportTarget {
 export interface AppDeps {
   loaded: LoadedManifest;
   sessions: SessionSource;
-  telemetry: TelemetrySink;
+  telemetry: Pick<TelemetryWriter, 'write'>;
   logger: Logger;
   tracing: Tracing;
-  health: HealthProbe;
-  profiles: ProfileStore;
+  health: HealthModel;
+  profiles: Pick<ProfileStore, 'load' | 'save'>;
   exportTarget: ExportTarget;
   rateLimiter: RateLimiter;
   lifecycle: Lifecycle;

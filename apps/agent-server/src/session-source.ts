@@ -1,6 +1,4 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
-import { type LoadedManifest, loadSessions, type Session } from '@eventkit/core';
+import { createSessionLoader, type LoadedManifest } from '@eventkit/core';
 import type { SessionSource } from './app-types.js';
 
 export interface ManifestSessionSourceOptions {
@@ -8,42 +6,20 @@ export interface ManifestSessionSourceOptions {
 }
 
 /**
- * Sessions from agent.json, merged with `features.externalSessions.file` when enabled. The
- * external file is re-read only when its size or mtime changed, so editing it takes effect
- * without a restart while a request costs one stat(). `source` is `manifest` or `external`.
+ * Sessions from agent.json merged with `features.externalSessions.file` when enabled (core's
+ * cached loader: one stat() per request, re-read on change). `source` says which was used:
+ * `manifest`, or `external` when the external file contributed.
  */
 export function createManifestSessionSource(
   loaded: LoadedManifest,
-  { onWarning }: ManifestSessionSourceOptions = {},
+  options: ManifestSessionSourceOptions = {},
 ): SessionSource {
-  const { manifest, dir } = loaded;
-  const external = manifest.features.externalSessions;
-  if (!external.enabled) {
-    const result = { sessions: manifest.sessions, source: 'manifest' };
-    return { load: async () => result };
-  }
-  const file = path.resolve(dir, external.file);
-  let cached: { key: string; sessions: readonly Session[]; source: string } | undefined;
-  let warned = false;
+  const loader = createSessionLoader(loaded, options);
+  const manifestSessions = loaded.manifest.sessions;
   return {
     async load() {
-      const info = await stat(file).catch(() => undefined);
-      const key = info ? `${info.size}:${info.mtimeMs}:${info.ino}` : 'missing';
-      if (cached?.key !== key) {
-        const sessions = await loadSessions(loaded, {
-          onWarning: (message) => {
-            if (!warned) onWarning?.(message);
-            warned = true;
-          },
-        });
-        if (info) warned = false;
-        cached = {
-          key,
-          sessions,
-          source: sessions === manifest.sessions ? 'manifest' : 'external',
-        };
-      }
-      return { sessions: cached.sessions, source: cached.source };
+      const sessions = await loader.load();
+      return { sessions, source: sessions === manifestSessions ? 'manifest' : 'external' };
     },
   };
 }

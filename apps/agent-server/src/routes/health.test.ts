@@ -1,3 +1,4 @@
+import { createHealthModel } from '@eventkit/core';
 import { describe, expect, it } from 'vitest';
 import { createTestApp, json } from '../test-support/test-deps.js';
 

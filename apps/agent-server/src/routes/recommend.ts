@@ -1,5 +1,5 @@
+import { buildAdaptiveCard } from '@eventkit/core';
 import { Hono } from 'hono';
-import { recommendationCard } from '../adaptive-card.js';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFlag } from '../query-validation.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
@@ -19,7 +19,7 @@ export function recommendRoutes(deps: AppDeps) {
       scoring: rec.scoring,
       conflicts: rec.conflicts,
       source,
-      ...(card ? { card: recommendationCard(rec, input.interests) } : {}),
+      ...(card ? { card: buildAdaptiveCard(rec, { interests: input.interests }) } : {}),
     });
   });
 }

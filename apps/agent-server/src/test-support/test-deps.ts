@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  createHealthModel,
   createLogger,
   type LoadedManifest,
   type LogSink,
@@ -9,7 +10,7 @@ import {
   type TelemetryEventInput,
 } from '@eventkit/core';
 import { createApp } from '../app.js';
-import type { AppDeps, HealthProbe, ProfileStore } from '../app-types.js';
+import type { AppDeps } from '../app-types.js';
 import { createRateLimiter } from '../middleware/rate-limit.js';
 import { createManifestSessionSource } from '../session-source.js';
 import { createTracing } from '../tracing.js';
@@ -21,13 +22,15 @@ export const PYTHON_MANIFEST = path.join(
 );
 
 /** A profile store in memory, for logic tests (the real one is core's). */
-export function memoryProfiles(): ProfileStore & { data: Map<string, string[]> } {
+export function memoryProfiles(): AppDeps['profiles'] & { data: Map<string, string[]> } {
   const data = new Map<string, string[]>();
   return {
     data,
     load: async (name) => data.get(name),
     save: async (name, interests) => {
-      data.set(name, [...interests]);
+      const list = typeof interests === 'string' ? [interests] : [...interests];
+      data.set(name, list);
+      return list;
     },
   };
 }
@@ -51,9 +54,7 @@ export async function createTestApp(
   const sink: LogSink = { write: (chunk) => logLines.push(chunk.replace(/\n$/, '')) };
   const logger = createLogger({ name: 'event_agent', level: 'DEBUG', console: sink });
   const lifecycle = { draining: false };
-  const health: HealthProbe = {
-    check: async () => ({ status: 'healthy' }),
-  };
+  const health = createHealthModel({ version: '1.0.0-test', checks: [] });
   const deps: AppDeps = {
     loaded,
     sessions: createManifestSessionSource(loaded),
