@@ -3,30 +3,38 @@ import { describe, expect, it } from 'vitest';
 import { createTestApp, json } from '../test-support/test-deps.js';
 
 describe('health routes', () => {
+  const now = () => new Date('2024-03-15T08:30:00.000Z');
+  const startedAt = new Date('2024-03-14T08:30:00.000Z');
+
   it('answers 200 with the healthy report', async () => {
-    const report = {
+    const health = createHealthModel({ version: '1.0.0', checks: [], now, startedAt });
+    const { app } = await createTestApp({ health });
+    const res = await app.request('/health');
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({
       status: 'healthy',
       timestamp: '2024-03-15T08:30:00Z',
       version: '1.0.0',
-      uptime_seconds: 5,
-    } as const;
-    const { app } = await createTestApp({ health: { check: async () => report } });
-    const res = await app.request('/health');
-    expect(res.status).toBe(200);
-    expect(await json(res)).toEqual(report);
+      uptime_seconds: 86400,
+    });
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
   it('answers 503 with errors[] when unhealthy', async () => {
-    const report = {
-      status: 'unhealthy',
-      timestamp: '2024-03-15T08:30:00Z',
-      errors: ['Cannot load manifest'],
-    } as const;
-    const { app } = await createTestApp({ health: { check: async () => report } });
+    const failing = (text: string) => ({ name: text, run: async () => text });
+    const health = createHealthModel({
+      version: '1.0.0',
+      checks: [failing('Cannot load manifest'), failing('Graph API authentication failed')],
+      now,
+    });
+    const { app } = await createTestApp({ health });
     const res = await app.request('/health');
     expect(res.status).toBe(503);
-    expect(await json(res)).toEqual(report);
+    expect(await json(res)).toEqual({
+      status: 'unhealthy',
+      timestamp: '2024-03-15T08:30:00Z',
+      errors: ['Cannot load manifest', 'Graph API authentication failed'],
+    });
   });
 
   it('answers /livez while the process runs', async () => {
