@@ -105,6 +105,31 @@ export {
 } from './manifest/manifest-schema.js';
 export type { SessionInterval, SessionTime } from './manifest/session-time.js';
 export { intervalsOverlap, parseSessionTime, sessionInterval } from './manifest/session-time.js';
+export type { LatencySketch, SerializedLatencySketch } from './metrics/latency-sketch.js';
+export {
+  createLatencySketch,
+  EXACT_SAMPLE_LIMIT,
+  latencySketchFromJSON,
+  SKETCH_RELATIVE_ACCURACY,
+} from './metrics/latency-sketch.js';
+export type { SloCheck, SloResult, SloTargets } from './metrics/slo.js';
+export {
+  DEFAULT_SLO_TARGETS,
+  evaluateSlo,
+  parseSloTargets,
+  sloTargetsSchema,
+} from './metrics/slo.js';
+export type { SummarizeOptions } from './metrics/summarize.js';
+export { summarizeTelemetry } from './metrics/summarize.js';
+export type {
+  ActionSummary,
+  SummaryBuilder,
+  SummaryEvent,
+  TelemetrySummary,
+} from './metrics/summary-builder.js';
+export { createSummaryBuilder } from './metrics/summary-builder.js';
+export type { WindowMetrics, WindowMetricsOptions } from './metrics/window-metrics.js';
+export { calculateMetrics } from './metrics/window-metrics.js';
 export type {
   ActionFolder,
   ActionFolderOptions,
@@ -123,6 +148,11 @@ export {
   METRIC_NAMES,
   OTHER_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
+export type { ReadOptions, ReadStats, TelemetryStream } from './reader/read-telemetry.js';
+export { readTelemetry } from './reader/read-telemetry.js';
+export type { ResolveOptions } from './reader/resolve-files.js';
+export { resolveTelemetryFiles } from './reader/resolve-files.js';
+export type { MalformedLine } from './reader/telemetry-file.js';
 export type { GzipFileOptions } from './rotation/gzip-file.js';
 export { gzipFile } from './rotation/gzip-file.js';
 export type { RetentionOptions } from './rotation/retention.js';

@@ -1,0 +1,230 @@
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { EventKitError, type EventKitErrorCode } from '../errors.js';
+import type { ReadOptions } from '../reader/read-telemetry.js';
+import { resolveTelemetryFiles } from '../reader/resolve-files.js';
+import { unreadable } from '../reader/telemetry-file.js';
+import {
+  createSummaryBuilder,
+  type SummaryBuilder,
+  summaryBuilderFromJSON,
+  type TelemetrySummary,
+} from './summary-builder.js';
+import {
+  type RangeResult,
+  type RangeTask,
+  type SummaryFilter,
+  summarizeRange,
+} from './summary-range.js';
+import type { WorkerRequest } from './summary-worker.js';
+
+export interface SummarizeOptions extends ReadOptions {
+  /** Worker threads for big inputs; default: the machine's parallelism (at most 8). 1 = in-process. */
+  threads?: number;
+}
+
+/** Below this many bytes in total, starting workers costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+const MIN_RANGE_BYTES = 8 * 1024 * 1024;
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+
+interface PlannedFile {
+  file: string;
+  size: number;
+  gzip: boolean;
+}
+
+interface WorkerReply {
+  id: number;
+  ok: boolean;
+  result?: RangeResult;
+  code?: EventKitErrorCode;
+  message?: string;
+}
+
+/** Knobs for tests: smaller thresholds exercise range splitting on small files. */
+export interface SummaryTuning {
+  parallelMinBytes?: number;
+  rangeBytes?: number;
+  /** Run the planned ranges one after another in this thread instead of in workers. */
+  inProcess?: boolean;
+}
+
+/** How a summary was computed (for tests and the benchmark). */
+export interface SummaryRun {
+  builder: SummaryBuilder;
+  workers: number;
+  tasks: number;
+}
+
+async function planFile(file: string): Promise<PlannedFile> {
+  try {
+    const { size } = await stat(file);
+    const handle = await open(file, 'r');
+    try {
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await handle.read(magic, 0, 2, 0);
+      return { file, size, gzip: bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+}
+
+function splitIntoTasks(files: PlannedFile[], threads: number, rangeBytes?: number): RangeTask[] {
+  const totalBytes = files.reduce((sum, planned) => sum + planned.size, 0);
+  // A few ranges per thread, so a thread that finishes early picks up more work.
+  const target = rangeBytes ?? Math.max(MIN_RANGE_BYTES, Math.ceil(totalBytes / (threads * 3)));
+  const tasks: RangeTask[] = [];
+  for (const { file, size, gzip } of files) {
+    if (gzip || size <= target) {
+      tasks.push({ file, start: 0, end: Number.POSITIVE_INFINITY });
+      continue;
+    }
+    const pieces = Math.ceil(size / target);
+    for (let k = 0; k < pieces; k++) {
+      const start = Math.floor((size * k) / pieces);
+      const end =
+        k === pieces - 1 ? Number.POSITIVE_INFINITY : Math.floor((size * (k + 1)) / pieces);
+      tasks.push({ file, start, end });
+    }
+  }
+  return tasks;
+}
+
+function workerScript(): { url: URL; workerData?: { sourceEntry: string } } {
+  const compiled = new URL('./summary-worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts') || existsSync(compiled)) return { url: compiled };
+  // Running from TypeScript source (tests): let the worker load .ts through a dev-only loader.
+  return {
+    url: new URL('./source-worker-bootstrap.mjs', import.meta.url),
+    workerData: { sourceEntry: new URL('./summary-worker.ts', import.meta.url).href },
+  };
+}
+
+async function runInWorkers(
+  tasks: RangeTask[],
+  filter: SummaryFilter,
+  threads: number,
+): Promise<RangeResult[]> {
+  const results: RangeResult[] = new Array(tasks.length);
+  const { url, workerData } = workerScript();
+  const workers: Worker[] = [];
+  let next = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let done = 0;
+      const dispatch = (worker: Worker): void => {
+        if (next >= tasks.length) return;
+        const id = next++;
+        const request: WorkerRequest = { id, task: tasks[id] as RangeTask, filter };
+        worker.postMessage(request);
+      };
+      for (let w = 0; w < Math.min(threads, tasks.length); w++) {
+        // The hot path allocates almost nothing: a small young generation keeps each thread lean.
+        const worker = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
+        workers.push(worker);
+        worker.on('message', (reply: WorkerReply) => {
+          if (!reply.ok || !reply.result) {
+            const message = reply.message ?? 'worker failed';
+            reject(reply.code ? new EventKitError(reply.code, message) : new Error(message));
+            return;
+          }
+          results[reply.id] = reply.result;
+          if (++done === tasks.length) resolve();
+          else dispatch(worker);
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (done < tasks.length) reject(new Error(`summary worker exited with code ${code}`));
+        });
+        dispatch(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return results;
+}
+
+/** Combines range results in file order, turning range-relative line numbers into file ones. */
+function mergeResults(tasks: RangeTask[], results: RangeResult[]): SummaryBuilder {
+  const builder = createSummaryBuilder();
+  const linesBefore = new Map<string, number>();
+  tasks.forEach((task, index) => {
+    const result = results[index] as RangeResult;
+    const offset = task.start === 0 ? 0 : (linesBefore.get(task.file) ?? 0);
+    for (const malformed of result.summary.firstMalformed) malformed.line += offset;
+    linesBefore.set(task.file, offset + result.lines);
+    builder.merge(summaryBuilderFromJSON(result.summary));
+  });
+  return builder;
+}
+
+function defaultThreads(): number {
+  return Math.max(1, Math.min(availableParallelism(), 8));
+}
+
+/** summarizeTelemetry's engine, also telling how the work was done. */
+export async function runSummary(
+  paths: string | string[],
+  options: SummarizeOptions = {},
+  tuning: SummaryTuning = {},
+): Promise<SummaryRun> {
+  const { since, until, actions, includeRotated, threads = defaultThreads() } = options;
+  const { parallelMinBytes = PARALLEL_MIN_BYTES, rangeBytes, inProcess = false } = tuning;
+  const files = await resolveTelemetryFiles(typeof paths === 'string' ? [paths] : paths, {
+    includeRotated,
+  });
+  const filter: SummaryFilter = { since, until, actions };
+  const planned = await Promise.all(files.map(planFile));
+  const totalBytes = planned.reduce((sum, file) => sum + file.size, 0);
+  const parallel = threads > 1 && totalBytes >= parallelMinBytes;
+  const tasks = parallel
+    ? splitIntoTasks(planned, threads, rangeBytes)
+    : files.map((file) => ({ file, start: 0, end: Number.POSITIVE_INFINITY }));
+  let results: RangeResult[] | undefined;
+  let workers = 0;
+  if (parallel && tasks.length > 1 && !inProcess) {
+    try {
+      results = await runInWorkers(tasks, filter, threads);
+      workers = Math.min(threads, tasks.length);
+    } catch (error) {
+      if (error instanceof EventKitError) throw error;
+      // Worker threads unavailable (e.g. core bundled without its worker file): same work in-process.
+      results = undefined;
+    }
+  }
+  if (!results) {
+    results = [];
+    for (const task of tasks) results.push(await summarizeRange(task, filter));
+  }
+  const builder = mergeResults(tasks, results);
+  for (const malformed of builder.result().first_malformed) options.onMalformed?.(malformed);
+  return { builder, workers, tasks: tasks.length };
+}
+
+/**
+ * The seed's summary of one file, a rotated set or several files — the fast path: big plain
+ * files are cut at line boundaries into byte ranges summarised by worker threads, and the
+ * partial summaries merged (exact counts; the same result as one pass). Gzip archives are read
+ * as one stream each; small inputs stay in-process. Malformed lines are counted in
+ * `malformed_lines`; the first five (file order) are in `first_malformed` and passed to
+ * `onMalformed` (use `readTelemetry` to see every one).
+ *
+ * @example
+ * const summary = await summarizeTelemetry('telemetry.jsonl', { since: Date.now() / 1000 - 86_400 });
+ * console.log(`Total actions: ${summary.total.toLocaleString('en-US')}`);
+ * console.log(`Success rate: ${summary.success_rate.toFixed(1)}%`);
+ * for (const [action, a] of Object.entries(summary.actions)) console.log(`  ${action}: p95=${a.p95_ms}`);
+ */
+export async function summarizeTelemetry(
+  paths: string | string[],
+  options: SummarizeOptions = {},
+): Promise<TelemetrySummary> {
+  return (await runSummary(paths, options)).builder.result();
+}

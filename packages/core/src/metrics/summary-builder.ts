@@ -1,0 +1,256 @@
+import { FIRST_MALFORMED_KEPT, type MalformedLine } from '../reader/telemetry-file.js';
+import { TELEMETRY_ACTIONS } from '../telemetry/event.js';
+import {
+  createLatencySketch,
+  type LatencySketch,
+  latencySketchFromJSON,
+  type SerializedLatencySketch,
+} from './latency-sketch.js';
+
+/** Per-action figures of a summary. */
+export interface ActionSummary {
+  count: number;
+  failures: number;
+  /** Share of all events, in percent (0..100). */
+  share: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+}
+
+/**
+ * The seed's telemetry summary (`summarize_telemetry.py`), as data. Rates and shares are in
+ * percent (0..100); percentiles are exact up to 1,000 samples per action, within 1% beyond.
+ */
+export interface TelemetrySummary {
+  total: number;
+  failures: number;
+  success_rate: number;
+  error_rate: number;
+  /** Lines skipped because they were not valid events. */
+  malformed_lines: number;
+  /** Where the first five malformed lines were (file order). */
+  first_malformed: MalformedLine[];
+  /** Earliest and latest event time (unix seconds), null when there are no events. */
+  first_ts: number | null;
+  last_ts: number | null;
+  /** By action, most frequent first. */
+  actions: Record<string, ActionSummary>;
+}
+
+/** Distinct action names kept apart; beyond this, names outside TELEMETRY_ACTIONS fold into `other`. */
+export const MAX_DISTINCT_ACTIONS = 256;
+export const OTHER_ACTION = 'other';
+
+const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
+
+interface ActionState {
+  count: number;
+  failures: number;
+  latency: LatencySketch;
+}
+
+/** Plain-data form of a builder, for `postMessage` between worker threads. */
+export interface SerializedSummary {
+  total: number;
+  failures: number;
+  malformed: number;
+  firstMalformed: MalformedLine[];
+  firstTs: number;
+  lastTs: number;
+  folded: boolean;
+  actions: { name: string; count: number; failures: number; latency: SerializedLatencySketch }[];
+}
+
+/** The minimum an event needs for a summary; a full TelemetryEvent fits. */
+export interface SummaryEvent {
+  ts: number;
+  action: string;
+  success: boolean;
+  latency_ms: number;
+}
+
+export interface SummaryBuilder {
+  /** Adds one event; false when it is not usable (skipped and counted as malformed). */
+  add(event: SummaryEvent): boolean;
+  /** The same, without an event object (the reader's fast path). */
+  addSample(action: string, success: boolean, latencyMs: number, ts: number): void;
+  /** Counts a skipped line (the first five are kept with their location). */
+  addMalformed(malformed: MalformedLine): void;
+  /** Adds everything another builder saw; the result equals one pass over both inputs. */
+  merge(other: SummaryBuilder): void;
+  /** Latency over all actions (for window metrics). */
+  overallLatency(): LatencySketch;
+  result(): TelemetrySummary;
+  toJSON(): SerializedSummary;
+}
+
+function percent(part: number, whole: number): number {
+  return whole > 0 ? (part / whole) * 100 : 0;
+}
+
+/**
+ * Accumulates the seed's summary in constant memory: totals, success and error rate, per-action
+ * counts, shares and p50/p95/p99. Builders merge, so files or byte ranges can be summarised
+ * apart (in worker threads) and combined exactly.
+ *
+ * @example
+ * const builder = createSummaryBuilder();
+ * for await (const event of readTelemetry('telemetry.jsonl')) builder.add(event);
+ * const { total, success_rate, actions } = builder.result();
+ */
+export function createSummaryBuilder(): SummaryBuilder {
+  let total = 0;
+  let failures = 0;
+  let malformed = 0;
+  let firstMalformed: MalformedLine[] = [];
+  let firstTs = Number.POSITIVE_INFINITY;
+  let lastTs = Number.NEGATIVE_INFINITY;
+  let folded = false;
+  const actions = new Map<string, ActionState>();
+
+  function fold(): void {
+    folded = true;
+    let other = actions.get(OTHER_ACTION);
+    for (const [name, state] of actions) {
+      if (KNOWN_ACTIONS.has(name) || name === OTHER_ACTION) continue;
+      if (!other) {
+        other = { count: 0, failures: 0, latency: createLatencySketch() };
+        actions.set(OTHER_ACTION, other);
+      }
+      other.count += state.count;
+      other.failures += state.failures;
+      other.latency.merge(state.latency);
+      actions.delete(name);
+    }
+  }
+
+  function stateFor(action: string): ActionState {
+    let name = action;
+    if (folded && !KNOWN_ACTIONS.has(name)) name = OTHER_ACTION;
+    let state = actions.get(name);
+    if (state) return state;
+    if (!folded && actions.size >= MAX_DISTINCT_ACTIONS) {
+      fold();
+      return stateFor(action);
+    }
+    state = { count: 0, failures: 0, latency: createLatencySketch() };
+    actions.set(name, state);
+    return state;
+  }
+
+  function addSample(action: string, success: boolean, latencyMs: number, ts: number): void {
+    const state = stateFor(action);
+    state.count++;
+    total++;
+    if (!success) {
+      state.failures++;
+      failures++;
+    }
+    state.latency.add(latencyMs);
+    if (ts < firstTs) firstTs = ts;
+    if (ts > lastTs) lastTs = ts;
+  }
+
+  function addMalformed(line: MalformedLine): void {
+    malformed++;
+    if (firstMalformed.length < FIRST_MALFORMED_KEPT) firstMalformed.push(line);
+  }
+
+  function absorb(data: SerializedSummary): void {
+    total += data.total;
+    failures += data.failures;
+    malformed += data.malformed;
+    firstMalformed = [...firstMalformed, ...data.firstMalformed].slice(0, FIRST_MALFORMED_KEPT);
+    if (data.firstTs < firstTs) firstTs = data.firstTs;
+    if (data.lastTs > lastTs) lastTs = data.lastTs;
+    if (data.folded && !folded) fold();
+    for (const entry of data.actions) {
+      const state = stateFor(entry.name);
+      state.count += entry.count;
+      state.failures += entry.failures;
+      state.latency.merge(latencySketchFromJSON(entry.latency));
+    }
+  }
+
+  const builder: SummaryBuilder = {
+    add(event) {
+      const { ts, action, success, latency_ms: latency } = event;
+      const usable =
+        typeof action === 'string' &&
+        action.length > 0 &&
+        typeof success === 'boolean' &&
+        Number.isFinite(ts) &&
+        Number.isFinite(latency) &&
+        latency >= 0;
+      if (!usable) {
+        malformed++;
+        return false;
+      }
+      addSample(action, success, latency, ts);
+      return true;
+    },
+    addSample,
+    addMalformed,
+    merge(other) {
+      absorb(other.toJSON());
+    },
+    overallLatency() {
+      const overall = createLatencySketch();
+      for (const state of actions.values()) overall.merge(state.latency);
+      return overall;
+    },
+    result() {
+      const entries = [...actions.entries()].sort(
+        ([a, x], [b, y]) => y.count - x.count || (a < b ? -1 : a > b ? 1 : 0),
+      );
+      const byAction: Record<string, ActionSummary> = {};
+      for (const [name, state] of entries) {
+        byAction[name] = {
+          count: state.count,
+          failures: state.failures,
+          share: percent(state.count, total),
+          p50_ms: state.latency.quantile(0.5) ?? 0,
+          p95_ms: state.latency.quantile(0.95) ?? 0,
+          p99_ms: state.latency.quantile(0.99) ?? 0,
+        };
+      }
+      return {
+        total,
+        failures,
+        success_rate: percent(total - failures, total),
+        error_rate: percent(failures, total),
+        malformed_lines: malformed,
+        first_malformed: [...firstMalformed],
+        first_ts: total > 0 ? firstTs : null,
+        last_ts: total > 0 ? lastTs : null,
+        actions: byAction,
+      };
+    },
+    toJSON() {
+      return {
+        total,
+        failures,
+        malformed,
+        firstMalformed: [...firstMalformed],
+        firstTs,
+        lastTs,
+        folded,
+        actions: [...actions.entries()].map(([name, state]) => ({
+          name,
+          count: state.count,
+          failures: state.failures,
+          latency: state.latency.toJSON(),
+        })),
+      };
+    },
+  };
+  return builder;
+}
+
+/** Rebuilds a builder sent by `toJSON()` (e.g. from a worker thread). */
+export function summaryBuilderFromJSON(data: SerializedSummary): SummaryBuilder {
+  const builder = createSummaryBuilder();
+  builder.merge({ ...builder, toJSON: () => data });
+  return builder;
+}

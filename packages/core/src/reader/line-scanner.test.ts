@@ -1,0 +1,184 @@
+import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatTelemetryLine, parseTelemetryLine } from '../telemetry/event.js';
+import { createScannedLine, scanCanonicalLine } from './line-scanner.js';
+
+/** The definition the scanner must agree with: UTF-8, then parseTelemetryLine. */
+function reference(bytes: Buffer) {
+  if (!isUtf8(bytes)) return { ok: false as const, reason: 'invalid UTF-8' };
+  return parseTelemetryLine(bytes.toString('utf8'));
+}
+
+function scan(bytes: Buffer) {
+  // The line sits between other bytes, as it does in a read buffer.
+  const padded = Buffer.concat([Buffer.from('{"x":1}\n'), bytes, Buffer.from('\n,}"1 ')]);
+  const out = createScannedLine();
+  const ok = scanCanonicalLine(padded, 8, 8 + bytes.length, out);
+  return {
+    ok,
+    fields: {
+      ts: out.ts,
+      action: padded.toString('latin1', out.actionStart, out.actionEnd),
+      success: out.success,
+      latency_ms: out.latencyMs,
+    },
+  };
+}
+
+/** Asserts: the scanner vouches for a line only when parseTelemetryLine accepts it, with the same fields. */
+function expectAgreement(bytes: Buffer): boolean {
+  const fast = scan(bytes);
+  if (!fast.ok) return false;
+  const parsed = reference(bytes);
+  expect(parsed.ok, bytes.toString('latin1')).toBe(true);
+  if (parsed.ok) {
+    const { ts, action, success, latency_ms } = parsed.event;
+    expect(fast.fields).toStrictEqual({ ts, action, success, latency_ms });
+  }
+  return true;
+}
+
+const asciiText = fc.string({ unit: 'grapheme-ascii', maxLength: 12 });
+const anyText = fc.oneof(asciiText, fc.string({ unit: 'binary', maxLength: 8 }));
+const jsonValue = fc.jsonValue({ maxDepth: 2 });
+const event = fc.record({
+  ts: fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }).map((ms) => ms / 1000),
+  ),
+  action: fc.oneof(fc.constantFrom('recommend', 'explain', 'export'), anyText),
+  success: fc.boolean(),
+  latency_ms: fc.oneof(
+    fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ min: 0, max: 10_000_000 }).map((n) => n / 1000),
+  ),
+  payload: fc.dictionary(anyText, jsonValue, { maxKeys: 4 }),
+  error: fc.option(anyText, { nil: null }),
+  trace_id: fc.option(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), anyText), {
+    nil: undefined,
+  }),
+});
+
+/** Bytes that matter to a JSON scanner, plus invalid UTF-8 and escapes. */
+const nastyBytes = fc.oneof(
+  fc.constantFrom(
+    ...'{}[]":,\\ \t\r0123456789-+.eEtrufalsn'.split('').map((c) => Buffer.from(c)),
+    Buffer.from([0xff]),
+    Buffer.from([0xc3]),
+    Buffer.from('é'),
+    Buffer.from('\\u0073'),
+    Buffer.from('"__proto__":{},'),
+    Buffer.from('"ts":1,'),
+    Buffer.from('"latency_ms":2,'),
+    Buffer.from('"timestamp":3,'),
+    Buffer.from('"trace_id":null,'),
+    Buffer.from('1e999'),
+    Buffer.from('\u00a0'),
+  ),
+  fc.uint8Array({ minLength: 1, maxLength: 3 }).map((a) => Buffer.from(a)),
+);
+
+const mutation = fc.record({ at: fc.nat(), kind: fc.nat({ max: 3 }), bytes: nastyBytes });
+
+function mutate(line: Buffer, mutations: { at: number; kind: number; bytes: Buffer }[]): Buffer {
+  let out = line;
+  for (const { at, kind, bytes } of mutations) {
+    const i = out.length === 0 ? 0 : at % (out.length + 1);
+    if (kind === 0) out = Buffer.concat([out.subarray(0, i), bytes, out.subarray(i)]);
+    else if (kind === 1) out = Buffer.concat([out.subarray(0, i), out.subarray(i + 1)]);
+    else if (kind === 2) out = Buffer.concat([out.subarray(0, i), bytes, out.subarray(i + 1)]);
+    else out = out.subarray(0, i);
+  }
+  return out;
+}
+
+describe('scanCanonicalLine', () => {
+  it('only vouches for lines parseTelemetryLine accepts, with identical fields (random events)', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        expectAgreement(Buffer.from(formatTelemetryLine(e).slice(0, -1)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('only vouches for lines parseTelemetryLine accepts, with identical fields (mutated lines)', () => {
+    fc.assert(
+      fc.property(event, fc.array(mutation, { minLength: 1, maxLength: 4 }), (e, mutations) => {
+        expectAgreement(mutate(Buffer.from(formatTelemetryLine(e).slice(0, -1)), mutations));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('only vouches for valid lines among arbitrary JSON objects and byte soup', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
+          fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)),
+        ),
+        (bytes) => {
+          expectAgreement(bytes);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes the fast path for the lines our writer produces', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(
+        event.filter((e) => /^[\x20-\x7e]+$/.test(e.action) && e.action.length <= 200),
+        (e) => {
+          const ascii = {
+            ...e,
+            payload: { top: 5, source: 'manifest' },
+            error: e.success ? null : 'session not found',
+            trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+          };
+          if (expectAgreement(Buffer.from(formatTelemetryLine(ascii).slice(0, -1)))) fast++;
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // Only actions with a quote or backslash (escaped by JSON) leave the fast path.
+    expect(fast).toBeGreaterThan(400);
+  });
+
+  it.each([
+    [
+      'the DESIGN.md example',
+      '{"ts":1732540000.123,"action":"recommend","success":true,"latency_ms":12.5,"payload":{"interests_count":3,"top":5,"source":"manifest","conflicts":2,"returned":5},"error":null,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+      true,
+    ],
+    [
+      'spaces and CRLF',
+      '{ "ts" : 1 , "action" : "a" , "success" : false , "latency_ms" : 0 }\r',
+      true,
+    ],
+    ['keys in any order', '{"latency_ms":3,"success":true,"action":"x","ts":-2.5e3}', true],
+    [
+      'a 17-digit timestamp',
+      '{"ts":1766006109.4001617,"action":"a","success":true,"latency_ms":1}',
+      true,
+    ],
+    [
+      'non-ASCII in the error',
+      '{"ts":1,"action":"a","success":false,"latency_ms":1,"error":"café"}',
+      true,
+    ],
+    ['legacy field names', '{"timestamp":1,"action":"a","success":true,"duration_ms":1}', false],
+    ['an escaped action', '{"ts":1,"action":"a\\"b","success":true,"latency_ms":1}', false],
+    ['a duplicate key', '{"ts":1,"ts":2,"action":"a","success":true,"latency_ms":1}', false],
+    ['a string latency', '{"ts":1,"action":"a","success":true,"latency_ms":"1"}', false],
+    ['a null payload', '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":null}', false],
+    ['trailing text', '{"ts":1,"action":"a","success":true,"latency_ms":1} x', false],
+    ['a truncated line', '{"ts":1,"action":"a","success":true,"latency_ms":1', false],
+  ])('%s → fast path %s', (_name, line, expected) => {
+    expect(scan(Buffer.from(line)).ok).toBe(expected);
+    expectAgreement(Buffer.from(line));
+  });
+});

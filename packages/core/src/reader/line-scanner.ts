@@ -1,0 +1,415 @@
+import { isUtf8 } from 'node:buffer';
+
+/**
+ * Fields of a telemetry line that the canonical-shape scanner found valid (only meaningful
+ * after `scanCanonicalLine` returned true), plus its scratch state.
+ */
+export interface ScannedLine {
+  ts: number;
+  success: boolean;
+  latencyMs: number;
+  /** Byte range of the action name (ASCII, no escapes). */
+  actionStart: number;
+  actionEnd: number;
+  /** Scratch: the last number read. */
+  number: number;
+  /** Scratch: a byte >= 0x80 was seen (the line then needs a UTF-8 check). */
+  high: boolean;
+}
+
+export function createScannedLine(): ScannedLine {
+  return {
+    ts: 0,
+    success: false,
+    latencyMs: 0,
+    actionStart: 0,
+    actionEnd: 0,
+    number: 0,
+    high: false,
+  };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const MAX_DEPTH = 32;
+const MAX_ACTION_LENGTH = 200;
+const MAX_TRACE_ID_LENGTH = 200;
+
+const F_TS = 1;
+const F_ACTION = 2;
+const F_SUCCESS = 4;
+const F_LATENCY = 8;
+const F_PAYLOAD = 16;
+const F_ERROR = 32;
+const F_TRACE = 64;
+const REQUIRED = F_TS | F_ACTION | F_SUCCESS | F_LATENCY;
+
+const POW10 = new Float64Array(23);
+for (let k = 0; k <= 22; k++) POW10[k] = 10 ** k;
+
+// Every helper takes the buffer and the line end explicitly and never reads at or past `end`
+// (other lines follow in the same buffer). They return the index after what they read, or -1.
+
+function skipWs(buf: Buffer, i: number, end: number): number {
+  while (i < end) {
+    const b = buf[i] as number;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return i;
+    i++;
+  }
+  return i;
+}
+
+function isHex(b: number): boolean {
+  return (b >= ZERO && b <= NINE) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+}
+
+/** At an opening quote: any valid JSON string. */
+function skipString(buf: Buffer, i: number, end: number, out: ScannedLine): number {
+  i++;
+  while (i < end) {
+    const b = buf[i] as number;
+    if (b === QUOTE) return i + 1;
+    if (b === BACKSLASH) {
+      if (i + 1 >= end) return -1;
+      const e = buf[i + 1] as number;
+      if (e === 0x75) {
+        if (i + 5 >= end) return -1;
+        if (
+          !isHex(buf[i + 2] as number) ||
+          !isHex(buf[i + 3] as number) ||
+          !isHex(buf[i + 4] as number) ||
+          !isHex(buf[i + 5] as number)
+        ) {
+          return -1;
+        }
+        i += 6;
+        continue;
+      }
+      if (
+        e === QUOTE ||
+        e === BACKSLASH ||
+        e === 0x2f ||
+        e === 0x62 ||
+        e === 0x66 ||
+        e === 0x6e ||
+        e === 0x72 ||
+        e === 0x74
+      ) {
+        i += 2;
+        continue;
+      }
+      return -1;
+    }
+    if (b < 0x20) return -1;
+    if (b >= 0x80) out.high = true;
+    i++;
+  }
+  return -1;
+}
+
+/** At an opening quote: a string without escapes (object keys; escaped ones go the slow way). */
+function skipKey(buf: Buffer, i: number, end: number, out: ScannedLine): number {
+  i++;
+  while (i < end) {
+    const b = buf[i] as number;
+    if (b === QUOTE) return i + 1;
+    if (b === BACKSLASH || b < 0x20) return -1;
+    if (b >= 0x80) out.high = true;
+    i++;
+  }
+  return -1;
+}
+
+/** At an opening quote: printable ASCII without escapes (action, trace_id, top-level keys). */
+function skipPlainString(buf: Buffer, i: number, end: number): number {
+  i++;
+  while (i < end) {
+    const b = buf[i] as number;
+    if (b === QUOTE) return i + 1;
+    if (b === BACKSLASH || b < 0x20 || b >= 0x80) return -1;
+    i++;
+  }
+  return -1;
+}
+
+/** A JSON number, its value in out.number (exactly as JSON.parse would compute it). */
+function readNumber(buf: Buffer, i: number, end: number, out: ScannedLine): number {
+  const start = i;
+  let negative = false;
+  if (i < end && buf[i] === MINUS) {
+    negative = true;
+    i++;
+  }
+  if (i >= end) return -1;
+  let b = buf[i] as number;
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = 0;
+  if (b === ZERO) {
+    i++;
+    digits = 1;
+  } else if (b > ZERO && b <= NINE) {
+    while (b >= ZERO && b <= NINE) {
+      mantissa = mantissa * 10 + (b - ZERO);
+      digits++;
+      if (++i >= end) break;
+      b = buf[i] as number;
+    }
+  } else {
+    return -1;
+  }
+  if (i < end && buf[i] === DOT) {
+    i++;
+    if (i >= end) return -1;
+    b = buf[i] as number;
+    if (b < ZERO || b > NINE) return -1;
+    while (b >= ZERO && b <= NINE) {
+      mantissa = mantissa * 10 + (b - ZERO);
+      digits++;
+      fraction++;
+      if (++i >= end) break;
+      b = buf[i] as number;
+    }
+  }
+  let exact = digits <= 15;
+  if (i < end && (buf[i] === 0x65 || buf[i] === 0x45)) {
+    exact = false;
+    i++;
+    if (i < end && (buf[i] === PLUS || buf[i] === MINUS)) i++;
+    if (i >= end) return -1;
+    b = buf[i] as number;
+    if (b < ZERO || b > NINE) return -1;
+    while (b >= ZERO && b <= NINE) {
+      if (++i >= end) break;
+      b = buf[i] as number;
+    }
+  }
+  if (exact) {
+    // Both operands are exact doubles, so one IEEE division is the correctly rounded value,
+    // i.e. exactly what JSON.parse produces.
+    const magnitude = fraction === 0 ? mantissa : mantissa / (POW10[fraction] as number);
+    out.number = negative ? -magnitude : magnitude;
+  } else {
+    out.number = Number(buf.toString('latin1', start, i));
+  }
+  return i;
+}
+
+function literal(buf: Buffer, i: number, end: number, word: Uint8Array): number {
+  const stop = i + word.length;
+  if (stop > end) return -1;
+  for (let k = 1; k < word.length; k++) if (buf[i + k] !== word[k]) return -1;
+  return stop;
+}
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+/** "__proto__" is the one key JSON.parse and the schema treat differently: slow path. */
+function isProtoKey(buf: Buffer, start: number, stop: number): boolean {
+  return (
+    stop - start === 9 &&
+    buf[start] === 0x5f &&
+    buf[start + 1] === 0x5f &&
+    buf[start + 2] === 0x70 &&
+    buf[start + 7] === 0x5f
+  );
+}
+
+function skipValue(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
+  if (i >= end) return -1;
+  const b = buf[i] as number;
+  if (b === QUOTE) return skipString(buf, i, end, out);
+  if (b === OPEN_BRACE) return skipObject(buf, i, end, depth + 1, out);
+  if (b === OPEN_BRACKET) return skipArray(buf, i, end, depth + 1, out);
+  if (b === 0x74) return literal(buf, i, end, TRUE);
+  if (b === 0x66) return literal(buf, i, end, FALSE);
+  if (b === 0x6e) return literal(buf, i, end, NULL);
+  return readNumber(buf, i, end, out);
+}
+
+function skipObject(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
+  if (depth > MAX_DEPTH) return -1;
+  i = skipWs(buf, i + 1, end);
+  if (i >= end) return -1;
+  if (buf[i] === CLOSE_BRACE) return i + 1;
+  for (;;) {
+    if (i >= end || buf[i] !== QUOTE) return -1;
+    const keyEnd = skipKey(buf, i, end, out);
+    if (keyEnd < 0 || isProtoKey(buf, i + 1, keyEnd - 1)) return -1;
+    i = skipWs(buf, keyEnd, end);
+    if (i >= end || buf[i] !== COLON) return -1;
+    i = skipValue(buf, skipWs(buf, i + 1, end), end, depth, out);
+    if (i < 0) return -1;
+    i = skipWs(buf, i, end);
+    if (i >= end) return -1;
+    const b = buf[i];
+    if (b === COMMA) i = skipWs(buf, i + 1, end);
+    else if (b === CLOSE_BRACE) return i + 1;
+    else return -1;
+  }
+}
+
+function skipArray(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
+  if (depth > MAX_DEPTH) return -1;
+  i = skipWs(buf, i + 1, end);
+  if (i >= end) return -1;
+  if (buf[i] === CLOSE_BRACKET) return i + 1;
+  for (;;) {
+    i = skipValue(buf, i, end, depth, out);
+    if (i < 0) return -1;
+    i = skipWs(buf, i, end);
+    if (i >= end) return -1;
+    const b = buf[i];
+    if (b === COMMA) i = skipWs(buf, i + 1, end);
+    else if (b === CLOSE_BRACKET) return i + 1;
+    else return -1;
+  }
+}
+
+/** Which top-level key bytes [start, stop) are, as an F_* flag; 0 for any other key. */
+function topLevelKey(buf: Buffer, start: number, stop: number): number {
+  switch (stop - start) {
+    case 2:
+      return buf[start] === 0x74 && buf[start + 1] === 0x73 ? F_TS : 0;
+    case 5:
+      return same(buf, start, ERROR_KEY) ? F_ERROR : 0;
+    case 6:
+      return same(buf, start, ACTION_KEY) ? F_ACTION : 0;
+    case 7:
+      if (buf[start] === 0x73) return same(buf, start, SUCCESS_KEY) ? F_SUCCESS : 0;
+      return same(buf, start, PAYLOAD_KEY) ? F_PAYLOAD : 0;
+    case 8:
+      return same(buf, start, TRACE_KEY) ? F_TRACE : 0;
+    case 10:
+      return same(buf, start, LATENCY_KEY) ? F_LATENCY : 0;
+    default:
+      return 0;
+  }
+}
+
+const ACTION_KEY = Buffer.from('action');
+const SUCCESS_KEY = Buffer.from('success');
+const LATENCY_KEY = Buffer.from('latency_ms');
+const PAYLOAD_KEY = Buffer.from('payload');
+const ERROR_KEY = Buffer.from('error');
+const TRACE_KEY = Buffer.from('trace_id');
+
+function same(buf: Buffer, start: number, word: Buffer): boolean {
+  for (let k = 0; k < word.length; k++) if (buf[start + k] !== word[k]) return false;
+  return true;
+}
+
+/**
+ * The hot path of every telemetry read: decides, from the bytes alone, that line [start, end) of
+ * `buf` is a valid event in the canonical shape (our writer's and most JSON encoders' output) and
+ * extracts the fields metrics need into `out`. It never rejects: anything unusual (escaped keys
+ * or names, legacy field names, duplicate keys, non-ASCII names, numbers it cannot convert
+ * exactly, deep nesting...) returns false and the caller falls back to `parseTelemetryLine`, the
+ * one definition of validity. A property test checks that true here always means
+ * `parseTelemetryLine(...).ok` with the same fields.
+ */
+export function scanCanonicalLine(
+  buf: Buffer,
+  start: number,
+  end: number,
+  out: ScannedLine,
+): boolean {
+  out.high = false;
+  let seen = 0;
+  let i = skipWs(buf, start, end);
+  if (i >= end || buf[i] !== OPEN_BRACE) return false;
+  i = skipWs(buf, i + 1, end);
+  for (;;) {
+    if (i >= end || buf[i] !== QUOTE) return false;
+    const keyEnd = skipPlainString(buf, i, end);
+    if (keyEnd < 0) return false;
+    const key = topLevelKey(buf, i + 1, keyEnd - 1);
+    if (key === 0 && isProtoKey(buf, i + 1, keyEnd - 1)) return false;
+    if ((seen & key) !== 0) return false;
+    seen |= key;
+    i = skipWs(buf, keyEnd, end);
+    if (i >= end || buf[i] !== COLON) return false;
+    i = skipWs(buf, i + 1, end);
+    if (i >= end) return false;
+    const b = buf[i] as number;
+    switch (key) {
+      case F_TS:
+        i = readNumber(buf, i, end, out);
+        if (i < 0 || !Number.isFinite(out.number)) return false;
+        out.ts = out.number;
+        break;
+      case F_LATENCY:
+        i = readNumber(buf, i, end, out);
+        if (i < 0 || !(out.number >= 0) || out.number === Number.POSITIVE_INFINITY) return false;
+        out.latencyMs = out.number;
+        break;
+      case F_ACTION: {
+        if (b !== QUOTE) return false;
+        const stringEnd = skipPlainString(buf, i, end);
+        const length = stringEnd - i - 2;
+        if (stringEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return false;
+        out.actionStart = i + 1;
+        out.actionEnd = stringEnd - 1;
+        i = stringEnd;
+        break;
+      }
+      case F_SUCCESS:
+        if (b === 0x74) {
+          i = literal(buf, i, end, TRUE);
+          out.success = true;
+        } else if (b === 0x66) {
+          i = literal(buf, i, end, FALSE);
+          out.success = false;
+        } else return false;
+        if (i < 0) return false;
+        break;
+      case F_PAYLOAD:
+        if (b !== OPEN_BRACE) return false;
+        i = skipObject(buf, i, end, 1, out);
+        if (i < 0) return false;
+        break;
+      case F_ERROR:
+        if (b === QUOTE) i = skipString(buf, i, end, out);
+        else if (b === 0x6e) i = literal(buf, i, end, NULL);
+        else return false;
+        if (i < 0) return false;
+        break;
+      case F_TRACE: {
+        if (b !== QUOTE) return false;
+        const stringEnd = skipPlainString(buf, i, end);
+        if (stringEnd < 0 || stringEnd - i - 2 > MAX_TRACE_ID_LENGTH) return false;
+        i = stringEnd;
+        break;
+      }
+      default:
+        i = skipValue(buf, i, end, 1, out);
+        if (i < 0) return false;
+    }
+    i = skipWs(buf, i, end);
+    if (i >= end) return false;
+    const next = buf[i];
+    if (next === COMMA) {
+      i = skipWs(buf, i + 1, end);
+      continue;
+    }
+    if (next !== CLOSE_BRACE) return false;
+    if (skipWs(buf, i + 1, end) !== end) return false;
+    break;
+  }
+  if ((seen & REQUIRED) !== REQUIRED) return false;
+  if (out.high && !isUtf8(buf.subarray(start, end))) return false;
+  return true;
+}

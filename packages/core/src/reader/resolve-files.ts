@@ -1,0 +1,75 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EventKitError } from '../errors.js';
+import { listRotatedFiles } from '../rotation/rotated-files.js';
+
+export interface ResolveOptions {
+  /** Read each file's rotated archives (oldest first) before it. Default true. */
+  includeRotated?: boolean;
+}
+
+function missing(path: string): EventKitError {
+  return new EventKitError(
+    'UNREADABLE_INPUT',
+    `${path}: no such file — check the path, or whether telemetry is enabled and where it is written ` +
+      '(agent.json: telemetry.enabled, telemetry.file; a relative file is resolved against the working directory).',
+  );
+}
+
+async function kindOf(path: string): Promise<'file' | 'missing' | 'other'> {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? 'file' : 'other';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw new EventKitError(
+      'UNREADABLE_INPUT',
+      `${path}: cannot read (${(error as Error).message}) — check its permissions.`,
+      { cause: error },
+    );
+  }
+}
+
+/** While an archive is being gzipped both `x` and `x.gz` exist; the uncompressed one is complete. */
+function withoutHalfCompressed(archives: string[]): string[] {
+  const names = new Set(archives);
+  return archives.filter((path) => !(path.endsWith('.gz') && names.has(path.slice(0, -3))));
+}
+
+/**
+ * Expands the files to read: each given file is preceded by its rotated archives, oldest first
+ * (our `<file>.<stamp>[.gz]` names and logrotate's), duplicates removed, order otherwise kept.
+ * A live file that does not exist is fine when it has archives (just after a rotation); with
+ * neither, this throws `EventKitError('UNREADABLE_INPUT')` naming the file and what to check.
+ *
+ * @example
+ * const files = await resolveTelemetryFiles(['telemetry.jsonl']);
+ * // ['telemetry.jsonl.20240314-120000-000.gz', 'telemetry.jsonl.20240315-080000-000', 'telemetry.jsonl']
+ */
+export async function resolveTelemetryFiles(
+  paths: string[],
+  { includeRotated = true }: ResolveOptions = {},
+): Promise<string[]> {
+  const seen = new Set<string>();
+  const files: string[] = [];
+  const add = (path: string): void => {
+    const key = resolve(path);
+    if (seen.has(key)) return;
+    seen.add(key);
+    files.push(path);
+  };
+  for (const path of paths) {
+    const kind = await kindOf(path);
+    if (kind === 'other') {
+      throw new EventKitError(
+        'UNREADABLE_INPUT',
+        `${path}: not a regular file — pass a telemetry file (JSONL or .gz), not a directory.`,
+      );
+    }
+    const archives = includeRotated ? withoutHalfCompressed(await listRotatedFiles(path)) : [];
+    if (kind === 'missing' && archives.length === 0) throw missing(path);
+    for (const archive of archives) add(archive);
+    if (kind === 'file') add(path);
+  }
+  return files;
+}
