@@ -19,7 +19,7 @@ export function withInputOptions(command: Command, ctx: CliContext): Command {
     )
     .option(
       '--since <when>',
-      'only events at or after this time: a duration back from now (15m, 24h, 7d) or an ISO timestamp',
+      'only events at or after this time: a duration back from now (15m, 24h, 7d), an ISO timestamp or Unix seconds',
       (value: string) => parseTimeBound(value, ctx.now()),
     )
     .option(

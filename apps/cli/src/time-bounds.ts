@@ -15,18 +15,20 @@ export function parseDuration(value: string): number {
 }
 
 /**
- * A point in time for --since/--until: a duration back from now (`15m`, `7d`) or an ISO
- * timestamp (`2024-03-15T08:30:00Z`, `2024-03-15`). Returns Unix seconds.
+ * A point in time for --since/--until: a duration back from now (`15m`, `7d`), an ISO
+ * timestamp (`2024-03-15T08:30:00Z`, `2024-03-15`) or Unix seconds. Returns Unix seconds.
  */
 export function parseTimeBound(value: string, now: Date): number {
   const trimmed = value.trim();
   if (DURATION.test(trimmed)) return now.getTime() / 1000 - parseDuration(trimmed);
+  // Unix seconds, as `date +%s` and the telemetry's own `ts` write them.
+  if (/^\d{9,}(\.\d+)?$/.test(trimmed)) return Number(trimmed);
   if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
     const ms = Date.parse(trimmed);
     if (Number.isFinite(ms)) return ms / 1000;
   }
   throw new InvalidArgumentError(
-    'Use a duration back from now (15m, 24h, 7d) or an ISO timestamp (2024-03-15T08:30:00Z).',
+    'Use a duration back from now (15m, 24h, 7d), an ISO timestamp (2024-03-15T08:30:00Z) or Unix seconds.',
   );
 }
 

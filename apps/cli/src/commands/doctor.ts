@@ -89,7 +89,15 @@ export async function runDoctor(ctx: CliContext, flags: DoctorFlags): Promise<nu
       ctx.stdout.write(`${mark[check.status]} ${check.name}: ${check.detail}\n`);
       if (check.fix && check.status !== 'ok') ctx.stdout.write(`     fix: ${check.fix}\n`);
     }
-    ctx.stdout.write(failed ? 'Some checks failed.\n' : 'No problems found.\n');
+    const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    ctx.stdout.write(
+      failed
+        ? `${plural(count('fail'), 'failure')}, ${plural(count('warn'), 'warning')}.\n`
+        : count('warn') > 0
+          ? `No failures, ${plural(count('warn'), 'warning')}.\n`
+          : 'No problems found.\n',
+    );
   }
   return failed ? EXIT.tripped : EXIT.ok;
 }

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, createTempDir, makeEvents, writeEvents } from '../test-support/run-cli.js';
+
+// A private tmux server (own socket) so the test never touches anyone else's sessions.
+const SOCKET = `eventkit-cli-test-${process.pid}`;
+let dir: string;
+let cleanup: () => Promise<void>;
+let server: Server;
+let url: string;
+
+function tmux(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('tmux', ['-u', '-L', SOCKET, ...args], (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
+  });
+}
+
+/** Captures the pane until `done` holds (the dashboard redraws on its own schedule). */
+async function waitForPane(session: string, done: (screen: string) => boolean): Promise<string> {
+  let screen = '';
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    screen = await tmux('capture-pane', '-p', '-t', session);
+    if (done(screen)) return screen;
+    await delay(100);
+  }
+  throw new Error(`the pane never showed what was expected; last screen:\n${screen}`);
+}
+
+async function startDashboard(session: string, args: string): Promise<void> {
+  const command = `NO_COLOR=1 ${process.execPath} ${CLI} dashboard ${args}; echo "EXITED:$?"; sleep 600`;
+  await tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', dir, command);
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await createTempDir());
+  await writeEvents(
+    path.join(dir, 'telemetry.jsonl'),
+    makeEvents(900, Date.now() / 1000 - 1800, 2, 5),
+  );
+  server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({ status: 'healthy', timestamp: 'x', version: '1.0.0', uptime_seconds: 3600 }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await tmux('kill-server').catch(() => undefined);
+  await new Promise((resolve) => server.close(resolve));
+  await cleanup();
+});
+
+describe('eventkit dashboard (in tmux)', () => {
+  it('renders status, last-hour counts, per-action p95 and sparklines, and quits on q', async () => {
+    await startDashboard('live', `--url ${url} --interval 1`);
+    const screen = await waitForPane('live', (text) => text.includes('ACTION'));
+    expect(screen).toContain('=== Event Agent Dashboard ===');
+    expect(screen).toContain('Service Status: ● healthy');
+    expect(screen).toMatch(/Requests \(last hour\):\s+900/);
+    expect(screen).toMatch(/Errors \(last hour\):\s+\d+ \(\d+\.\d%\)/);
+    expect(screen).toMatch(/Avg Latency \(last 100\):\s+\d+\.\d\dms/);
+    expect(screen).toMatch(/Requests\/min \(60 min\)\s+[▁▂▃▄▅▆▇█]{10,}/);
+    expect(screen).toMatch(/recommend\s+[\d,]+\s+\d+\s+[\d.]+%\s+[\d.]+\s+[\d.]+/);
+    await tmux('send-keys', '-t', 'live', 'q');
+    const after = await waitForPane('live', (text) => text.includes('EXITED:'));
+    expect(after).toContain('EXITED:0');
+    // The alternate screen is gone: the dashboard no longer shows on the normal screen.
+    expect(after).not.toContain('=== Event Agent Dashboard ===');
+  });
+
+  it('degrades gracefully when the server is down and the file is missing', async () => {
+    await startDashboard('degraded', '--url http://127.0.0.1:9 --file missing.jsonl --interval 1');
+    const screen = await waitForPane('degraded', (text) => text.includes('Telemetry:'));
+    expect(screen).toContain('● DOWN');
+    expect(screen).toMatch(/missing\.jsonl\s+not found/);
+    await tmux('send-keys', '-t', 'degraded', 'q');
+    expect(await waitForPane('degraded', (text) => text.includes('EXITED:'))).toContain('EXITED:0');
+  });
+});
