@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
+import { diskFreeRatio } from '@eventkit/core';
 import { Registry } from 'prom-client';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { diskFreeRatio } from './disk-free.js';
+
 import { createFileTailer, type FileTailer } from './file-tailer.js';
 import { createHealthProbe } from './health-probe.js';
 import { registerExporterMetrics } from './metrics.js';
@@ -36,7 +37,12 @@ export interface Exporter {
   /** Stops the timers, finishes the current poll, writes a last checkpoint. */
   stop(): Promise<void>;
   /** Lines counted so far (for the exporter's own /health). */
-  status(): { files: string[]; lines: number; lastCheckpoint: string | undefined };
+  status(): {
+    files: string[];
+    started: boolean;
+    lines: number;
+    lastCheckpoint: string | undefined;
+  };
 }
 
 /**
@@ -158,6 +164,11 @@ export async function createExporter({
       for (const tailer of tailers.values()) await tailer.close();
       await checkpoint();
     },
-    status: () => ({ files: paths, lines: tally.state.lines, lastCheckpoint }),
+    status: () => ({
+      files: paths,
+      started: [...tailers.values()].every((tailer) => tailer.started),
+      lines: tally.state.lines,
+      lastCheckpoint,
+    }),
   };
 }

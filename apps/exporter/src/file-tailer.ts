@@ -35,6 +35,8 @@ export interface FileTailer {
   /** Checkpoint position, consistent with the tally at the moment it is called. */
   position(): FilePosition | undefined;
   close(): Promise<void>;
+  /** True once the start position (checkpoint, --from, backfill) has been taken. */
+  readonly started: boolean;
 }
 
 interface Source {
@@ -326,6 +328,9 @@ export function createFileTailer({
       return running;
     },
     position,
+    get started() {
+      return started;
+    },
     async close() {
       await running?.catch(() => {});
       await current?.handle?.close();
