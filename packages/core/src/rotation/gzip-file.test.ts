@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gzipFile } from './gzip-file.js';
+import { gzipFile, removeStaleGzipTemporaries } from './gzip-file.js';
 
 async function fileWith(content: string | Buffer): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'eventkit-gzip-'));
@@ -45,5 +45,22 @@ describe('gzipFile', () => {
     const path = join(await mkdtemp(join(tmpdir(), 'eventkit-gzip-')), 'missing.log');
     await expect(gzipFile(path)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(join(path, '..'))).toEqual([]);
+  });
+});
+
+describe('removeStaleGzipTemporaries', () => {
+  it('deletes temporaries of processes that are gone, keeps those of live ones and other files', async () => {
+    const path = await fileWith('line\n');
+    const dir = join(path, '..');
+    const file = join(dir, 'app.log');
+    // PID 2^22 + 1 is above Linux's pid_max ceiling, so no process can have it.
+    const stale = `${path}.gz.4194305-0123abcd.tmp`;
+    const live = `${path}.gz.${process.pid}-0123abcd.tmp`;
+    const other = join(dir, 'other.log.20240315-083000-123.gz.4194305-0123abcd.tmp');
+    for (const name of [stale, live, other]) await writeFile(name, '');
+    expect(await removeStaleGzipTemporaries(file)).toEqual([stale]);
+    expect((await readdir(dir)).sort()).toEqual(
+      [path, live, other].map((name) => name.slice(dir.length + 1)).sort(),
+    );
   });
 });

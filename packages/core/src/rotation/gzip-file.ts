@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat, unlink, utimes } from 'node:fs/promises';
+import { readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+
+const TEMPORARY_SUFFIX = '.tmp';
+const TEMPORARY = /\.gz\.(\d+)-[0-9a-f]{8}\.tmp$/;
 
 export interface GzipFileOptions {
   /** Remove the original once the archive is complete (default true). */
@@ -30,7 +34,7 @@ export async function gzipFile(
   for (let attempt = 0; ; attempt++) {
     const before = await stat(path);
     // A unique temporary name, so two rotations racing on the same archive never interleave.
-    const temporary = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const temporary = `${target}.${process.pid}-${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
     try {
       await pipeline(
         before.size > 0
@@ -58,4 +62,36 @@ export async function gzipFile(
     }
     return target;
   }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the half-written `<archive>.gz.<pid>-<id>.tmp` files of `file`'s archives that a
+ * process which no longer runs left behind (it was killed mid-compression). Returns them.
+ *
+ * @example
+ * await removeStaleGzipTemporaries('telemetry.jsonl');
+ */
+export async function removeStaleGzipTemporaries(file: string): Promise<string[]> {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.`;
+  const removed: string[] = [];
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = name.startsWith(prefix) ? TEMPORARY.exec(name) : null;
+    if (!match || isAlive(Number(match[1]))) continue;
+    await unlink(join(dir, name)).then(
+      () => removed.push(join(dir, name)),
+      () => undefined,
+    );
+  }
+  return removed;
 }

@@ -11,10 +11,6 @@ export interface RetentionOptions {
 
 const DAY_MS = 86_400_000;
 
-function archiveKey(path: string): string {
-  return path.endsWith('.gz') ? path.slice(0, -3) : path;
-}
-
 /**
  * Deletes the archives of `file` (never the live file) that are beyond `maxFiles` (oldest first)
  * or older than `maxAgeDays` by modification time, as the seed's `find -mtime +30 -delete` does.
@@ -27,27 +23,30 @@ export async function applyRetention(
   file: string,
   { maxFiles = 20, maxAgeDays = 30, now = () => new Date() }: RetentionOptions = {},
 ): Promise<string[]> {
+  // One entry per archive: a half-compressed `X` + `X.gz` pair is listed as `X`.
   const archives = await listRotatedFiles(file);
-  const keys = [...new Set(archives.map(archiveKey))];
   const doomed = new Set<string>();
-  if (maxFiles > 0 && Number.isFinite(maxFiles) && keys.length > maxFiles) {
-    for (const key of keys.slice(0, keys.length - maxFiles)) doomed.add(key);
+  if (maxFiles > 0 && Number.isFinite(maxFiles) && archives.length > maxFiles) {
+    for (const path of archives.slice(0, archives.length - maxFiles)) doomed.add(path);
   }
   const deleted: string[] = [];
   const cutoff =
     maxAgeDays > 0 && Number.isFinite(maxAgeDays) ? now().getTime() - maxAgeDays * DAY_MS : null;
   for (const path of archives) {
-    let remove = doomed.has(archiveKey(path));
+    let remove = doomed.has(path);
     if (!remove && cutoff !== null) {
       const info = await stat(path).catch(() => undefined);
       remove = info !== undefined && info.mtimeMs < cutoff;
     }
     if (!remove) continue;
-    try {
-      await unlink(path);
-      deleted.push(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const twins = path.endsWith('.gz') ? [path] : [path, `${path}.gz`];
+    for (const twin of twins) {
+      try {
+        await unlink(twin);
+        deleted.push(twin);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
   }
   return deleted;

@@ -1,6 +1,6 @@
 import { chmod, open, rename, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gzipFile } from './gzip-file.js';
+import { gzipFile, removeStaleGzipTemporaries } from './gzip-file.js';
 import { applyRetention } from './retention.js';
 import { listRotatedFiles, nextRotatedFileName } from './rotated-files.js';
 
@@ -62,6 +62,7 @@ export async function rotateFile(
     await recreate(file, info.mode & 0o7777);
   }
   if (compress) {
+    await removeStaleGzipTemporaries(file);
     for (const archive of await listRotatedFiles(file)) {
       if (archive.endsWith('.gz')) continue;
       if (archive === result.rotatedTo && settleMs > 0) await sleep(settleMs);

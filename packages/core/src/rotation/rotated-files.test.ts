@@ -47,6 +47,20 @@ describe('listRotatedFiles', () => {
     ]);
   });
 
+  it('lists a half-compressed archive once, as the uncompressed file that holds everything', async () => {
+    const dir = await dirWith([
+      'telemetry.jsonl.20240314-000000-000.gz',
+      'telemetry.jsonl.20240315-000000-000',
+      'telemetry.jsonl.20240315-000000-000.gz',
+      'telemetry.jsonl.20240315-000000-000.gz.123-abcdef01.tmp',
+    ]);
+    const files = await listRotatedFiles(join(dir, 'telemetry.jsonl'));
+    expect(files.map((file) => basename(file))).toEqual([
+      'telemetry.jsonl.20240314-000000-000.gz',
+      'telemetry.jsonl.20240315-000000-000',
+    ]);
+  });
+
   it('returns nothing for a directory that does not exist', async () => {
     expect(await listRotatedFiles('/nonexistent/dir/telemetry.jsonl')).toEqual([]);
   });

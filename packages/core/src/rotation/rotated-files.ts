@@ -44,7 +44,9 @@ function classify(file: string, candidate: string): RotatedFile['order'] | undef
 /**
  * Lists the archives of a log or telemetry file, oldest first, without the live file itself.
  * Understands our own stamped names and logrotate's numbered (`.1`, `.2.gz`) and dated
- * (`-20240315`) names, compressed or not.
+ * (`-20240315`) names, compressed or not. Each archive appears once: when a process died
+ * between finishing `X.gz` and removing `X`, only `X` is listed (it holds everything `X.gz`
+ * does), so no reader counts those lines twice.
  *
  * @example
  * const archives = await listRotatedFiles('telemetry.jsonl');
@@ -64,7 +66,10 @@ export async function listRotatedFiles(file: string): Promise<string[]> {
     if (order) rotated.push({ path: join(dir, name), order });
   }
   rotated.sort((a, b) => a.order[0] - b.order[0] || a.order[1].localeCompare(b.order[1]));
-  return rotated.map((entry) => entry.path);
+  const paths = new Set(rotated.map((entry) => entry.path));
+  return rotated
+    .map((entry) => entry.path)
+    .filter((path) => !(path.endsWith('.gz') && paths.has(path.slice(0, -3))));
 }
 
 /**

@@ -2,7 +2,7 @@ import { constants, fstatSync, openSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { EventKitError } from '../errors.js';
-import { gzipFile } from '../rotation/gzip-file.js';
+import { gzipFile, removeStaleGzipTemporaries } from '../rotation/gzip-file.js';
 import { applyRetention } from '../rotation/retention.js';
 import { listRotatedFiles, nextRotatedFileName } from '../rotation/rotated-files.js';
 import type { TelemetryEventInput } from './event.js';
@@ -365,6 +365,7 @@ export function createTelemetryWriter({
   /** Archives a previous run left uncompressed (it exited mid-rotation or mid-gzip). */
   async function finishLeftovers(): Promise<void> {
     if (compress) {
+      await removeStaleGzipTemporaries(file);
       for (const path of await listRotatedFiles(file)) {
         if (STAMPED_ARCHIVE.test(path)) {
           await gzipFile(path).catch((error: NodeJS.ErrnoException) => {
