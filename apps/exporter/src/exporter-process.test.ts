@@ -122,7 +122,10 @@ describe('event-agent-exporter process', () => {
     appendLines(file, 30, 5);
     const second = await start(['--no-state-file', '--from', 'end']);
     await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${second.port}/health`)).json(),
+      async () =>
+        (await (await fetch(`http://127.0.0.1:${second.port}/health`)).json()) as {
+          started: boolean;
+        },
       (health) => health.started === true,
     );
     appendLines(file, 35, 2);
