@@ -195,6 +195,16 @@ describe('createTelemetryWriter', () => {
     expect(writer.stats).toEqual({ written: 0, dropped: 0, errors: 0, rotations: 0 });
   });
 
+  it('registers one exit handler per enabled writer and removes it on close()', async () => {
+    const before = process.listenerCount('exit');
+    const writers = [0, 1, 2].map(async () => createTelemetryWriter({ file: await tempFile() }));
+    const open = await Promise.all(writers);
+    const disabled = createTelemetryWriter({ file: await tempFile(), enabled: false });
+    expect(process.listenerCount('exit')).toBe(before + 3);
+    await Promise.all([...open, disabled].map((writer) => writer.close()));
+    expect(process.listenerCount('exit')).toBe(before);
+  });
+
   it('counts events written after close() as dropped', async () => {
     const file = await tempFile();
     const writer = createTelemetryWriter({ file });
@@ -390,6 +400,8 @@ describe('createTelemetryWriter', () => {
 describe('createTelemetryWriter on process exit', () => {
   const coreSrc = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+  let transpiled: Promise<string> | undefined;
+
   /** Core's sources as plain ESM in a temp dir (tests must not depend on a prior build). */
   async function transpiledCore(): Promise<string> {
     const out = await mkdtemp(join(tmpdir(), 'eventkit-core-js-'));
@@ -422,33 +434,35 @@ describe('createTelemetryWriter on process exit', () => {
   }
 
   it.each([
-    ['with everything still buffered', 'none'],
-    ['with writes in flight', 'some'],
-  ])(
-    'flushes every buffered line when the process exits %s, without close()',
-    async (_name, wait) => {
-      const core = await transpiledCore();
-      const file = await tempFile();
-      const script = join(core, 'child.mjs');
-      await writeFile(
-        script,
-        `import { createTelemetryWriter } from './telemetry/telemetry-writer.js';
-const writer = createTelemetryWriter({ file: process.argv[2], maxSizeBytes: 65536, flushIntervalMs: 1, maxBufferBytes: 4096, onError: (e) => { console.error(e); process.exitCode = 3; } });
+    ['with everything still buffered', 0, 65536],
+    ['with writes in flight', 500, 65536],
+    ['mid-rotation and mid-compression', 40, 2048],
+  ])('keeps every line when the process exits %s, without close()', async (_name, every, max) => {
+    transpiled ??= transpiledCore();
+    const core = await transpiled;
+    const file = await tempFile();
+    const script = join(core, 'child.mjs');
+    await writeFile(
+      script,
+      `import { createTelemetryWriter } from './telemetry/telemetry-writer.js';
+const [file, every, max] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const writer = createTelemetryWriter({ file, maxSizeBytes: max, flushIntervalMs: 1, maxBufferBytes: 4096, retention: { maxFiles: 0, maxAgeDays: 0 }, onError: (e) => { console.error(String(e)); process.exitCode = 3; } });
 for (let i = 0; i < 20000; i++) {
   writer.write({ ts: 1732540000 + i / 1000, action: 'recommend', success: true, latency_ms: i % 100, payload: { i } });
-  if (process.argv[3] === 'some' && i % 500 === 0) await new Promise((done) => setImmediate(done));
+  if (every > 0 && i % every === 0) await new Promise((done) => setImmediate(done));
 }
 process.exit();
 `,
-      );
-      const child = spawnSync(process.execPath, [script, file, wait], { encoding: 'utf8' });
-      expect(child.stderr).toBe('');
-      expect(child.status).toBe(0);
-      const lines = await linesOnDisk(file);
-      expect(lines).toHaveLength(20000);
-      expect(lines.map((line) => JSON.parse(line).payload.i)).toEqual(
-        Array.from({ length: 20000 }, (_, i) => i),
-      );
-    },
-  );
+    );
+    const child = spawnSync(process.execPath, [script, file, String(every), String(max)], {
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const lines = await linesOnDisk(file);
+    expect(lines).toHaveLength(20000);
+    expect(lines.map((line) => JSON.parse(line).payload.i)).toEqual(
+      Array.from({ length: 20000 }, (_, i) => i),
+    );
+  });
 });
