@@ -11,9 +11,14 @@ import type { RateLimiter } from './middleware/rate-limit.js';
 import type { RequestTrace } from './trace-context.js';
 import type { RequestSpan, Tracing } from './tracing.js';
 
-/** Where a request's sessions come from: the manifest, its external file, or Graph. */
+/**
+ * Where a request's sessions come from: the manifest, its external file, or Graph. It gets the
+ * request's query so a source can take its own parameters (a Graph window: `start`, `end`).
+ */
 export interface SessionSource {
-  load(): Promise<{ sessions: readonly Session[]; source: string }>;
+  load(
+    query: Readonly<Record<string, string>>,
+  ): Promise<{ sessions: readonly Session[]; source: string }>;
 }
 
 export interface Lifecycle {

@@ -1,1 +1,54 @@
-export {};
+#!/usr/bin/env node
+import { isEventKitError } from '@eventkit/core';
+import { HELP, readServerConfig } from './config.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { type RunningServer, startServer } from './server.js';
+
+function fail(error: unknown, logged: boolean): never {
+  // A manifest or port error was already logged (one line, naming the field); others get one here.
+  if (!logged) {
+    const message = isEventKitError(error) ? error.message : (error as Error).message;
+    process.stderr.write(`event-agent-server: ${message}\n`);
+  }
+  process.exit(exitCodeFor(error));
+}
+
+let config: ReturnType<typeof readServerConfig>;
+try {
+  config = readServerConfig(process.argv.slice(2), process.env);
+} catch (error) {
+  fail(error, false);
+}
+if (config.help) {
+  process.stdout.write(HELP);
+  process.exit(EXIT.ok);
+}
+
+let running: RunningServer;
+try {
+  running = await startServer(config.config);
+} catch (error) {
+  const logged =
+    (isEventKitError(error) &&
+      (error.code === 'INVALID_MANIFEST' || error.code === 'MANIFEST_NOT_FOUND')) ||
+    (error as NodeJS.ErrnoException).syscall === 'listen';
+  fail(error, logged);
+}
+
+const stop = (signal: NodeJS.Signals) => {
+  running.shutdown(`Received ${signal}`).then(
+    () => process.exit(EXIT.ok),
+    (error: unknown) => {
+      process.stderr.write(`event-agent-server: shutdown failed: ${(error as Error).message}\n`);
+      process.exit(EXIT.failure);
+    },
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('SIGHUP', () => running.reopenLogs());
+process.on('uncaughtException', (error) => {
+  running.runtime.logger.critical(`Uncaught exception: ${error.stack ?? error.message}`);
+  running.runtime.logger.flushSync();
+  process.exit(EXIT.failure);
+});

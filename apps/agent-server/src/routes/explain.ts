@@ -16,7 +16,7 @@ export function explainRoutes(deps: AppDeps) {
     const { tracer } = deps.tracing;
     const parent = c.get('requestSpan').context;
     const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
-      deps.sessions.load(),
+      deps.sessions.load(c.req.query()),
     );
     const explanation = inSpan(tracer, parent, 'score_sessions', () =>
       explainSession(sessions, title, interests, deps.loaded.manifest.weights),

@@ -45,7 +45,7 @@ export async function runRecommendation(
   const { tracer } = deps.tracing;
   const parent = c.get('requestSpan').context;
   const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
-    deps.sessions.load(),
+    deps.sessions.load(c.req.query()),
   );
   const rec = inSpan(tracer, parent, 'score_sessions', () =>
     recommendSessions(sessions, input.interests, {

@@ -1,0 +1,171 @@
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BuiltServer, baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
+
+const started: BuiltServer[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.stop('SIGKILL')));
+});
+
+async function start(env: Record<string, string> = {}, args: string[] = []) {
+  const server = await startBuilt(env, args);
+  started.push(server);
+  return server;
+}
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'eventkit-main-test-'));
+
+const telemetryLines = (dir: string) =>
+  readFileSync(path.join(dir, 'telemetry.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+
+describe('event-agent-server (built, over a real socket)', () => {
+  it('serves /recommend on the bundled sample event and records it on shutdown', async () => {
+    const server = await start();
+    const res = await fetch(`${server.url}/recommend?interests=agents,ai%20safety&top=5`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.sessions).toHaveLength(5);
+    expect(body.source).toBe('manifest');
+    const traceId = res.headers.get('x-trace-id');
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(telemetryLines(server.dir)).toEqual([
+      expect.objectContaining({ action: 'recommend', success: true, trace_id: traceId }),
+    ]);
+    const log = readFileSync(path.join(server.dir, 'agent.log'), 'utf8');
+    expect(log).toContain(`[${traceId}] Request started: recommend`);
+    expect(log).toMatch(/ - INFO - Shutdown complete: 1 telemetry lines written, 0 dropped\n$/);
+  });
+
+  it('answers /health with the DESIGN.md shape', async () => {
+    const server = await start();
+    const res = await fetch(`${server.url}/health`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(Object.keys(body)).toEqual(['status', 'timestamp', 'version', 'uptime_seconds']);
+    expect(body).toMatchObject({ status: 'healthy', version: '1.0.0' });
+    expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('reports "Cannot load manifest" with 503 once agent.json breaks', async () => {
+    const manifest = path.join(tempDir(), 'agent.json');
+    writeFileSync(manifest, readFileSync(SAMPLE_MANIFEST_PATH));
+    const own = await start({ EVENTKIT_MANIFEST: manifest });
+    writeFileSync(manifest, '{"sessions": [');
+    const res = await fetch(`${own.url}/health`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      status: 'unhealthy',
+      errors: ['Cannot load manifest'],
+    });
+  });
+
+  it('prints --help and exits 0', async () => {
+    const { code, stdout } = await runBuilt(['--help'], baseEnv('/tmp'), '/tmp');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: event-agent-server/);
+  });
+
+  it('refuses a bad manifest with one line naming the field and exit code 3', async () => {
+    const dir = tempDir();
+    const manifest = JSON.parse(readFileSync(SAMPLE_MANIFEST_PATH, 'utf8'));
+    manifest.sessions[3].popularity = 1.5;
+    const file = path.join(dir, 'bad-agent.json');
+    writeFileSync(file, JSON.stringify(manifest));
+    const { code, stderr } = await runBuilt(['--manifest', file], baseEnv(dir), dir);
+    expect(code).toBe(3);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      / - CRITICAL - Cannot load manifest: .*sessions\[3\]\.popularity must be between 0 and 1/,
+    );
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    [{ LOG_LEVEL: 'chatty' }, [], 'LOG_LEVEL "chatty" is not one of'],
+    [{ PORT: 'eighty' }, [], 'PORT must be a whole number from 0 to 65535'],
+    [{ OTEL_TRACES_EXPORTER: 'zipkin' }, [], 'OTEL_TRACES_EXPORTER must be none, console or otlp'],
+    [{}, ['--bogus'], "Unknown option '--bogus'"],
+  ])('refuses bad settings %j %j with one line and exit code 2', async (env, args, message) => {
+    const { code, stderr } = await runBuilt(args, baseEnv('/tmp', env), '/tmp');
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(message);
+  });
+
+  it('says "Cannot start server, port in use" and exits 1 when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const { code, stderr } = await runBuilt(
+        [],
+        baseEnv('/tmp', { PORT: String(port), LOG_FILE: '' }),
+        '/tmp',
+      );
+      expect(code).toBe(1);
+      expect(stderr).toContain(`CRITICAL - Cannot start server, port in use: 127.0.0.1:${port}`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('requires the bearer token when API_TOKEN is set, except on /health', async () => {
+    const server = await start({ API_TOKEN: 'tok-123' });
+    expect((await fetch(`${server.url}/recommend?interests=agents`)).status).toBe(401);
+    const ok = await fetch(`${server.url}/recommend?interests=agents`, {
+      headers: { Authorization: 'Bearer tok-123' },
+    });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it('limits a client per RATE_LIMIT_PER_MINUTE with 429 and Retry-After', async () => {
+    const server = await start({ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3' });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${server.url}/recommend?interests=agents`);
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reopens its log file on SIGHUP', async () => {
+    const server = await start();
+    const log = path.join(server.dir, 'agent.log');
+    await fetch(`${server.url}/recommend?interests=before`);
+    renameSync(log, `${log}.1`);
+    server.proc.kill('SIGHUP');
+    await waitFor(() => safeRead(log).includes('Reopened log file (SIGHUP)'));
+    await fetch(`${server.url}/recommend?interests=after`);
+    expect(await server.stop()).toBe(0);
+    expect(safeRead(`${log}.1`)).toContain('Request started: recommend');
+    expect(safeRead(log)).toMatch(/Request started: recommend[\s\S]*Shutdown complete/);
+  });
+});
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function waitFor(condition: () => boolean, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import {
+  createHealthModel,
+  createLogger,
+  createProfileStore,
+  createTelemetryWriter,
+  exportSettings,
+  type HealthCheck,
+  type LoadedManifest,
+  type Logger,
+  type LogSink,
+  loadManifest,
+  type TelemetryWriter,
+  telemetrySettings,
+  telemetryWritableCheck,
+} from '@eventkit/core';
+import type { AppDeps, SessionSource } from './app-types.js';
+import type { ServerConfig } from './config.js';
+import { createRateLimiter } from './middleware/rate-limit.js';
+import { createManifestSessionSource } from './session-source.js';
+import { createTracing, type Tracing } from './tracing.js';
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
+
+export const MANIFEST_UNAVAILABLE = 'Cannot load manifest';
+
+/** `/health`'s manifest check: the served agent.json can still be read and validated. */
+export function manifestCheck(manifestPath: string): HealthCheck {
+  return {
+    name: 'manifest',
+    async run() {
+      try {
+        await loadManifest(manifestPath);
+        return undefined;
+      } catch {
+        return MANIFEST_UNAVAILABLE;
+      }
+    },
+  };
+}
+
+/** agent.json's `profile.storage_file` (the Python agent's key), if it names one. */
+function manifestProfilesFile(loaded: LoadedManifest): string | undefined {
+  const profile = (loaded.manifest as { profile?: { storage_file?: unknown } }).profile;
+  return typeof profile?.storage_file === 'string' ? profile.storage_file : undefined;
+}
+
+/** Everything a running agent owns, so shutdown can close it in order. */
+export interface Runtime {
+  deps: AppDeps & { lifecycle: { draining: boolean } };
+  logger: Logger;
+  telemetry: TelemetryWriter;
+  tracing: Tracing;
+}
+
+export interface RuntimeOptions {
+  console?: LogSink;
+  /** Replaces the manifest/external-file source (the Graph source plugs in here). */
+  sessions?: SessionSource;
+  /** Checks added to manifest and telemetry (e.g. Graph authentication). */
+  extraChecks?: HealthCheck[];
+  now?: () => Date;
+}
+
+/**
+ * Builds the agent's dependencies from its config: logger first (so a bad manifest is logged),
+ * then the manifest (throws `INVALID_MANIFEST` / `MANIFEST_NOT_FOUND`), telemetry writer,
+ * tracing, profiles and the health model.
+ */
+export async function createRuntime(
+  config: ServerConfig,
+  { console: consoleSink = process.stderr, sessions, extraChecks = [], now }: RuntimeOptions = {},
+): Promise<Runtime> {
+  const logger = createLogger({
+    name: 'event_agent',
+    level: config.logLevel,
+    file: config.logFile,
+    console: consoleSink,
+  });
+  let loaded: LoadedManifest;
+  try {
+    loaded = await loadManifest(config.manifestPath);
+  } catch (error) {
+    logger.critical(`${MANIFEST_UNAVAILABLE}: ${(error as Error).message}`);
+    await logger.close();
+    throw error;
+  }
+  const settings = telemetrySettings(loaded);
+  const telemetry = createTelemetryWriter({
+    file: settings.file,
+    enabled: settings.enabled,
+    maxSizeBytes: settings.maxSizeBytes,
+    onError: (error) => logger.error(`Telemetry: ${(error as Error).message}`),
+  });
+  const tracing = createTracing({
+    exporter: config.traces.exporter,
+    endpoint: config.traces.endpoint,
+    serviceName: config.serviceName,
+    serviceVersion: VERSION,
+    scheduledDelayMillis: config.traces.scheduledDelayMillis,
+  });
+  const checks: HealthCheck[] = [
+    manifestCheck(loaded.path),
+    ...(settings.enabled ? [telemetryWritableCheck(settings.file)] : []),
+    ...extraChecks,
+  ];
+  const deps: Runtime['deps'] = {
+    loaded,
+    sessions:
+      sessions ??
+      createManifestSessionSource(loaded, { onWarning: (message) => logger.warning(message) }),
+    telemetry,
+    logger,
+    tracing,
+    health: createHealthModel({ version: VERSION, checks, ...(now ? { now } : {}) }),
+    profiles: createProfileStore(
+      config.profilesFile ?? manifestProfilesFile(loaded) ?? '~/.event_agent_profiles.json',
+    ),
+    exportTarget: (() => {
+      const { enabled, outputDir } = exportSettings(loaded);
+      return { enabled, outputDir };
+    })(),
+    rateLimiter: createRateLimiter({
+      perMinute: config.rateLimitPerMinute,
+      burst: config.rateLimitBurst,
+    }),
+    lifecycle: { draining: false },
+    apiToken: config.apiToken,
+    maxBodyBytes: config.maxBodyBytes,
+    maxUrlBytes: config.maxUrlBytes,
+    ...(now ? { now } : {}),
+  };
+  logger.info(
+    `Loaded ${loaded.path}: ${loaded.manifest.sessions.length} sessions; telemetry ${
+      settings.enabled ? settings.file : 'off'
+    }; traces ${config.traces.exporter}; auth ${config.apiToken ? 'on' : 'off'}`,
+  );
+  return { deps, logger, telemetry, tracing };
+}
