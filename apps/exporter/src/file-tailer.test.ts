@@ -7,6 +7,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createTelemetryWriter } from '@eventkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileTailer, type FilePosition, type FileTailerOptions } from './file-tailer.js';
 import { createTelemetryTally, type TallySnapshot } from './tally.js';
@@ -265,5 +266,52 @@ describe('file tailer: restarts', () => {
     const second = follow({ resume: saved.position, restored: saved.tally });
     await second.tailer.poll();
     expect(second.counts()).toEqual({ requests: 7, lines: 7, malformed: 0, rotations: 1 });
+  });
+});
+
+describe('file tailer: core telemetry writer rotating underneath', () => {
+  it.each([
+    ['compressed archives', true],
+    ['plain archives', false],
+  ])('counts every event exactly once through many rotations (%s)', async (_, compress) => {
+    const writer = createTelemetryWriter({
+      file,
+      maxSizeBytes: 8 * 1024,
+      compress,
+      retention: { maxFiles: 0, maxAgeDays: 0 },
+      flushIntervalMs: 1,
+    });
+    const run = follow();
+    let writing = true;
+    const polling = (async () => {
+      while (writing) {
+        await run.tailer.poll();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    for (let i = 0; i < 4000; i++) {
+      writer.write({
+        ts: 1732540000 + i / 1000,
+        action: i % 7 === 0 ? 'explain' : 'recommend',
+        success: i % 10 !== 0,
+        latency_ms: i % 300,
+      });
+      if (i % 50 === 0) await writer.flush();
+    }
+    await writer.close();
+    writing = false;
+    await polling;
+    await run.tailer.poll();
+    expect(writer.stats).toMatchObject({ written: 4000, dropped: 0 });
+    expect(writer.stats.rotations).toBeGreaterThan(20);
+    expect(run.counts()).toEqual({
+      requests: 4000,
+      lines: 4000,
+      malformed: 0,
+      rotations: writer.stats.rotations,
+    });
+    expect(
+      run.tally.state.actions.recommend?.errors! + run.tally.state.actions.explain?.errors!,
+    ).toBe(400);
   });
 });

@@ -39,11 +39,15 @@ export interface FileTailer {
   readonly started: boolean;
 }
 
-interface Source {
-  handle?: FileHandle;
+/** What identifies a file that may since have been renamed or compressed. */
+interface Identity {
   dev: number;
   ino: number;
   fingerprint: Buffer;
+}
+
+interface Source extends Identity {
+  handle?: FileHandle;
   /** Bytes read so far: counted lines plus the pending partial line. */
   readPos: number;
 }
@@ -231,22 +235,66 @@ export function createFileTailer({
     return -1;
   }
 
-  /** After finishing archive `index`: reads the archives rotated after it, then enters the live file. */
-  async function readSuccessorsThenLive(archives: string[], index: number): Promise<void> {
-    if (index >= 0) {
-      for (const path of archives.slice(index + 1))
-        await readArchive(await archiveSource(path, 0), true);
+  async function headOf(handle: FileHandle): Promise<Buffer> {
+    const head = Buffer.alloc(FINGERPRINT_BYTES);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  }
+
+  /** Whether archive `path` is the live file we just opened (it may have been rotated since). */
+  async function isLiveFile(
+    path: string,
+    live: Source | undefined,
+    liveHead: Buffer,
+  ): Promise<boolean> {
+    if (!live) return false;
+    try {
+      if (!path.endsWith('.gz')) {
+        const info = await stat(path);
+        return info.dev === live.dev && info.ino === live.ino;
+      }
+      return matchesFingerprint(await readHead(path, liveHead.length), liveHead);
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
     }
-    const live = await openLive();
-    if (live) enter(live, true);
+  }
+
+  /**
+   * After leaving the file `left`: reads every archive rotated after it, oldest first, then enters
+   * the live file. The live file is opened before the archives are listed, so an archive rotated
+   * in between is never skipped; if more appeared while reading, it goes round again.
+   */
+  async function readSuccessorsThenLive(left: Identity | undefined): Promise<void> {
+    let from = left;
+    for (;;) {
+      const live = await openLive();
+      const liveHead = live?.handle ? await headOf(live.handle) : Buffer.alloc(0);
+      const archives = await listRotatedFiles(file);
+      const index = from ? await findArchive(archives, from.fingerprint, from) : -1;
+      const successors: string[] = [];
+      for (const path of index >= 0 ? archives.slice(index + 1) : []) {
+        if (await isLiveFile(path, live, liveHead)) break;
+        successors.push(path);
+      }
+      if (successors.length === 0) {
+        if (live) enter(live, true);
+        return;
+      }
+      await live?.handle?.close();
+      for (const path of successors) {
+        const source = await archiveSource(path, 0);
+        await readArchive(source, true);
+        from = source;
+      }
+    }
   }
 
   async function followRename(old: Source & { handle: FileHandle }): Promise<void> {
     await drain(old);
     await old.handle.close();
     leave();
-    const archives = await listRotatedFiles(file);
-    await readSuccessorsThenLive(archives, await findArchive(archives, old.fingerprint, old));
+    await readSuccessorsThenLive(old);
   }
 
   async function start(): Promise<void> {
@@ -274,16 +322,17 @@ export function createFileTailer({
     const archives = await listRotatedFiles(file);
     const index = await findArchive(archives, saved, resume);
     if (index >= 0) {
-      await readArchive(
-        await archiveSource(archives[index] as string, resume.offset, saved),
-        false,
-      );
-    } else if (sameInode) {
-      warn(`${file}: truncated while the exporter was stopped; reading it from the start`);
-    } else {
-      warn(`${file}: the checkpointed file is gone; reading the current file from the start`);
+      const source = await archiveSource(archives[index] as string, resume.offset, saved);
+      await readArchive(source, false);
+      await readSuccessorsThenLive(source);
+      return;
     }
-    await readSuccessorsThenLive(archives, index);
+    warn(
+      sameInode
+        ? `${file}: truncated while the exporter was stopped; reading it from the start`
+        : `${file}: the checkpointed file is gone; reading the current file from the start`,
+    );
+    await readSuccessorsThenLive(undefined);
   }
 
   /** Whether the file under our handle was truncated (copytruncate), even if it has grown again since. */
