@@ -311,7 +311,8 @@ describe('file tailer: core telemetry writer rotating underneath', () => {
       rotations: writer.stats.rotations,
     });
     expect(
-      run.tally.state.actions.recommend?.errors! + run.tally.state.actions.explain?.errors!,
+      (run.tally.state.actions.recommend?.errors ?? 0) +
+        (run.tally.state.actions.explain?.errors ?? 0),
     ).toBe(400);
   });
 });
