@@ -85,7 +85,11 @@ export function createLineFramer({
     for (;;) {
       const newline = view.indexOf(NEWLINE, position);
       if (newline < 0) break;
-      onLine(buf, lineStart(position, newline), newline, ++lines, true);
+      // Decided by length alone, so the outcome never depends on how reads were chunked.
+      if (newline - position > MAX_LINE_BYTES) {
+        bomCheck = false;
+        onTooLong(++lines);
+      } else onLine(buf, lineStart(position, newline), newline, ++lines, true);
       position = newline + 1;
     }
     const rest = length - position;

@@ -1,0 +1,180 @@
+import { isUtf8 } from 'node:buffer';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readTelemetry } from '../reader/read-telemetry.js';
+import { parseTelemetryLine } from '../telemetry/event.js';
+import { EXACT_SAMPLE_LIMIT, SKETCH_RELATIVE_ACCURACY } from './latency-sketch.js';
+import { runSummary, summarizeTelemetry } from './summarize.js';
+import { createSummaryBuilder } from './summary-builder.js';
+import { joinLines, telemetryLines } from './test-support/telemetry-lines.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eventkit-summary-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The seed's summary, computed the slow obvious way from parseTelemetryLine. */
+function referenceSummary(lines: Buffer[]) {
+  const byAction = new Map<string, { count: number; failures: number; latencies: number[] }>();
+  let total = 0;
+  let failures = 0;
+  let malformed = 0;
+  for (const line of lines) {
+    const parsed = isUtf8(line)
+      ? parseTelemetryLine(line.toString('utf8'))
+      : { ok: false as const };
+    if (!parsed.ok) {
+      malformed++;
+      continue;
+    }
+    const { action, success, latency_ms } = parsed.event;
+    const entry = byAction.get(action) ?? { count: 0, failures: 0, latencies: [] };
+    byAction.set(action, entry);
+    entry.count++;
+    entry.latencies.push(latency_ms);
+    total++;
+    if (!success) {
+      entry.failures++;
+      failures++;
+    }
+  }
+  return { total, failures, malformed, byAction };
+}
+
+function exactQuantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(Math.floor(sorted.length * q), sorted.length - 1)] as number;
+}
+
+describe('summarizeTelemetry', () => {
+  it('matches the seed summary computed line by line with parseTelemetryLine', async () => {
+    const lines = telemetryLines(6000, { malformedPercent: 2 });
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(lines));
+    const summary = await summarizeTelemetry(file, { threads: 1 });
+    const expected = referenceSummary(lines);
+    expect(summary.total).toBe(expected.total);
+    expect(summary.failures).toBe(expected.failures);
+    expect(summary.malformed_lines).toBe(expected.malformed);
+    expect(summary.success_rate).toBeCloseTo(
+      ((expected.total - expected.failures) / expected.total) * 100,
+      10,
+    );
+    expect(Object.keys(summary.actions).sort()).toEqual([...expected.byAction.keys()].sort());
+    for (const [action, entry] of expected.byAction) {
+      const got = summary.actions[action];
+      expect(got).toMatchObject({ count: entry.count, failures: entry.failures });
+      expect(got?.share).toBeCloseTo((entry.count / expected.total) * 100, 10);
+      for (const [q, key] of [
+        [0.5, 'p50_ms'],
+        [0.95, 'p95_ms'],
+        [0.99, 'p99_ms'],
+      ] as const) {
+        const exact = exactQuantile(entry.latencies, q);
+        const bound =
+          entry.count <= EXACT_SAMPLE_LIMIT ? 0 : exact * SKETCH_RELATIVE_ACCURACY * (1 + 1e-9);
+        expect(Math.abs((got?.[key] as number) - exact)).toBeLessThanOrEqual(bound);
+      }
+    }
+  });
+
+  it.each([
+    ['ranges far larger than lines', 64 * 1024],
+    ['ranges of a few lines', 1000],
+    ['ranges shorter than a line', 97],
+  ])('gives exactly the single-pass result when split into %s', async (_name, rangeBytes) => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(
+      file,
+      joinLines(telemetryLines(1200, { malformedPercent: 2, seed: rangeBytes })),
+    );
+    const serial = await runSummary(file, { threads: 1 });
+    const ranged = await runSummary(
+      file,
+      { threads: 2 },
+      { parallelMinBytes: 0, rangeBytes, inProcess: true },
+    );
+    expect(ranged.tasks).toBeGreaterThan(1);
+    expect(ranged.builder.result()).toStrictEqual(serial.builder.result());
+  });
+
+  it('gives exactly the single-pass result with worker threads (2% malformed lines)', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    const archive = `${file}.20240101-000000-000.gz`;
+    await writeFile(archive, gzipSync(joinLines(telemetryLines(2000, { seed: 1 }))));
+    await writeFile(file, joinLines(telemetryLines(30_000, { malformedPercent: 2, seed: 2 })));
+    const serial = await runSummary(file, { threads: 1 });
+    const parallel = await runSummary(
+      file,
+      { threads: 2 },
+      { parallelMinBytes: 0, rangeBytes: 1_000_000 },
+    );
+    expect(parallel.workers).toBe(2);
+    expect(parallel.tasks).toBeGreaterThan(3);
+    const result = parallel.builder.result();
+    expect(result).toStrictEqual(serial.builder.result());
+    expect(result.malformed_lines).toBeGreaterThan(400);
+    expect(result.first_malformed[0]?.file).toBe(file);
+  }, 60_000);
+
+  it('agrees with readTelemetry on a mixed rotated set with filters', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(
+      `${file}.1.gz`,
+      gzipSync(joinLines(telemetryLines(500, { malformedPercent: 5, seed: 3 }))),
+    );
+    await writeFile(`${file}.2`, joinLines(telemetryLines(500, { seed: 4 })));
+    await writeFile(file, joinLines(telemetryLines(500, { malformedPercent: 5, seed: 5 })));
+    const options = {
+      since: 1_732_540_020,
+      until: 1_732_540_100,
+      actions: ['recommend', 'export'],
+    };
+    const builder = createSummaryBuilder();
+    const stream = readTelemetry(file, options);
+    for await (const event of stream) builder.add(event);
+    for (const malformed of stream.stats.firstMalformed) builder.addMalformed(malformed);
+    const viaReader = { ...builder.result(), malformed_lines: stream.stats.malformed };
+    const summary = await summarizeTelemetry(file, { ...options, threads: 1 });
+    expect(summary).toStrictEqual(viaReader);
+    expect(summary.total).toBeGreaterThan(100);
+    // logrotate's .2 is older than .1; only .1.gz and the live file have malformed lines.
+    expect(summary.first_malformed[0]?.file).toBe(`${file}.1.gz`);
+  });
+
+  it('passes the first malformed lines to onMalformed, with file line numbers', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    const lines = telemetryLines(2000);
+    lines[1500] = Buffer.from('{"ts":');
+    await writeFile(file, joinLines(lines));
+    const seen: unknown[] = [];
+    await runSummary(
+      file,
+      { threads: 2, onMalformed: (m) => seen.push(m) },
+      { parallelMinBytes: 0, rangeBytes: 10_000, inProcess: true },
+    );
+    expect(seen).toEqual([{ file, line: 1501, reason: 'invalid JSON' }]);
+  });
+
+  it('summarises nothing to zeros', async () => {
+    const file = join(dir, 'empty.jsonl');
+    await writeFile(file, '');
+    expect(await summarizeTelemetry(file)).toStrictEqual({
+      total: 0,
+      failures: 0,
+      success_rate: 0,
+      error_rate: 0,
+      malformed_lines: 0,
+      first_malformed: [],
+      first_ts: null,
+      last_ts: null,
+      actions: {},
+    });
+  });
+});

@@ -1,0 +1,70 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createLineFramer, MAX_LINE_BYTES } from './line-framer.js';
+
+function frame(chunks: Buffer[], atFileStart = false) {
+  const lines: { text: string; line: number; terminated: boolean }[] = [];
+  const tooLong: number[] = [];
+  const framer = createLineFramer({
+    atFileStart,
+    onLine: (buf, start, end, line, terminated) =>
+      lines.push({ text: buf.toString('latin1', start, end), line, terminated }),
+    onTooLong: (line) => tooLong.push(line),
+  });
+  for (const chunk of chunks) framer.push(chunk);
+  framer.end();
+  return { lines, tooLong, count: framer.lines };
+}
+
+describe('createLineFramer', () => {
+  it('yields the same lines however the input is chunked', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', '\n', '{', '"'), maxLength: 200 }),
+        fc.array(fc.nat({ max: 200 }), { maxLength: 10 }),
+        (text, cuts) => {
+          const bytes = Buffer.from(text, 'latin1');
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const chunks: Buffer[] = [];
+          let from = 0;
+          for (const point of [...points, bytes.length]) {
+            chunks.push(bytes.subarray(from, point));
+            from = point;
+          }
+          const parts = text.split('\n');
+          const last = parts.pop() as string;
+          const expected = parts.map((part, i) => ({ text: part, line: i + 1, terminated: true }));
+          if (last !== '') expected.push({ text: last, line: parts.length + 1, terminated: false });
+          expect(frame(chunks).lines).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('strips a byte order mark only at the start of a file', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const input = Buffer.concat([bom, Buffer.from('a\n'), bom, Buffer.from('b\n')]);
+    expect(frame([input], true).lines.map((l) => l.text)).toEqual(['a', '\xef\xbb\xbfb']);
+    expect(frame([input], false).lines[0]?.text).toBe('\xef\xbb\xbfa');
+  });
+
+  it.each([
+    ['in one chunk', 1],
+    ['in small chunks', 64 * 1024],
+  ])('skips lines over MAX_LINE_BYTES %s, counting them', (_name, pieces) => {
+    const long = Buffer.alloc(MAX_LINE_BYTES + 10, 0x78);
+    const input = Buffer.concat([Buffer.from('a\n'), long, Buffer.from('\nb\n'), long]);
+    const size = pieces === 1 ? input.length : pieces;
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < input.length; i += size) chunks.push(input.subarray(i, i + size));
+    const { lines, tooLong, count } = frame(chunks);
+    expect(lines.map((l) => [l.line, l.text])).toEqual([
+      [1, 'a'],
+      [3, 'b'],
+    ]);
+    expect(tooLong).toEqual([2, 4]);
+    expect(count).toBe(4);
+  });
+});
