@@ -5,6 +5,7 @@ import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BuiltServer, baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
+import { json } from './test-support/test-deps.js';
 
 const started: BuiltServer[] = [];
 afterEach(async () => {
@@ -30,7 +31,7 @@ describe('event-agent-server (built, over a real socket)', () => {
     const server = await start();
     const res = await fetch(`${server.url}/recommend?interests=agents,ai%20safety&top=5`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.sessions).toHaveLength(5);
     expect(body.source).toBe('manifest');
     const traceId = res.headers.get('x-trace-id');
@@ -47,7 +48,7 @@ describe('event-agent-server (built, over a real socket)', () => {
     const server = await start();
     const res = await fetch(`${server.url}/health`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(Object.keys(body)).toEqual(['status', 'timestamp', 'version', 'uptime_seconds']);
     expect(body).toMatchObject({ status: 'healthy', version: '1.0.0' });
     expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
