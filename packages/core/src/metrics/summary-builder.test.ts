@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  createSummaryBuilder,
+  MAX_DISTINCT_ACTIONS,
+  type SummaryEvent,
+  summaryBuilderFromJSON,
+} from './summary-builder.js';
+
+const event = fc.record({
+  ts: fc.integer({ min: 1_700_000_000, max: 1_800_000_000 }),
+  action: fc.constantFrom('recommend', 'explain', 'export', 'custom'),
+  success: fc.boolean(),
+  latency_ms: fc.double({ min: 0, max: 5000, noNaN: true }),
+});
+
+function build(events: SummaryEvent[]) {
+  const builder = createSummaryBuilder();
+  for (const e of events) builder.add(e);
+  return builder;
+}
+
+describe('createSummaryBuilder', () => {
+  it('computes the seed summary: totals, rates and shares in percent, p50/p95/p99', () => {
+    const events: SummaryEvent[] = [
+      ...Array.from({ length: 8 }, (_, i) => ({
+        ts: 100 + i,
+        action: 'recommend',
+        success: true,
+        latency_ms: i + 1,
+      })),
+      { ts: 50, action: 'explain', success: false, latency_ms: 3 },
+      { ts: 200, action: 'explain', success: true, latency_ms: 7 },
+    ];
+    expect(build(events).result()).toStrictEqual({
+      total: 10,
+      failures: 1,
+      success_rate: 90,
+      error_rate: 10,
+      malformed_lines: 0,
+      first_malformed: [],
+      first_ts: 50,
+      last_ts: 200,
+      actions: {
+        recommend: { count: 8, failures: 0, share: 80, p50_ms: 5, p95_ms: 8, p99_ms: 8 },
+        explain: { count: 2, failures: 1, share: 20, p50_ms: 7, p95_ms: 7, p99_ms: 7 },
+      },
+    });
+  });
+
+  it('merged equals one pass, however the events are split', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(event, { maxLength: 700 }), { maxLength: 4 }), (parts) => {
+        const merged = createSummaryBuilder();
+        for (const part of parts) merged.merge(summaryBuilderFromJSON(build(part).toJSON()));
+        expect(merged.result()).toStrictEqual(build(parts.flat()).result());
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it(`folds unknown actions into "other" beyond ${MAX_DISTINCT_ACTIONS} names, the same way when merged`, () => {
+    const events = Array.from({ length: MAX_DISTINCT_ACTIONS * 2 }, (_, i) => ({
+      ts: i,
+      action: i % 3 === 0 ? 'recommend' : `probe-${i}`,
+      success: true,
+      latency_ms: i,
+    }));
+    const single = build(events).result();
+    expect(Object.keys(single.actions).sort()).toEqual(['other', 'recommend']);
+    expect(single.actions.other?.count).toBe(events.filter((e) => e.action !== 'recommend').length);
+    const merged = build(events.slice(0, 150));
+    merged.merge(build(events.slice(150)));
+    expect(merged.result()).toStrictEqual(single);
+  });
+
+  it.each([
+    ['a negative latency', { ts: 1, action: 'a', success: true, latency_ms: -1 }],
+    ['a NaN timestamp', { ts: Number.NaN, action: 'a', success: true, latency_ms: 1 }],
+    ['an empty action', { ts: 1, action: '', success: true, latency_ms: 1 }],
+    [
+      'a non-boolean success',
+      { ts: 1, action: 'a', success: 'yes' as unknown as boolean, latency_ms: 1 },
+    ],
+  ])('skips and counts %s instead of throwing', (_name, bad) => {
+    const builder = build([{ ts: 1, action: 'a', success: true, latency_ms: 2 }]);
+    expect(builder.add(bad)).toBe(false);
+    expect(builder.result()).toMatchObject({ total: 1, malformed_lines: 1 });
+  });
+
+  it('keeps the first five malformed lines in order, across merges', () => {
+    const a = createSummaryBuilder();
+    const b = createSummaryBuilder();
+    for (let line = 1; line <= 3; line++) a.addMalformed({ file: 'a', line, reason: 'x' });
+    for (let line = 1; line <= 4; line++) b.addMalformed({ file: 'b', line, reason: 'x' });
+    a.merge(b);
+    const { malformed_lines, first_malformed } = a.result();
+    expect(malformed_lines).toBe(7);
+    expect(first_malformed.map((m) => `${m.file}:${m.line}`)).toEqual([
+      'a:1',
+      'a:2',
+      'a:3',
+      'b:1',
+      'b:2',
+    ]);
+  });
+});

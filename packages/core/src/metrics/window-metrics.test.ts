@@ -1,0 +1,70 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isEventKitError } from '../errors.js';
+import { formatTelemetryLine } from '../telemetry/event.js';
+import { calculateMetrics } from './window-metrics.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eventkit-metrics-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const NOW = new Date('2024-03-15T12:00:00Z');
+const nowSeconds = NOW.getTime() / 1000;
+
+describe('calculateMetrics', () => {
+  it("computes the seed's calculate_metrics over the window", async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    const lines = [
+      // Outside the 1-hour window: ignored.
+      { ts: nowSeconds - 3601, action: 'recommend', success: false, latency_ms: 999 },
+      ...Array.from({ length: 20 }, (_, i) => ({
+        ts: nowSeconds - 3600 + i,
+        action: i % 2 ? 'explain' : 'recommend',
+        success: i !== 3,
+        latency_ms: 20 - i,
+      })),
+    ];
+    await writeFile(file, `${lines.map((l) => formatTelemetryLine(l)).join('')}not json\n`);
+    const metrics = await calculateMetrics(file, { windowHours: 1, now: () => NOW });
+    // sorted latencies are 1..20: p50 = sorted[10] = 11, p95 = sorted[19] = 20, p99 = sorted[19] = 20.
+    expect(metrics).toStrictEqual({
+      window_hours: 1,
+      total_requests: 20,
+      success_rate: 95,
+      error_rate: 5,
+      latency_p50: 11,
+      latency_p95: 20,
+      latency_p99: 20,
+      requests_per_second: 20 / 3600,
+    });
+  });
+
+  it('gives zeros for an empty window, like the seed', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(
+      file,
+      formatTelemetryLine({ ts: 0, action: 'a', success: true, latency_ms: 1 }),
+    );
+    expect(await calculateMetrics(file, { now: () => NOW })).toStrictEqual({
+      window_hours: 24,
+      total_requests: 0,
+      success_rate: 0,
+      error_rate: 0,
+      latency_p50: 0,
+      latency_p95: 0,
+      latency_p99: 0,
+      requests_per_second: 0,
+    });
+  });
+
+  it.each([0, -1, Number.NaN])('rejects a window of %s hours', async (windowHours) => {
+    const error = await calculateMetrics(join(dir, 'x'), { windowHours }).catch((e: unknown) => e);
+    expect(isEventKitError(error) && error.code).toBe('INVALID_INPUT');
+  });
+});
