@@ -30,7 +30,10 @@ describe('calculateMetrics', () => {
         latency_ms: 20 - i,
       })),
     ];
-    await writeFile(file, `${lines.map((l) => formatTelemetryLine(l)).join('')}not json\n`);
+    await writeFile(
+      file,
+      `${lines.map((l) => formatTelemetryLine({ ...l, payload: {}, error: null })).join('')}not json\n`,
+    );
     const metrics = await calculateMetrics(file, { windowHours: 1, now: () => NOW });
     // sorted latencies are 1..20: p50 = sorted[10] = 11, p95 = sorted[19] = 20, p99 = sorted[19] = 20.
     expect(metrics).toStrictEqual({
@@ -49,7 +52,14 @@ describe('calculateMetrics', () => {
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(
       file,
-      formatTelemetryLine({ ts: 0, action: 'a', success: true, latency_ms: 1 }),
+      formatTelemetryLine({
+        ts: 0,
+        action: 'a',
+        success: true,
+        latency_ms: 1,
+        payload: {},
+        error: null,
+      }),
     );
     expect(await calculateMetrics(file, { now: () => NOW })).toStrictEqual({
       window_hours: 24,
