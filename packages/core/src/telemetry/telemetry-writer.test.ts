@@ -8,6 +8,7 @@ import {
   rename,
   rm,
   symlink,
+  truncate,
   utimes,
   writeFile,
 } from 'node:fs/promises';
@@ -394,6 +395,19 @@ describe('createTelemetryWriter', () => {
     await writer.close();
     expect(await readFile(file, 'utf8')).toBe(expectedLine(event(2)));
     expect(await linesOnDisk(file)).toEqual([expectedLine(event(1)), expectedLine(event(2))]);
+  });
+});
+
+describe('createTelemetryWriter with logrotate copytruncate', () => {
+  it('continues at the new end of a truncated file, leaving no hole of NUL bytes', async () => {
+    const file = await tempFile();
+    const writer = createTelemetryWriter({ file });
+    writer.write(event(1));
+    await writer.flush();
+    await truncate(file, 0);
+    writer.write(event(2));
+    await writer.close();
+    expect(await readFile(file, 'utf8')).toBe(expectedLine(event(2)));
   });
 });
 
