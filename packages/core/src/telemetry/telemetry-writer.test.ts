@@ -448,35 +448,45 @@ describe('createTelemetryWriter on process exit', () => {
   }
 
   it.each([
-    ['with everything still buffered', 0, 65536],
-    ['with writes in flight', 500, 65536],
-    ['mid-rotation and mid-compression', 40, 2048],
-  ])('keeps every line when the process exits %s, without close()', async (_name, every, max) => {
-    transpiled ??= transpiledCore();
-    const core = await transpiled;
-    const file = await tempFile();
-    const script = join(core, 'child.mjs');
-    await writeFile(
-      script,
-      `import { createTelemetryWriter } from './telemetry/telemetry-writer.js';
+    ['with everything still buffered', 0, 65536, 'exit'],
+    ['with writes in flight', 500, 65536, 'exit'],
+    ['mid-rotation and mid-compression', 40, 2048, 'exit'],
+    ['on an uncaught exception', 500, 65536, 'throw'],
+  ])(
+    'keeps every line when the process exits %s, without close()',
+    async (_name, every, max, how) => {
+      transpiled ??= transpiledCore();
+      const core = await transpiled;
+      const file = await tempFile();
+      const script = join(core, 'child.mjs');
+      await writeFile(
+        script,
+        `import { createTelemetryWriter } from './telemetry/telemetry-writer.js';
 const [file, every, max] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const writer = createTelemetryWriter({ file, maxSizeBytes: max, flushIntervalMs: 1, maxBufferBytes: 4096, retention: { maxFiles: 0, maxAgeDays: 0 }, onError: (e) => { console.error(String(e)); process.exitCode = 3; } });
 for (let i = 0; i < 20000; i++) {
   writer.write({ ts: 1732540000 + i / 1000, action: 'recommend', success: true, latency_ms: i % 100, payload: { i } });
   if (every > 0 && i % every === 0) await new Promise((done) => setImmediate(done));
 }
-process.exit();
+if (process.argv[5] === 'throw') setImmediate(() => { throw new Error('crash'); });
+else process.exit();
 `,
-    );
-    const child = spawnSync(process.execPath, [script, file, String(every), String(max)], {
-      encoding: 'utf8',
-    });
-    expect(child.stderr).toBe('');
-    expect(child.status).toBe(0);
-    const lines = await linesOnDisk(file);
-    expect(lines).toHaveLength(20000);
-    expect(lines.map((line) => JSON.parse(line).payload.i)).toEqual(
-      Array.from({ length: 20000 }, (_, i) => i),
-    );
-  });
+      );
+      const child = spawnSync(process.execPath, [script, file, String(every), String(max), how], {
+        encoding: 'utf8',
+      });
+      if (how === 'throw') {
+        expect(child.stderr).toContain('Error: crash');
+        expect(child.status).toBe(1);
+      } else {
+        expect(child.stderr).toBe('');
+        expect(child.status).toBe(0);
+      }
+      const lines = await linesOnDisk(file);
+      expect(lines).toHaveLength(20000);
+      expect(lines.map((line) => JSON.parse(line).payload.i)).toEqual(
+        Array.from({ length: 20000 }, (_, i) => i),
+      );
+    },
+  );
 });
