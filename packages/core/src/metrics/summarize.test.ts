@@ -113,9 +113,10 @@ describe('summarizeTelemetry', () => {
     const parallel = await runSummary(
       file,
       { threads: 2 },
-      { parallelMinBytes: 0, rangeBytes: 1_000_000 },
+      { parallelMinBytes: 0, rangeBytes: 1_000_000, useThisThread: false },
     );
     expect(parallel.workers).toBe(2);
+    expect(parallel.workerTasks).toBe(parallel.tasks);
     expect(parallel.tasks).toBeGreaterThan(3);
     const result = parallel.builder.result();
     expect(result).toStrictEqual(serial.builder.result());
@@ -147,6 +148,15 @@ describe('summarizeTelemetry', () => {
     // logrotate's .2 is older than .1; only .1.gz and the live file have malformed lines.
     expect(summary.first_malformed[0]?.file).toBe(`${file}.1.gz`);
   });
+
+  it('shares the ranges between this thread and a worker, with the same result', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(telemetryLines(8000, { malformedPercent: 2, seed: 9 })));
+    const serial = await runSummary(file, { threads: 1 });
+    const shared = await runSummary(file, { threads: 2 }, { parallelMinBytes: 0, rangeBytes: 50_000 });
+    expect(shared.workers).toBe(1);
+    expect(shared.builder.result()).toStrictEqual(serial.builder.result());
+  }, 60_000);
 
   it('passes the first malformed lines to onMalformed, with file line numbers', async () => {
     const file = join(dir, 'telemetry.jsonl');

@@ -50,6 +50,8 @@ export interface SummaryTuning {
   rangeBytes?: number;
   /** Run the planned ranges one after another in this thread instead of in workers. */
   inProcess?: boolean;
+  /** This thread takes ranges too (default true); false leaves all of them to workers. */
+  useThisThread?: boolean;
 }
 
 /** How a summary was computed (for tests and the benchmark). */
@@ -57,6 +59,8 @@ export interface SummaryRun {
   builder: SummaryBuilder;
   workers: number;
   tasks: number;
+  /** Ranges summarised by worker threads. */
+  workerTasks: number;
 }
 
 async function planFile(file: string): Promise<PlannedFile> {
@@ -106,49 +110,82 @@ function workerScript(): { url: URL; workerData?: { sourceEntry: string } } {
   };
 }
 
-async function runInWorkers(
+interface PoolRun {
+  results: RangeResult[];
+  workers: number;
+  workerTasks: number;
+}
+
+/**
+ * Runs the tasks on `threads` lanes pulling from one queue: this thread (reads are async, so it
+ * keeps serving the workers' messages) plus threads - 1 workers — or `threads` workers when
+ * `useThisThread` is false.
+ */
+async function runPool(
   tasks: RangeTask[],
   filter: SummaryFilter,
   threads: number,
-): Promise<RangeResult[]> {
+  useThisThread: boolean,
+): Promise<PoolRun> {
   const results: RangeResult[] = new Array(tasks.length);
   const { url, workerData } = workerScript();
   const workers: Worker[] = [];
   let next = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let done = 0;
-      const dispatch = (worker: Worker): void => {
-        if (next >= tasks.length) return;
-        const id = next++;
-        const request: WorkerRequest = { id, task: tasks[id] as RangeTask, filter };
+  let stopped = false;
+  let workerTasks = 0;
+  const take = (): number => (stopped || next >= tasks.length ? -1 : next++);
+
+  const workerLane = (worker: Worker): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let current = -1;
+      const send = (): void => {
+        current = take();
+        if (current < 0) {
+          resolve();
+          return;
+        }
+        const request: WorkerRequest = { id: current, task: tasks[current] as RangeTask, filter };
         worker.postMessage(request);
       };
-      for (let w = 0; w < Math.min(threads, tasks.length); w++) {
-        // The hot path allocates almost nothing: a small young generation keeps each thread lean.
-        const worker = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
-        workers.push(worker);
-        worker.on('message', (reply: WorkerReply) => {
-          if (!reply.ok || !reply.result) {
-            const message = reply.message ?? 'worker failed';
-            reject(reply.code ? new EventKitError(reply.code, message) : new Error(message));
-            return;
-          }
-          results[reply.id] = reply.result;
-          if (++done === tasks.length) resolve();
-          else dispatch(worker);
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (done < tasks.length) reject(new Error(`summary worker exited with code ${code}`));
-        });
-        dispatch(worker);
-      }
+      worker.on('message', (reply: WorkerReply) => {
+        if (!reply.ok || !reply.result) {
+          const message = reply.message ?? 'worker failed';
+          reject(reply.code ? new EventKitError(reply.code, message) : new Error(message));
+          return;
+        }
+        results[reply.id] = reply.result;
+        workerTasks++;
+        send();
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (current >= 0) reject(new Error(`summary worker exited with code ${code}`));
+      });
+      send();
     });
+
+  const thisThreadLane = async (): Promise<void> => {
+    for (let id = take(); id >= 0; id = take()) {
+      results[id] = await summarizeRange(tasks[id] as RangeTask, filter);
+    }
+  };
+
+  const workerCount = Math.min(useThisThread ? threads - 1 : threads, tasks.length);
+  try {
+    const lanes: Promise<void>[] = [];
+    for (let w = 0; w < workerCount; w++) {
+      // The hot path allocates almost nothing: a small young generation keeps each thread lean.
+      const worker = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
+      workers.push(worker);
+      lanes.push(workerLane(worker));
+    }
+    if (useThisThread) lanes.push(thisThreadLane());
+    await Promise.all(lanes);
   } finally {
+    stopped = true;
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
-  return results;
+  return { results, workers: workerCount, workerTasks };
 }
 
 /** Combines range results in file order, turning range-relative line numbers into file ones. */
@@ -176,7 +213,12 @@ export async function runSummary(
   tuning: SummaryTuning = {},
 ): Promise<SummaryRun> {
   const { since, until, actions, includeRotated, threads = defaultThreads() } = options;
-  const { parallelMinBytes = PARALLEL_MIN_BYTES, rangeBytes, inProcess = false } = tuning;
+  const {
+    parallelMinBytes = PARALLEL_MIN_BYTES,
+    rangeBytes,
+    inProcess = false,
+    useThisThread = true,
+  } = tuning;
   const files = await resolveTelemetryFiles(typeof paths === 'string' ? [paths] : paths, {
     includeRotated,
   });
@@ -189,14 +231,16 @@ export async function runSummary(
     : files.map((file) => ({ file, start: 0, end: Number.POSITIVE_INFINITY }));
   let results: RangeResult[] | undefined;
   let workers = 0;
+  let workerTasks = 0;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {
-      results = await runInWorkers(tasks, filter, threads);
-      workers = Math.min(threads, tasks.length);
+      ({ results, workers, workerTasks } = await runPool(tasks, filter, threads, useThisThread));
     } catch (error) {
       if (error instanceof EventKitError) throw error;
       // Worker threads unavailable (e.g. core bundled without its worker file): same work in-process.
       results = undefined;
+      workers = 0;
+      workerTasks = 0;
     }
   }
   if (!results) {
@@ -205,7 +249,7 @@ export async function runSummary(
   }
   const builder = mergeResults(tasks, results);
   for (const malformed of builder.result().first_malformed) options.onMalformed?.(malformed);
-  return { builder, workers, tasks: tasks.length };
+  return { builder, workers, tasks: tasks.length, workerTasks };
 }
 
 /**
