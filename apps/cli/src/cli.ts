@@ -34,6 +34,18 @@ Exit codes:
   2  usage error (unknown command or flag, bad flag value)
   3  unreadable input (missing or unreadable file, invalid manifest)`;
 
+/** A duration option whose default reads as a duration in --help (`24h`, not 86400). */
+function windowOption(
+  description: string,
+  seconds: number,
+  label: string,
+  flag = '--window',
+): Option {
+  return new Option(`${flag} <duration>`, description)
+    .argParser(parseDuration)
+    .default(seconds, label);
+}
+
 export interface ProgramResult {
   exitCode: number;
 }
@@ -85,7 +97,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .command('metrics')
     .description("the seed's calculate_metrics fields over a time window")
     .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
-    .option('--window <duration>', 'window back from now (15m, 24h, 7d)', parseDuration, 86_400)
+    .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the WindowMetrics JSON')
     .option('--no-rotated', 'read only the named files, not their rotated siblings')
     .option(
@@ -100,7 +112,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description("check the seed's key-metric targets (PASS/FAIL); exit 1 on any breach")
     .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
     .option('--targets <file>', 'JSON object overriding the default targets (see README)')
-    .option('--window <duration>', 'window back from now (15m, 24h, 7d)', parseDuration, 86_400)
+    .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the checks as JSON')
     .option('--no-rotated', 'read only the named files, not their rotated siblings')
     .option(
@@ -221,7 +233,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       parsePercent,
     )
     .option('--p95-over <ms>', 'alert when p95 latency over --window is above ms', parseNonNegative)
-    .option('--window <duration>', 'window for --error-rate and --p95-over', parseDuration, 300)
+    .addOption(windowOption('window for --error-rate and --p95-over', 300, '5m'))
     .option(
       '--min-requests <n>',
       'no rate or latency alert on fewer requests than this',
@@ -253,11 +265,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       '[files...]',
       'files to rotate (default: ./telemetry.jsonl, or the manifest telemetry file)',
     )
-    .option(
-      '--max-size <size>',
-      'rotate files larger than this (100MB, 512KB, bytes)',
-      parseSize,
-      100 * 1024 * 1024,
+    .addOption(
+      new Option('--max-size <size>', 'rotate files larger than this (100MB, 512KB, bytes)')
+        .argParser(parseSize)
+        .default(100 * 1024 * 1024, '100MB'),
     )
     .option('--keep-days <days>', 'delete archives older than this many days', parsePositiveInt, 30)
     .option('--no-compress', 'leave archives uncompressed')
@@ -278,11 +289,8 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       ctx.env.EVENTKIT_MANIFEST,
     )
     .option('--file <file>', 'telemetry file to check (default: the manifest telemetry.file)')
-    .option(
-      '--max-age <duration>',
-      'warn when the newest event is older than this',
-      parseDuration,
-      3600,
+    .addOption(
+      windowOption('warn when the newest event is older than this', 3600, '1h', '--max-age'),
     )
     .option('--json', 'print the checks as JSON')
     .action(async (flags) => done(await runDoctor(ctx, flags)));

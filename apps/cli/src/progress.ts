@@ -41,3 +41,19 @@ export function createProgress(ctx: CliContext, options: ProgressOptions): Progr
     },
   };
 }
+
+/**
+ * A one-line status with elapsed time, for reads whose progress cannot be measured (the
+ * multi-threaded summary); on stderr and only on a terminal, cleared when done.
+ */
+export function createStatusLine(ctx: CliContext, label: string): { stop(): void } {
+  if (ctx.stderr.isTTY !== true || ctx.env.CI !== undefined) return NO_PROGRESS;
+  const bar = new SingleBar({
+    stream: ctx.stderr as unknown as NodeJS.WriteStream,
+    format: `${label} {duration_formatted}`,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  bar.start(1, 0);
+  return { stop: () => bar.stop() };
+}

@@ -1,8 +1,11 @@
+import { stat } from 'node:fs/promises';
 import { summarizeTelemetry } from '@eventkit/core';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, resolveInputs } from '../input-files.js';
 import type { InputFlags } from '../input-options.js';
+import { createStatusLine } from '../progress.js';
+import { formatSize } from '../sizes.js';
 import { renderSummaryReport } from '../summary-report.js';
 import { checkTimeRange } from '../time-range.js';
 
@@ -19,12 +22,13 @@ export async function runSummarize(
 ): Promise<number> {
   checkTimeRange(flags);
   const files = await resolveInputs(args, ctx.cwd, flags);
+  const status = await summaryStatus(ctx, files);
   const summary = await summarizeTelemetry(files, {
     since: flags.since,
     until: flags.until,
     includeRotated: false,
     threads: flags.threads,
-  });
+  }).finally(() => status.stop());
   if (flags.json) {
     ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return EXIT.ok;
@@ -35,4 +39,23 @@ export async function runSummarize(
     : undefined;
   ctx.stdout.write(renderSummaryReport(summary, { firstMalformed: where }));
   return EXIT.ok;
+}
+
+/** Large reads get a status line on a terminal: the worker-thread summary reports no progress. */
+async function summaryStatus(ctx: CliContext, files: string[]): Promise<{ stop(): void }> {
+  if (ctx.stderr.isTTY !== true) return { stop() {} };
+  const sizes = await Promise.all(
+    files.map((file) =>
+      stat(file).then(
+        (info) => info.size,
+        () => 0,
+      ),
+    ),
+  );
+  const bytes = sizes.reduce((sum, size) => sum + size, 0);
+  if (bytes < 32 * 1024 * 1024) return { stop() {} };
+  return createStatusLine(
+    ctx,
+    `summarizing ${formatSize(bytes)} in ${files.length} file${files.length === 1 ? '' : 's'}…`,
+  );
 }
