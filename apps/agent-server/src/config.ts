@@ -1,7 +1,14 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EventKitError, type LogLevel, parseLogLevel, SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+import {
+  EventKitError,
+  type GraphConfig,
+  graphConfigFromEnv,
+  type LogLevel,
+  parseLogLevel,
+  SAMPLE_MANIFEST_PATH,
+} from '@eventkit/core';
 
 export type TracesExporterName = 'none' | 'console' | 'otlp';
 
@@ -24,6 +31,8 @@ export interface ServerConfig {
   maxBodyBytes: number;
   maxUrlBytes: number;
   shutdownTimeoutMs: number;
+  /** Microsoft Graph source (GRAPH_*); undefined = off. */
+  graph?: GraphConfig | undefined;
 }
 
 export const HELP = `Usage: event-agent-server [options]
@@ -50,6 +59,11 @@ Environment:
                                else ~/.event_agent_profiles.json)
   MAX_BODY_BYTES, MAX_URL_BYTES  request size limits (default 65536 and 8192)
   SHUTDOWN_TIMEOUT_MS          how long SIGTERM waits for in-flight requests (default 10000)
+  GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET
+                               Microsoft Graph app credentials: enable /recommend?source=graph
+                               (&userId=…&start=…&end=…) and the Graph check of /health
+  GRAPH_USER_ID                default calendar owner for source=graph
+  GRAPH_AUTHORITY_URL, GRAPH_API_URL  token and API base URLs (default the public cloud)
 
 Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reopens LOG_FILE (for logrotate).
 `;
@@ -161,6 +175,7 @@ export function readServerConfig(
         0,
         600_000,
       ),
+      graph: graphConfigFromEnv(env),
     },
   };
 }

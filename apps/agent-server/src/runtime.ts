@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import {
+  createGraphClient,
   createHealthModel,
   createLogger,
   createProfileStore,
   createTelemetryWriter,
   exportSettings,
+  graphAuthCheck,
   type HealthCheck,
   type LoadedManifest,
   type Logger,
@@ -16,6 +18,7 @@ import {
 } from '@eventkit/core';
 import type { AppDeps, SessionSource } from './app-types.js';
 import type { ServerConfig } from './config.js';
+import { createGraphSessionSource, selectSessionSource } from './graph-source.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
 import { createManifestSessionSource } from './session-source.js';
 import { createTracing, type Tracing } from './tracing.js';
@@ -101,16 +104,25 @@ export async function createRuntime(
     serviceVersion: VERSION,
     scheduledDelayMillis: config.traces.scheduledDelayMillis,
   });
+  const graph = config.graph
+    ? createGraphClient(config.graph, { logger: logger.child('graph') })
+    : undefined;
   const checks: HealthCheck[] = [
     manifestCheck(loaded.path),
     ...(settings.enabled ? [telemetryWritableCheck(settings.file)] : []),
+    ...(graph ? [graphAuthCheck(graph)] : []),
     ...extraChecks,
   ];
   const deps: Runtime['deps'] = {
     loaded,
     sessions:
       sessions ??
-      createManifestSessionSource(loaded, { onWarning: (message) => logger.warning(message) }),
+      selectSessionSource({
+        manifest: createManifestSessionSource(loaded, {
+          onWarning: (message) => logger.warning(message),
+        }),
+        graph: graph && createGraphSessionSource(graph, now ? { now } : {}),
+      }),
     telemetry,
     logger,
     tracing,
@@ -135,7 +147,7 @@ export async function createRuntime(
   logger.info(
     `Loaded ${loaded.path}: ${loaded.manifest.sessions.length} sessions; telemetry ${
       settings.enabled ? settings.file : 'off'
-    }; traces ${config.traces.exporter}; auth ${config.apiToken ? 'on' : 'off'}`,
+    }; traces ${config.traces.exporter}; auth ${config.apiToken ? 'on' : 'off'}; Graph source ${graph ? 'on' : 'off'}`,
   );
   return { deps, logger, telemetry, tracing };
 }

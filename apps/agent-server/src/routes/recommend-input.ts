@@ -1,6 +1,7 @@
 import { EventKitError, type Recommendation, recommendSessions } from '@eventkit/core';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
+import { requestedSource } from '../graph-source.js';
 import { readInterests, readProfileName, readTop } from '../query-validation.js';
 import { inSpan } from '../tracing.js';
 
@@ -44,6 +45,12 @@ export async function runRecommendation(
 ): Promise<{ rec: Recommendation; source: string }> {
   const { tracer } = deps.tracing;
   const parent = c.get('requestSpan').context;
+  // Set before loading, so a failed Graph request is still counted under source "graph".
+  c.set('telemetryPayload', {
+    interests_count: input.interests.length,
+    top: input.top,
+    source: requestedSource(c.req.query()),
+  });
   const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
     deps.sessions.load(c.req.query()),
   );
