@@ -37,6 +37,21 @@ export async function readHead(path: string, length = FINGERPRINT_BYTES): Promis
   return Buffer.concat(parts).subarray(0, length);
 }
 
+/** Uncompressed size: `stat` for plain files, the gzip trailer (ISIZE, mod 2^32) for `.gz`. */
+export async function contentSize(path: string): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (!isGzip(path)) return size;
+    if (size < 18) return 0;
+    const trailer = Buffer.alloc(4);
+    await handle.read(trailer, 0, 4, size - 4);
+    return trailer.readUInt32LE(0);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Whether `head` starts with the (non-empty) fingerprint. */
 export function matchesFingerprint(head: Buffer, fingerprint: Buffer): boolean {
   return (

@@ -1,7 +1,13 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
 import { listRotatedFiles } from '@eventkit/core';
-import { FINGERPRINT_BYTES, matchesFingerprint, readFrom, readHead } from './file-head.js';
+import {
+  contentSize,
+  FINGERPRINT_BYTES,
+  matchesFingerprint,
+  readFrom,
+  readHead,
+} from './file-head.js';
 import { createLineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import type { TelemetryTally } from './tally.js';
 
@@ -44,12 +50,24 @@ interface Identity {
   dev: number;
   ino: number;
   fingerprint: Buffer;
+  /** Bytes known to be in it (read so far): an archive of it is at least this big. */
+  size?: number;
 }
 
 interface Source extends Identity {
   handle?: FileHandle;
   /** Bytes read so far: counted lines plus the pending partial line. */
   readPos: number;
+}
+
+/**
+ * Archives oldest first. While an archive is being compressed both `x` and `x.gz` exist: the plain
+ * one is complete and authoritative (reading falls back to `x.gz` if it goes away).
+ */
+async function listArchives(file: string): Promise<string[]> {
+  const archives = await listRotatedFiles(file);
+  const names = new Set(archives);
+  return archives.filter((path) => !(path.endsWith('.gz') && names.has(path.slice(0, -3))));
 }
 
 const isMissing = (error: unknown) =>
@@ -89,7 +107,15 @@ export function createFileTailer({
   let current: Source | undefined;
   /** Where the last file was left (or the checkpoint, before the first). */
   let lastPosition = resume;
-  let hadFile = resume !== undefined;
+  /** The file last left: where to look for what was rotated after it. */
+  let lastLeft: Identity | undefined = resume && {
+    dev: resume.dev,
+    ino: resume.ino,
+    fingerprint: Buffer.from(resume.fingerprint, 'base64'),
+    size: resume.offset,
+  };
+  /** With no file yet at the first start: the archives that were history then. */
+  let archivesAtStart: Set<string> | undefined;
   let started = false;
   let running: Promise<void> | undefined;
 
@@ -124,8 +150,11 @@ export function createFileTailer({
   function leave(): void {
     if (splitter.discardPending()) tally.countDroppedLine();
     lastPosition = position();
+    if (current) {
+      const { dev, ino, fingerprint, readPos } = current;
+      lastLeft = { dev, ino, fingerprint, size: readPos };
+    }
     current = undefined;
-    hadFile = true;
   }
 
   function enter(next: Source, isRotation: boolean): void {
@@ -214,20 +243,20 @@ export function createFileTailer({
    * Index of the newest archive that is the file identified by its fingerprint (by its inode only
    * when it was still empty: inodes are reused once a rotated file is compressed and removed).
    */
-  async function findArchive(
-    archives: string[],
-    fingerprint: Buffer,
-    identity: { dev: number; ino: number },
-  ) {
+  async function findArchive(archives: string[], left: Identity, minSize = 0): Promise<number> {
+    const { fingerprint } = left;
     for (let i = archives.length - 1; i >= 0; i--) {
       const path = archives[i] as string;
       try {
         if (fingerprint.length === 0) {
           if (path.endsWith('.gz')) continue;
           const info = await stat(path);
-          if (info.dev === identity.dev && info.ino === identity.ino) return i;
-        } else if (matchesFingerprint(await readHead(path, fingerprint.length), fingerprint))
-          return i;
+          if (info.dev === left.dev && info.ino === left.ino) return i;
+          continue;
+        }
+        // The size tells apart files that start alike (no trace ids, same second).
+        if ((await contentSize(path)) < (left.size ?? minSize)) continue;
+        if (matchesFingerprint(await readHead(path, fingerprint.length), fingerprint)) return i;
       } catch (error) {
         if (!isMissing(error)) throw error;
       }
@@ -270,8 +299,8 @@ export function createFileTailer({
     for (;;) {
       const live = await openLive();
       const liveHead = live?.handle ? await headOf(live.handle) : Buffer.alloc(0);
-      const archives = await listRotatedFiles(file);
-      const index = from ? await findArchive(archives, from.fingerprint, from) : -1;
+      const archives = await listArchives(file);
+      const index = from ? await findArchive(archives, from) : -1;
       const successors: string[] = [];
       for (const path of index >= 0 ? archives.slice(index + 1) : []) {
         if (await isLiveFile(path, live, liveHead)) break;
@@ -300,11 +329,12 @@ export function createFileTailer({
   async function start(): Promise<void> {
     if (!resume) {
       if (backfill) {
-        for (const path of await listRotatedFiles(file))
+        for (const path of await listArchives(file))
           await readArchive(await archiveSource(path, 0), false);
       }
       const live = await openLive(from);
       if (live) enter(live, false);
+      else archivesAtStart = new Set(await listArchives(file));
       return;
     }
     const saved = Buffer.from(resume.fingerprint, 'base64');
@@ -319,8 +349,8 @@ export function createFileTailer({
       }
     }
     await live?.handle?.close();
-    const archives = await listRotatedFiles(file);
-    const index = await findArchive(archives, saved, resume);
+    const archives = await listArchives(file);
+    const index = await findArchive(archives, { ...resume, fingerprint: saved }, resume.offset);
     if (index >= 0) {
       const source = await archiveSource(archives[index] as string, resume.offset, saved);
       await readArchive(source, false);
@@ -333,6 +363,25 @@ export function createFileTailer({
         : `${file}: the checkpointed file is gone; reading the current file from the start`,
     );
     await readSuccessorsThenLive(undefined);
+  }
+
+  /** The first file ever appeared; archives rotated since the first start are new lines too. */
+  async function enterFirstFile(): Promise<void> {
+    const live = await openLive();
+    if (!live?.handle) return;
+    const liveHead = await headOf(live.handle);
+    const fresh: string[] = [];
+    for (const path of await listArchives(file)) {
+      if (archivesAtStart?.has(path) || (await isLiveFile(path, live, liveHead))) continue;
+      fresh.push(path);
+    }
+    if (fresh.length === 0) {
+      enter(live, false);
+      return;
+    }
+    await live.handle.close();
+    for (const [i, path] of fresh.entries()) await readArchive(await archiveSource(path, 0), i > 0);
+    await readSuccessorsThenLive(lastLeft);
   }
 
   /** Whether the file under our handle was truncated (copytruncate), even if it has grown again since. */
@@ -352,10 +401,10 @@ export function createFileTailer({
     // Each pass ends on the live file; a rotation found at its end means one more pass.
     for (;;) {
       if (!current?.handle) {
-        const live = await openLive();
-        if (!live) return;
-        // The live file appeared: the first one ever, or a re-creation after deletion/rename.
-        enter(live, hadFile);
+        // The live file was missing: it may have appeared, and even been rotated, since.
+        if (lastLeft) await readSuccessorsThenLive(lastLeft);
+        else await enterFirstFile();
+        if (!current?.handle) return;
       }
       const source = current as Source & { handle: FileHandle };
       if (await truncated(source)) {
