@@ -127,6 +127,31 @@ describe('scanCanonicalLine', () => {
     );
   });
 
+  it.each([
+    [
+      'a success',
+      '{"ts":1732540000.123,"action":"recommend","success":true,"latency_ms":12.5,"payload":{"n":[1,-2.5e3,{"k":"v"}],"ok":false,"z":null},"error":null,"trace_id":"4bf92f35"}',
+    ],
+    [
+      'a failure',
+      '{"ts":0.5,"action":"x","success":false,"latency_ms":0,"payload":{},"error":"not \\"found\\" \\u00e9"}',
+    ],
+  ])(
+    'agrees on every single-byte change of %s (replace, insert, delete anywhere)',
+    (_name, text) => {
+      const line = Buffer.from(text);
+      expect(expectAgreement(line)).toBe(true);
+      for (let at = 0; at <= line.length; at++) {
+        expectAgreement(Buffer.concat([line.subarray(0, at), line.subarray(at + 1)]));
+        for (let byte = 0; byte < 256; byte++) {
+          const b = Buffer.from([byte]);
+          expectAgreement(Buffer.concat([line.subarray(0, at), b, line.subarray(at + 1)]));
+          expectAgreement(Buffer.concat([line.subarray(0, at), b, line.subarray(at)]));
+        }
+      }
+    },
+  );
+
   it('takes the fast path for the lines our writer produces', () => {
     let fast = 0;
     fc.assert(

@@ -55,6 +55,13 @@ const F_ERROR = 32;
 const F_TRACE = 64;
 const REQUIRED = F_TS | F_ACTION | F_SUCCESS | F_LATENCY;
 
+/** Byte classes inside a string: 0 plain ASCII, 1 quote, 2 backslash, 3 control, 4 non-ASCII. */
+const STRING_CLASS = new Uint8Array(256);
+for (let b = 0; b < 0x20; b++) STRING_CLASS[b] = 3;
+for (let b = 0x80; b < 0x100; b++) STRING_CLASS[b] = 4;
+STRING_CLASS[QUOTE] = 1;
+STRING_CLASS[BACKSLASH] = 2;
+
 const POW10 = new Float64Array(23);
 for (let k = 0; k <= 22; k++) POW10[k] = 10 ** k;
 
@@ -79,8 +86,13 @@ function skipString(buf: Buffer, i: number, end: number, out: ScannedLine): numb
   i++;
   while (i < end) {
     const b = buf[i] as number;
-    if (b === QUOTE) return i + 1;
-    if (b === BACKSLASH) {
+    const kind = STRING_CLASS[b] as number;
+    if (kind === 0) {
+      i++;
+      continue;
+    }
+    if (kind === 1) return i + 1;
+    if (kind === 2) {
       if (i + 1 >= end) return -1;
       const e = buf[i + 1] as number;
       if (e === 0x75) {
@@ -111,8 +123,8 @@ function skipString(buf: Buffer, i: number, end: number, out: ScannedLine): numb
       }
       return -1;
     }
-    if (b < 0x20) return -1;
-    if (b >= 0x80) out.high = true;
+    if (kind === 3) return -1;
+    out.high = true;
     i++;
   }
   return -1;
@@ -122,10 +134,14 @@ function skipString(buf: Buffer, i: number, end: number, out: ScannedLine): numb
 function skipKey(buf: Buffer, i: number, end: number, out: ScannedLine): number {
   i++;
   while (i < end) {
-    const b = buf[i] as number;
-    if (b === QUOTE) return i + 1;
-    if (b === BACKSLASH || b < 0x20) return -1;
-    if (b >= 0x80) out.high = true;
+    const kind = STRING_CLASS[buf[i] as number] as number;
+    if (kind === 0) {
+      i++;
+      continue;
+    }
+    if (kind === 1) return i + 1;
+    if (kind !== 4) return -1;
+    out.high = true;
     i++;
   }
   return -1;
@@ -135,10 +151,12 @@ function skipKey(buf: Buffer, i: number, end: number, out: ScannedLine): number 
 function skipPlainString(buf: Buffer, i: number, end: number): number {
   i++;
   while (i < end) {
-    const b = buf[i] as number;
-    if (b === QUOTE) return i + 1;
-    if (b === BACKSLASH || b < 0x20 || b >= 0x80) return -1;
-    i++;
+    const kind = STRING_CLASS[buf[i] as number] as number;
+    if (kind === 0) {
+      i++;
+      continue;
+    }
+    return kind === 1 ? i + 1 : -1;
   }
   return -1;
 }
@@ -209,7 +227,7 @@ function readNumber(buf: Buffer, i: number, end: number, out: ScannedLine): numb
 function literal(buf: Buffer, i: number, end: number, word: Uint8Array): number {
   const stop = i + word.length;
   if (stop > end) return -1;
-  for (let k = 1; k < word.length; k++) if (buf[i + k] !== word[k]) return -1;
+  for (let k = 0; k < word.length; k++) if (buf[i + k] !== word[k]) return -1;
   return stop;
 }
 
@@ -312,6 +330,77 @@ function same(buf: Buffer, start: number, word: Buffer): boolean {
   return true;
 }
 
+const P_TS = Buffer.from('{"ts":');
+const P_ACTION = Buffer.from(',"action":"');
+const P_SUCCESS = Buffer.from(',"success":');
+const P_LATENCY = Buffer.from(',"latency_ms":');
+const P_PAYLOAD = Buffer.from(',"payload":{');
+const P_ERROR = Buffer.from(',"error":');
+const P_TRACE = Buffer.from(',"trace_id":"');
+
+/** Index after `pattern` when it is at i, else -1. */
+function expect(buf: Buffer, i: number, end: number, pattern: Buffer): number {
+  const stop = i + pattern.length;
+  if (stop > end) return -1;
+  for (let k = 0; k < pattern.length; k++) if (buf[i + k] !== pattern[k]) return -1;
+  return stop;
+}
+
+/**
+ * Our writer's exact layout (`formatTelemetryLine`: fixed key order, no whitespace), checked
+ * as fixed byte patterns. Returns false when the line departs from it anywhere; the general
+ * scan then decides.
+ */
+function scanWriterLayout(buf: Buffer, start: number, end: number, out: ScannedLine): boolean {
+  let i = expect(buf, start, end, P_TS);
+  if (i < 0) return false;
+  i = readNumber(buf, i, end, out);
+  if (i < 0 || !Number.isFinite(out.number)) return false;
+  out.ts = out.number;
+  i = expect(buf, i, end, P_ACTION);
+  if (i < 0) return false;
+  const actionEnd = skipPlainString(buf, i - 1, end);
+  const length = actionEnd - i - 1;
+  if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return false;
+  out.actionStart = i;
+  out.actionEnd = actionEnd - 1;
+  i = expect(buf, actionEnd, end, P_SUCCESS);
+  if (i < 0) return false;
+  if (buf[i] === 0x74) {
+    i = literal(buf, i, end, TRUE);
+    out.success = true;
+  } else if (buf[i] === 0x66) {
+    i = literal(buf, i, end, FALSE);
+    out.success = false;
+  } else return false;
+  if (i < 0) return false;
+  i = expect(buf, i, end, P_LATENCY);
+  if (i < 0) return false;
+  i = readNumber(buf, i, end, out);
+  if (i < 0 || !(out.number >= 0) || out.number === Number.POSITIVE_INFINITY) return false;
+  out.latencyMs = out.number;
+  i = expect(buf, i, end, P_PAYLOAD);
+  if (i < 0) return false;
+  i = skipObject(buf, i - 1, end, 1, out);
+  if (i < 0) return false;
+  i = expect(buf, i, end, P_ERROR);
+  if (i < 0 || i >= end) return false;
+  if (buf[i] === QUOTE) i = skipString(buf, i, end, out);
+  else if (buf[i] === 0x6e) i = literal(buf, i, end, NULL);
+  else return false;
+  if (i < 0) return false;
+  if (i < end && buf[i] === COMMA) {
+    i = expect(buf, i, end, P_TRACE);
+    if (i < 0) return false;
+    const traceEnd = skipPlainString(buf, i - 1, end);
+    if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return false;
+    i = traceEnd;
+  }
+  if (i >= end || buf[i] !== CLOSE_BRACE) return false;
+  if (skipWs(buf, i + 1, end) !== end) return false;
+  return !out.high || isUtf8(buf.subarray(start, end));
+}
+
 /**
  * The hot path of every telemetry read: decides, from the bytes alone, that line [start, end) of
  * `buf` is a valid event in the canonical shape (our writer's and most JSON encoders' output) and
@@ -327,6 +416,8 @@ export function scanCanonicalLine(
   end: number,
   out: ScannedLine,
 ): boolean {
+  out.high = false;
+  if (scanWriterLayout(buf, start, end, out)) return true;
   out.high = false;
   let seen = 0;
   let i = skipWs(buf, start, end);
