@@ -307,6 +307,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
           .choices(SESSION_SOURCES)
           .default('manifest'),
       )
+      .option('--user <id>', 'with --source graph: calendar owner (default: GRAPH_USER_ID)')
+      .option(
+        '--start <date>',
+        'with --source graph: window start, ISO date or date-time (default: now)',
+      )
+      .option('--end <date>', 'with --source graph: window end (default: start + 7 days)')
       .option('--no-telemetry', "do not append this action to the manifest's telemetry file")
       .option('--json', 'print the JSON the server would answer');
 

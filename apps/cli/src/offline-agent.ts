@@ -14,6 +14,10 @@ export interface AgentFlags {
   manifest?: string;
   /** `--no-telemetry` sets this false. */
   telemetry: boolean;
+  /** With `--source graph`: calendar owner (default GRAPH_USER_ID) and window. */
+  user?: string;
+  start?: string;
+  end?: string;
 }
 
 /** The manifest the agent would load: --manifest, EVENTKIT_MANIFEST, or the bundled sample. */

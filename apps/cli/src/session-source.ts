@@ -1,27 +1,41 @@
 import type { LoadedManifest, Session } from '@eventkit/core';
-import { EventKitError, loadSessions } from '@eventkit/core';
+import {
+  createGraphClient,
+  EventKitError,
+  graphConfigFromEnv,
+  graphWindow,
+  loadSessions,
+} from '@eventkit/core';
 import type { CliContext } from './context.js';
+import type { AgentFlags } from './offline-agent.js';
 
 export const SESSION_SOURCES = ['manifest', 'graph'] as const;
 export type SessionSource = (typeof SESSION_SOURCES)[number];
 
 /**
  * Where the offline agent commands get their sessions: the manifest (plus its external sessions
- * file when enabled), or Microsoft Graph. This is the one seam for `--source graph`: it is to be
- * wired to core's `createGraphClient(graphConfigFromEnv(ctx.env), …).listSessions(…)`.
+ * file when enabled), or a Microsoft Graph calendar through core's client, configured by the same
+ * GRAPH_* variables as the server (`--user`, `--start`, `--end` pick the calendar and window).
  */
 export async function loadSessionsFrom(
   source: SessionSource,
   loaded: LoadedManifest,
   ctx: CliContext,
+  graph: Pick<AgentFlags, 'user' | 'start' | 'end'> = {},
 ): Promise<Session[]> {
-  if (source === 'manifest') {
-    return loadSessions(loaded, {
-      onWarning: (message) => ctx.stderr.write(`eventkit: ${message}\n`),
-    });
+  if (source === 'manifest') return loadSessions(loaded);
+  const config = graphConfigFromEnv(ctx.env);
+  if (!config) {
+    throw new EventKitError(
+      'INVALID_CONFIG',
+      '--source graph needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (and GRAPH_USER_ID or --user); see eventkit recommend --help',
+    );
   }
-  throw new EventKitError(
-    'INVALID_CONFIG',
-    `--source graph: this build of eventkit cannot read Microsoft Graph yet (GRAPH_TENANT_ID is ${ctx.env.GRAPH_TENANT_ID ? 'set' : 'unset'}); use --source manifest`,
-  );
+  const client = createGraphClient(config, {
+    fetch: ctx.fetch,
+    now: ctx.now,
+    logger: { warning: (message) => ctx.stderr.write(`eventkit: WARNING: ${message}\n`) },
+  });
+  const window = graphWindow({ start: graph.start, end: graph.end, now: ctx.now() });
+  return client.listSessions({ ...window, userId: graph.user });
 }

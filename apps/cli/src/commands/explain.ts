@@ -24,7 +24,7 @@ export async function runExplain(
     const explanation = await recorder.record(
       'explain',
       async () => {
-        const sessions = await loadSessionsFrom(flags.source, loaded, ctx);
+        const sessions = await loadSessionsFrom(flags.source, loaded, ctx, flags);
         const found = explainSession(sessions, title, interests, loaded.manifest.weights);
         if (!found) {
           throw new EventKitError(

@@ -39,7 +39,7 @@ export async function runExport(ctx: CliContext, flags: ExportFlags): Promise<nu
     const content = await recorder.record(
       'export',
       async () => {
-        const sessions = await loadSessionsFrom(flags.source, loaded, ctx);
+        const sessions = await loadSessionsFrom(flags.source, loaded, ctx, flags);
         const rec = recommendSessions(sessions, interests, {
           weights: loaded.manifest.weights,
           top,

@@ -26,7 +26,7 @@ export async function runRecommend(ctx: CliContext, flags: RecommendFlags): Prom
     const rec = await recorder.record(
       'recommend',
       async () => {
-        const sessions = await loadSessionsFrom(flags.source, loaded, ctx);
+        const sessions = await loadSessionsFrom(flags.source, loaded, ctx, flags);
         return recommendSessions(sessions, interests, { weights: loaded.manifest.weights, top });
       },
       (result) => ({
