@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   createGraphClient,
@@ -16,7 +17,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGraphSessionSource, selectSessionSource } from './graph-source.js';
 import { createManifestSessionSource } from './session-source.js';
-import { startBuilt } from './test-support/built-server.js';
+import { baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
 import { createTestApp, json, PYTHON_MANIFEST } from './test-support/test-deps.js';
 
 const CALENDAR: FakeGraphEvent[] = [
@@ -262,5 +263,19 @@ describe('built server with GRAPH_* pointing at the fake', () => {
     for (const secret of [fake.clientSecret, 'wrong-secret-4d1e', ...fake.issuedTokens]) {
       expect(everything).not.toContain(secret);
     }
+  });
+});
+
+describe('built server start-up with a partial Graph configuration', () => {
+  it('exits 2 naming the missing variables, without echoing the secret', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'eventkit-graph-config-'));
+    const run = await runBuilt(
+      [],
+      baseEnv(dir, { GRAPH_CLIENT_ID: 'client', GRAPH_CLIENT_SECRET: 'lonely-secret-5e2a' }),
+      dir,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('GRAPH_TENANT_ID missing');
+    expect(run.stderr).not.toContain('lonely-secret-5e2a');
   });
 });
