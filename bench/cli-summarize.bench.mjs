@@ -98,7 +98,13 @@ function measure(command, args) {
     child.on('error', reject);
     child.on('close', (code) => {
       clearInterval(timer);
-      resolve({ code, seconds: (performance.now() - started) / 1000, peakMb: peakKb / 1024, stdout, stderr });
+      resolve({
+        code,
+        seconds: (performance.now() - started) / 1000,
+        peakMb: peakKb / 1024,
+        stdout,
+        stderr,
+      });
     });
   });
 }
@@ -107,27 +113,49 @@ const rate = (lines, seconds) => `${(lines / seconds / 1e6).toFixed(2)} M lines/
 const row = (name, lines, r) =>
   `  ${name.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s  ${rate(lines, r.seconds).padStart(16)}  ${r.peakMb.toFixed(0).padStart(6)} MB`;
 
-const results = { machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version }, runs: [] };
+const results = {
+  machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+  runs: [],
+};
 
 for (const lines of sizes) {
   const data = ensureTelemetryFile({ lines, malformedPercent: 0 });
-  console.log(`\n${lines.toLocaleString('en-US')} lines, ${(data.bytes / 1e6).toFixed(0)} MB (${data.file})`);
+  console.log(
+    `\n${lines.toLocaleString('en-US')} lines, ${(data.bytes / 1e6).toFixed(0)} MB (${data.file})`,
+  );
   const eventkit = await measure(process.execPath, [CLI, 'summarize', '--json', data.file]);
   if (eventkit.code !== 0) throw new Error(`eventkit failed: ${eventkit.stderr}`);
   console.log(row('eventkit summarize', lines, eventkit));
-  const single = await measure(process.execPath, [CLI, 'summarize', '--json', '--threads', '1', data.file]);
+  const single = await measure(process.execPath, [
+    CLI,
+    'summarize',
+    '--json',
+    '--threads',
+    '1',
+    data.file,
+  ]);
   console.log(row('eventkit summarize --threads 1', lines, single));
   const naive = await measure(process.execPath, ['--input-type=module', '-e', NAIVE, data.file]);
   console.log(row('naive Node (readline + JSON.parse)', lines, naive));
-  const run = { lines, bytes: data.bytes, eventkit: strip(eventkit), eventkitSingleThread: strip(single), naive: strip(naive) };
+  const run = {
+    lines,
+    bytes: data.bytes,
+    eventkit: strip(eventkit),
+    eventkitSingleThread: strip(single),
+    naive: strip(naive),
+  };
   if (!values['no-jq'] && lines <= jqMax) {
     const jq = await measure('jq', ['-s', '-c', JQ_SUMMARY, data.file]);
     console.log(row('jq summary (seed percentiles)', lines, jq));
     run.jq = strip(jq);
     run.jqAgrees = agree(JSON.parse(eventkit.stdout), JSON.parse(jq.stdout));
-    console.log(`  ratios: ${(jq.seconds / eventkit.seconds).toFixed(1)}x faster than jq, ${(naive.seconds / eventkit.seconds).toFixed(1)}x the naive baseline; same answers as jq: ${run.jqAgrees.summary}`);
+    console.log(
+      `  ratios: ${(jq.seconds / eventkit.seconds).toFixed(1)}x faster than jq, ${(naive.seconds / eventkit.seconds).toFixed(1)}x the naive baseline; same answers as jq: ${run.jqAgrees.summary}`,
+    );
   } else {
-    console.log(`  ratio: ${(naive.seconds / eventkit.seconds).toFixed(1)}x the naive baseline (jq skipped above ${jqMax.toLocaleString('en-US')} lines)`);
+    console.log(
+      `  ratio: ${(naive.seconds / eventkit.seconds).toFixed(1)}x the naive baseline (jq skipped above ${jqMax.toLocaleString('en-US')} lines)`,
+    );
   }
   run.naiveAgrees = agree(JSON.parse(eventkit.stdout), JSON.parse(naive.stdout));
   console.log(`  same answers as naive: ${run.naiveAgrees.summary}`);
@@ -136,14 +164,21 @@ for (const lines of sizes) {
 
 // Exactness on 2% malformed lines (truncated JSON, wrong types, blank, invalid UTF-8, garbage…).
 const dirty = ensureTelemetryFile({ lines: 1_000_000, malformedPercent: 2 });
-console.log(`\n1,000,000 lines with ${dirty.malformed.toLocaleString('en-US')} malformed (2%), ${(dirty.bytes / 1e6).toFixed(0)} MB`);
+console.log(
+  `\n1,000,000 lines with ${dirty.malformed.toLocaleString('en-US')} malformed (2%), ${(dirty.bytes / 1e6).toFixed(0)} MB`,
+);
 const ours = await measure(process.execPath, [CLI, 'summarize', '--json', dirty.file]);
 const summary = JSON.parse(ours.stdout);
 console.log(row('eventkit summarize', 1_000_000, ours));
 console.log(
   `  eventkit: ${summary.total.toLocaleString('en-US')} events, ${summary.malformed_lines.toLocaleString('en-US')} malformed; generator truth: ${dirty.valid.toLocaleString('en-US')} / ${dirty.malformed.toLocaleString('en-US')} -> ${summary.total === dirty.valid && summary.malformed_lines === dirty.malformed ? 'EXACT' : 'WRONG'}`,
 );
-const naiveDirty = await measure(process.execPath, ['--input-type=module', '-e', NAIVE, dirty.file]);
+const naiveDirty = await measure(process.execPath, [
+  '--input-type=module',
+  '-e',
+  NAIVE,
+  dirty.file,
+]);
 const naiveSummary = JSON.parse(naiveDirty.stdout);
 console.log(
   `  naive Node: ${naiveSummary.total.toLocaleString('en-US')} events, ${naiveSummary.malformed_lines.toLocaleString('en-US')} malformed (${naiveSummary.total === dirty.valid ? 'exact' : 'miscounted'})`,
@@ -151,11 +186,18 @@ console.log(
 const jqDirty = values['no-jq'] ? undefined : await measure('jq', ['-c', '.action', dirty.file]);
 if (jqDirty) {
   const read = jqDirty.stdout.split('\n').filter(Boolean).length;
-  console.log(`  jq '.action': stopped after ${read.toLocaleString('en-US')} lines with exit code ${jqDirty.code} (${jqDirty.stderr.trim().split('\n')[0]})`);
+  console.log(
+    `  jq '.action': stopped after ${read.toLocaleString('en-US')} lines with exit code ${jqDirty.code} (${jqDirty.stderr.trim().split('\n')[0]})`,
+  );
 }
 results.malformed = {
   truth: { valid: dirty.valid, malformed: dirty.malformed },
-  eventkit: { total: summary.total, malformed_lines: summary.malformed_lines, seconds: ours.seconds, peakMb: ours.peakMb },
+  eventkit: {
+    total: summary.total,
+    malformed_lines: summary.malformed_lines,
+    seconds: ours.seconds,
+    peakMb: ours.peakMb,
+  },
   naive: { total: naiveSummary.total, malformed_lines: naiveSummary.malformed_lines },
   jqLinesBeforeStop: jqDirty ? jqDirty.stdout.split('\n').filter(Boolean).length : undefined,
 };
@@ -170,11 +212,16 @@ function strip({ seconds, peakMb, code }) {
 function agree(ours, theirs) {
   const problems = [];
   if (ours.total !== theirs.total) problems.push(`total ${ours.total} vs ${theirs.total}`);
-  if (ours.failures !== theirs.failures) problems.push(`failures ${ours.failures} vs ${theirs.failures}`);
+  if (ours.failures !== theirs.failures)
+    problems.push(`failures ${ours.failures} vs ${theirs.failures}`);
   let worst = 0;
   for (const [name, theirAction] of Object.entries(theirs.actions)) {
     const ourAction = ours.actions[name];
-    if (!ourAction || ourAction.count !== theirAction.count || ourAction.failures !== theirAction.failures) {
+    if (
+      !ourAction ||
+      ourAction.count !== theirAction.count ||
+      ourAction.failures !== theirAction.failures
+    ) {
       problems.push(`${name} counts`);
       continue;
     }

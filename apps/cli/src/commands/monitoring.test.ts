@@ -105,6 +105,19 @@ describe('eventkit slo', () => {
     expect(run.stdout).toMatch(/Success Rate\s+>99%\s+\S+\s+FAIL/);
   });
 
+  it('colours PASS/FAIL only when colour is on, and never with NO_COLOR', async () => {
+    const coloured = await runCli(['slo', '--window', '1h'], {
+      cwd: dir,
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
+    expect(coloured.stdout).toContain('\x1b[31mFAIL');
+    const plain = await runCli(['slo', '--window', '1h'], {
+      cwd: dir,
+      env: { NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
+    expect(plain.stdout).not.toContain('\x1b[');
+  });
+
   it('exits 0 when every target in --targets is met', async () => {
     await writeFile(
       path.join(dir, 'slo.json'),

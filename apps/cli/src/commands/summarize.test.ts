@@ -205,6 +205,13 @@ describe('eventkit summarize', () => {
     expect(run.stderr).toContain('nothing-*.jsonl: no file matches');
   });
 
+  it('documents the exit codes in --help and exits 0', async () => {
+    const run = await runCli(['--help'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('3  unreadable input');
+    expect((await runCli(['--version'], { cwd: dir })).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
   it.each([
     [['summarize', '--since', 'yesterday'], '--since'],
     [['summarize', '--bogus'], '--bogus'],
