@@ -191,6 +191,23 @@ describe('/recommend?source=graph', () => {
   });
 });
 
+describe('/explain and /export with source=graph', () => {
+  it('explains and exports Graph sessions through the same source', async () => {
+    const { app } = await graphApp();
+    const explained = await app.request(
+      `/explain?source=graph&session=safety%20cases&interests=agents&${WINDOW}`,
+    );
+    expect(explained.status).toBe(200);
+    expect(await json(explained)).toMatchObject({
+      title: 'Safety Cases',
+      matched_tags: ['agents'],
+    });
+    const exported = await app.request(`/export?source=graph&interests=agents&${WINDOW}`);
+    expect(exported.status).toBe(200);
+    expect(await exported.text()).toContain('Safety Cases');
+  });
+});
+
 describe('/health with Graph configured', () => {
   it('is healthy when a token can be obtained', async () => {
     const { app } = await graphApp();
