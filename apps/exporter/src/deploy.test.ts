@@ -103,7 +103,7 @@ describe('systemd units', () => {
     );
     expect(agent).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     expect(exporter).toMatch(
-      /^ExecStart=\/usr\/bin\/node \/opt\/event-kit\/apps\/exporter\/dist\/main\.js/m,
+      /^ExecStart=\/usr\/bin\/node (--[a-z-]+=\S+ )*\/opt\/event-kit\/apps\/exporter\/dist\/main\.js/m,
     );
     const bin = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).bin;
     expect(bin['event-agent-exporter']).toBe('./dist/main.js');
@@ -112,7 +112,7 @@ describe('systemd units', () => {
   it('pass only flags the exporter knows', () => {
     const execStart =
       read('systemd/event-agent-exporter.service').match(/^ExecStart=(?:.*\\\n)*.*$/m)?.[0] ?? '';
-    const flags = execStart.match(/--[a-z-]+/g) ?? [];
+    const flags = execStart.split('main.js')[1]?.match(/--[a-z-]+/g) ?? [];
     const known = createCli({ env: {}, stdout: () => {}, stderr: () => {} }).options.map(
       (option) => option.long,
     );

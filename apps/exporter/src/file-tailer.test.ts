@@ -1,13 +1,14 @@
 import {
   appendFileSync,
   copyFileSync,
+  readFileSync,
   renameSync,
   rmSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { createTelemetryWriter } from '@eventkit/core';
+import { createTelemetryWriter, readTelemetry } from '@eventkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileTailer, type FilePosition, type FileTailerOptions } from './file-tailer.js';
 import { createTelemetryTally, type TallySnapshot } from './tally.js';
@@ -71,6 +72,38 @@ describe('file tailer: lines', () => {
     appendLines(file, 1, 1);
     await run.tailer.poll();
     expect(run.counts()).toEqual({ requests: 2, lines: 5, malformed: 3, rotations: 0 });
+  });
+
+  it('agrees with core readTelemetry on valid and malformed lines, legacy and invalid UTF-8 included', async () => {
+    const legacy = readFileSync(
+      new URL('../../../fixtures/python-eventkit/python-eventkit-telemetry.jsonl', import.meta.url),
+    );
+    appendFileSync(file, legacy);
+    appendLines(file, 0, 20);
+    appendFileSync(
+      file,
+      Buffer.from(
+        '{"ts":1,"action":"recommend","success":true,"latency_ms":1,"error":"\xff"}\n',
+        'latin1',
+      ),
+    );
+    appendFileSync(file, '{"ts":1,"action":"recommend","success":true,"latency_ms":-1}\n \n[1]\n');
+    appendFileSync(
+      file,
+      '{"ts":2,"action":"explain","success":false,"latency_ms":5,"error":"é"}\n',
+    );
+    const run = follow();
+    await run.tailer.poll();
+    const stream = readTelemetry(file, { includeRotated: false });
+    for await (const _ of stream) {
+      // drain
+    }
+    expect(run.counts()).toMatchObject({
+      requests: stream.stats.events,
+      lines: stream.stats.lines,
+      malformed: stream.stats.malformed,
+    });
+    expect(stream.stats.malformed).toBe(4);
   });
 
   it.each([

@@ -2,7 +2,8 @@
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 export interface LineSplitterOptions {
-  onLine: (line: string) => void;
+  /** A complete line: bytes [start, end) of `buf`, newline excluded; `buf` is only valid during the call. */
+  onLine: (buf: Buffer, start: number, end: number) => void;
   /** A line over `maxLineBytes`, dropped unread. */
   onOversizedLine: () => void;
   maxLineBytes?: number;
@@ -54,15 +55,17 @@ export function createLineSplitter({
           return;
         }
         if (carry.length + nl > maxLineBytes) onOversizedLine();
-        // Decode together: the carry may end inside a multi-byte character.
-        else onLine(Buffer.concat([carry, chunk.subarray(0, nl)]).toString('utf8'));
+        else {
+          const line = Buffer.concat([carry, chunk.subarray(0, nl)]);
+          onLine(line, 0, line.length);
+        }
         carry = undefined;
         start = nl + 1;
       }
       let nl = chunk.indexOf(NEWLINE, start);
       while (nl !== -1) {
         if (nl - start > maxLineBytes) onOversizedLine();
-        else onLine(chunk.toString('utf8', start, nl));
+        else onLine(chunk, start, nl);
         start = nl + 1;
         nl = chunk.indexOf(NEWLINE, start);
       }

@@ -14,7 +14,10 @@ const FIXTURE = [
 
 async function exposition(lines: string[], options: { health?: number; disk?: number } = {}) {
   const tally = createTelemetryTally();
-  for (const line of lines) tally.countLine(line);
+  for (const line of lines) {
+    const bytes = Buffer.from(line);
+    tally.countLine(bytes, 0, bytes.length);
+  }
   const registry = new Registry();
   registerExporterMetrics({
     registry,

@@ -1,10 +1,11 @@
 import {
   AUTH_FAILURE_ACTION,
   createActionFolder,
+  createScannedLine,
   initialActionLabels,
   LATENCY_BUCKETS_SECONDS,
-  parseTelemetryLine,
-  type TelemetryEvent,
+  parseLineBytes,
+  scanCanonicalLine,
 } from '@eventkit/core';
 
 /** Per-action totals; `buckets[i]` counts observations in (bound[i-1], bound[i]], the last one +Inf. */
@@ -28,8 +29,8 @@ export interface TallySnapshot {
 }
 
 export interface TelemetryTally {
-  /** Counts one complete line (without its newline): valid, or malformed. */
-  countLine(line: string): void;
+  /** Counts one complete line, bytes [start, end) of `buf` without the newline: valid, or malformed. */
+  countLine(buf: Buffer, start: number, end: number): void;
   /** Counts a line that was dropped without parsing (over the length limit, cut by a rotation). */
   countDroppedLine(): void;
   countRotation(): void;
@@ -56,12 +57,13 @@ function bucketIndex(seconds: number): number {
 }
 
 /**
- * The exporter's counters, fed line by line with core's `parseTelemetryLine` (the one definition
- * of a valid line). Restorable from a snapshot, so a restart continues the same counters.
+ * The exporter's counters, fed line by line with core's definition of a valid line (UTF-8, then
+ * `parseTelemetryLine`, with core's equivalent fast path for canonical lines). Restorable from a snapshot, so a restart continues the same counters.
  *
  * @example
  * const tally = createTelemetryTally();
- * tally.countLine('{"ts":1,"action":"recommend","success":true,"latency_ms":3}');
+ * const line = Buffer.from('{"ts":1,"action":"recommend","success":true,"latency_ms":3}');
+ * tally.countLine(line, 0, line.length);
  * tally.state.actions.recommend?.requests; // 1
  */
 export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
@@ -79,8 +81,10 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
   for (const label of initialActionLabels()) state.actions[label] ??= emptyAction();
   const folder = createActionFolder({ admitted: state.admittedActions });
 
-  function record(event: TelemetryEvent): void {
-    const label = folder.fold(event.action);
+  const scanned = createScannedLine();
+
+  function record(action: string, success: boolean, latencyMs: number, ts: number): void {
+    const label = folder.fold(action);
     let tally = state.actions[label];
     if (!tally) {
       tally = emptyAction();
@@ -88,20 +92,29 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
       state.admittedActions = folder.admitted();
     }
     tally.requests++;
-    if (!event.success) tally.errors++;
-    const seconds = event.latency_ms / 1000;
+    if (!success) tally.errors++;
+    const seconds = latencyMs / 1000;
     tally.latencySum += seconds;
     (tally.buckets[bucketIndex(seconds)] as number)++;
-    if (event.action === AUTH_FAILURE_ACTION) state.authFailures++;
-    if (state.newestTs === null || event.ts > state.newestTs) state.newestTs = event.ts;
+    if (action === AUTH_FAILURE_ACTION) state.authFailures++;
+    if (state.newestTs === null || ts > state.newestTs) state.newestTs = ts;
   }
 
   return {
-    countLine(line) {
+    countLine(buf, start, end) {
       state.lines++;
-      const parsed = parseTelemetryLine(line);
-      if (parsed.ok) record(parsed.event);
-      else state.malformedLines++;
+      // Core's byte scanner vouches for canonical lines (property-tested to agree with
+      // parseTelemetryLine); anything else goes through parseTelemetryLine itself.
+      if (scanCanonicalLine(buf, start, end, scanned)) {
+        const action = buf.toString('latin1', scanned.actionStart, scanned.actionEnd);
+        record(action, scanned.success, scanned.latencyMs, scanned.ts);
+        return;
+      }
+      const parsed = parseLineBytes(buf, start, end);
+      if (parsed.ok) {
+        const { action, success, latency_ms, ts } = parsed.event;
+        record(action, success, latency_ms, ts);
+      } else state.malformedLines++;
     },
     countDroppedLine() {
       state.lines++;
