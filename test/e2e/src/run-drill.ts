@@ -248,20 +248,20 @@ export async function runDrill({
         },
       ]);
     }
-    const exporterLines = async () =>
+    const linesNow = async () =>
       parseExposition((await httpGet(`${exporterUrl}/metrics`)).text).get(
         'event_agent_exporter_lines_total',
       ) ?? Number.NaN;
     const restart = (signal: 'SIGTERM' | 'SIGKILL') => async () => {
       // What Prometheus may already have scraped, and what the restarted exporter starts from.
-      const before = await exporterLines().catch(() => Number.NaN);
+      const before = await linesNow().catch(() => Number.NaN);
       const code = await stopChild(exporter, signal);
       exporterExits.push(code);
       if (signal === 'SIGTERM' && code !== 0) {
         mismatches.push(`exporter exited ${code} on SIGTERM, expected 0`);
       }
       exporter = await startExporter();
-      const after = await exporterLines().catch(() => Number.NaN);
+      const after = await linesNow().catch(() => Number.NaN);
       if (after < before) {
         mismatches.push(
           `exporter ${signal} restart: counters went back from ${before} to ${after} lines (restored an older checkpoint; Prometheus sees a counter reset)`,
