@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ExporterProcess, startExporter, waitFor } from './test-support/exporter-process.js';
 import { appendLines, telemetryLine, tempDir } from './test-support/telemetry-files.js';
@@ -135,6 +136,36 @@ describe('event-agent-exporter process', () => {
     );
     expect(await requests(second)).toBe(2);
   });
+
+  it.each([
+    ['--manifest', (manifest: string) => ({ args: ['--manifest', manifest], env: process.env })],
+    [
+      'EVENTKIT_MANIFEST',
+      (manifest: string) => ({ args: [], env: { ...process.env, EVENTKIT_MANIFEST: manifest } }),
+    ],
+  ])(
+    "defaults --file to agent.json's telemetry.file (%s), resolved against the working directory",
+    async (_, how) => {
+      const manifest = join(dir, 'agent.json');
+      const sample = JSON.parse(readFileSync(SAMPLE_MANIFEST_PATH, 'utf8'));
+      writeFileSync(
+        manifest,
+        JSON.stringify({ ...sample, telemetry: { enabled: true, file: 'events.jsonl' } }),
+      );
+      const { args, env } = how(manifest);
+      const exporter = await startExporter(['--no-state-file', ...args], { cwd: dir, env });
+      running.push(exporter);
+      appendLines(join(dir, 'events.jsonl'), 0, 3);
+      await waitFor(
+        () => lines(exporter),
+        (n) => n === 3,
+      );
+      const health = (await (await fetch(`http://127.0.0.1:${exporter.port}/health`)).json()) as {
+        files: string[];
+      };
+      expect(health.files).toEqual([join(dir, 'events.jsonl')]);
+    },
+  );
 
   it('serves /health and answers 404 elsewhere', async () => {
     const exporter = await start();

@@ -16,7 +16,10 @@ export interface ExporterProcess {
 }
 
 /** Starts the built exporter on a free port (`--port 0`) and waits for its "listening" line. */
-export async function startExporter(args: string[]): Promise<ExporterProcess> {
+export async function startExporter(
+  args: string[],
+  { cwd, env }: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ExporterProcess> {
   if (!existsSync(BUILT_EXPORTER)) {
     throw new Error(
       `${BUILT_EXPORTER} is missing: run pnpm exec turbo run build --filter=@eventkit/exporter...`,
@@ -24,6 +27,8 @@ export async function startExporter(args: string[]): Promise<ExporterProcess> {
   }
   const child = spawn(process.execPath, [BUILT_EXPORTER, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: env ?? process.env,
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
