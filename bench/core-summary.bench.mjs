@@ -128,8 +128,9 @@ if (values.child) {
     values.child === 'naive'
       ? await runNaive(file)
       : await runCore(file, Number(values.threads) || 0);
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb })}\n`);
+  const usage = process.resourceUsage();
+  const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb: usage.maxRSS / 1024, cpuMs })}\n`);
   process.exit(0);
 }
 
@@ -219,9 +220,10 @@ for (const lines of sizes) {
     const samples = Array.from({ length: runs }, () => measure(kind, data.file, t));
     const ms = median(samples.map((s) => s.ms));
     const rss = Math.max(...samples.map((s) => s.maxRssMb));
-    results[label] = { ms, rss, summary: samples[0].summary };
+    const cpu = median(samples.map((s) => s.cpuMs));
+    results[label] = { ms, rss, cpu, summary: samples[0].summary };
     console.log(
-      `  ${label.padEnd(18)} ${fmt(ms / 1000, 2).padStart(6)} s  ${fmt(lines / (ms / 1000)).padStart(10)} lines/s  peak RSS ${fmt(rss).padStart(4)} MB`,
+      `  ${label.padEnd(18)} ${fmt(ms / 1000, 2).padStart(6)} s  ${fmt(lines / (ms / 1000)).padStart(10)} lines/s  peak RSS ${fmt(rss).padStart(4)} MB  (process CPU ${fmt(cpu / 1000, 2)} s)`,
     );
   }
   const naive = results['naive baseline'];

@@ -26,7 +26,7 @@ export interface SummarizeOptions extends ReadOptions {
 }
 
 /** Below this many bytes in total, starting workers costs more than it saves. */
-export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 const MIN_RANGE_BYTES = 8 * 1024 * 1024;
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
 
