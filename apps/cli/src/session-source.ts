@@ -23,7 +23,12 @@ export async function loadSessionsFrom(
   ctx: CliContext,
   graph: Pick<AgentFlags, 'user' | 'start' | 'end'> = {},
 ): Promise<Session[]> {
-  if (source === 'manifest') return loadSessions(loaded);
+  if (source === 'manifest') {
+    // A missing external sessions file is not fatal (as in the agent), but the operator should know.
+    return loadSessions(loaded, {
+      onWarning: (message) => ctx.stderr.write(`eventkit: WARNING: ${message}\n`),
+    });
+  }
   const config = graphConfigFromEnv(ctx.env);
   if (!config) {
     throw new EventKitError(

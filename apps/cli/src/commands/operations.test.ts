@@ -237,6 +237,22 @@ describe('eventkit recommend / explain / export (offline)', () => {
     expect(run.stderr).toContain(name);
   });
 
+  it('warns on stderr, and still recommends, when the external sessions file is missing', async () => {
+    const json = JSON.parse(await readFile(PYTHON_MANIFEST, 'utf8'));
+    json.features = { ...json.features, externalSessions: { enabled: true, file: 'gone.json' } };
+    await writeFile(path.join(dir, 'agent.json'), JSON.stringify(json));
+    const run = await runCli(
+      ['recommend', '--manifest', 'agent.json', '-i', 'agents', '--no-telemetry'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('WARNING');
+    expect(run.stderr).toContain('gone.json');
+    expect(run.stdout).toContain('Generative Agents in Production');
+  });
+
   it('exits 3 for a manifest that does not exist', async () => {
     const run = await runCli(['recommend', '-i', 'agents', '--manifest', 'nowhere.json'], {
       cwd: dir,
