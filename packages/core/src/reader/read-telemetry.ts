@@ -11,6 +11,8 @@ import {
   truncatedReason,
 } from './telemetry-file.js';
 
+const READER_CHUNK_BYTES = 128 * 1024;
+
 export interface ReadOptions {
   /** Keep events with `ts >= since` (unix seconds). */
   since?: number;
@@ -132,7 +134,8 @@ export function readTelemetry(
         },
       });
       const onCorrupt = (line: number, reason: string): void => malformed({ file, line, reason });
-      for await (const _ of feedFile(file, framer, onCorrupt)) {
+      // Small reads keep the batch of events waiting to be handed out small.
+      for await (const _ of feedFile(file, framer, onCorrupt, READER_CHUNK_BYTES)) {
         const batch = ready;
         ready = [];
         for (const event of batch) {

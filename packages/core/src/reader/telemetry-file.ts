@@ -4,7 +4,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { EventKitError } from '../errors.js';
 import { type ParsedLine, parseTelemetryLine } from '../telemetry/event.js';
-import type { LineFramer } from './line-framer.js';
+import { type LineFramer, READ_CHUNK_BYTES } from './line-framer.js';
 
 /** A line the reader skipped, with where it was and why. */
 export interface MalformedLine {
@@ -67,13 +67,17 @@ export async function* feedFile(
   path: string,
   framer: LineFramer,
   onCorrupt: (line: number, reason: string) => void,
+  chunkBytes = READ_CHUNK_BYTES,
 ): AsyncGenerator<void> {
   const handle = await openTelemetryFile(path);
   try {
     if (await isGzipFile(handle)) {
-      const stream = createReadStream(path, { fd: handle, autoClose: false, start: 0 }).pipe(
-        createGunzip(),
-      );
+      const stream = createReadStream(path, {
+        fd: handle,
+        autoClose: false,
+        start: 0,
+        highWaterMark: chunkBytes,
+      }).pipe(createGunzip());
       try {
         for await (const chunk of stream) {
           framer.push(chunk as Buffer);
@@ -97,7 +101,12 @@ export async function* feedFile(
         const space = framer.space();
         let bytesRead: number;
         try {
-          ({ bytesRead } = await handle.read(space, 0, space.length, position));
+          ({ bytesRead } = await handle.read(
+            space,
+            0,
+            Math.min(space.length, chunkBytes),
+            position,
+          ));
         } catch (error) {
           throw unreadable(path, error);
         }
