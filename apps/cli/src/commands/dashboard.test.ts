@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, createTempDir, makeEvents, writeEvents } from '../test-support/run-cli.js';
+import { CLI, createTempDir, makeEvents, runCli, writeEvents } from '../test-support/run-cli.js';
 
 // A private tmux server (own socket) so the test never touches anyone else's sessions.
 const SOCKET = `eventkit-cli-test-${process.pid}`;
@@ -60,6 +60,14 @@ afterAll(async () => {
 });
 
 describe('eventkit dashboard (in tmux)', () => {
+  it('prints a single frame when stdout is not a terminal', async () => {
+    const run = await runCli(['dashboard', '--url', url], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('=== Event Agent Dashboard ===');
+    expect(run.stdout).toMatch(/Requests \(last hour\):\s+900/);
+    expect(run.stdout).not.toContain('\x1b[?1049h');
+  });
+
   it('renders status, last-hour counts, per-action p95 and sparklines, and quits on q', async () => {
     await startDashboard('live', `--url ${url} --interval 1`);
     const screen = await waitForPane('live', (text) => text.includes('ACTION'));
