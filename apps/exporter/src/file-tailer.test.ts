@@ -289,6 +289,36 @@ describe('file tailer: restarts', () => {
     expect(second.counts()).toEqual({ requests: 14, lines: 14, malformed: 0, rotations: 2 });
   });
 
+  it('reads a re-created file from its start when the checkpointed one was deleted while stopped', async () => {
+    const first = follow();
+    const next = appendLines(file, 0, 5);
+    await first.tailer.poll();
+    const saved = await stop(first);
+    rmSync(file);
+    appendLines(file, next, 3);
+    const second = follow({ resume: saved.position, restored: saved.tally });
+    await second.tailer.poll();
+    expect(second.counts()).toEqual({ requests: 8, lines: 8, malformed: 0, rotations: 1 });
+  });
+
+  it('finishes a file rotated while stopped even before the new file exists, then picks the new one up', async () => {
+    const first = follow();
+    let next = appendLines(file, 0, 5);
+    await first.tailer.poll();
+    const saved = await stop(first);
+    next = appendLines(file, next, 2);
+    renameSync(file, `${file}.1`);
+    const second = follow({ resume: saved.position, restored: saved.tally });
+    await second.tailer.poll();
+    expect(second.counts()).toEqual({ requests: 7, lines: 7, malformed: 0, rotations: 0 });
+    next = appendLines(file, next, 1);
+    renameSync(`${file}.1`, `${file}.2`);
+    renameSync(file, `${file}.1`); // rotated again before the exporter ever saw it
+    appendLines(file, next, 4);
+    await second.tailer.poll();
+    expect(second.counts()).toEqual({ requests: 12, lines: 12, malformed: 0, rotations: 2 });
+  });
+
   it('starts over a file truncated while stopped', async () => {
     const first = follow();
     const next = appendLines(file, 0, 5);

@@ -125,19 +125,27 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
-  prometheusExited = new Promise((resolve) => prometheus.once('exit', resolve));
-  prometheus.once('error', (error) => {
-    throw new Error(`cannot start prometheus (Debian package "prometheus"): ${error.message}`);
+  prometheusExited = new Promise((resolve) => {
+    prometheus.once('exit', resolve);
+    prometheus.once('error', resolve);
   });
-  await waitFor(
-    () =>
-      fetch(`${base}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-    Boolean,
-    100,
+  const spawnFailed = new Promise<never>((_, reject) =>
+    prometheus.once('error', (error) =>
+      reject(new Error(`cannot start prometheus (Debian package "prometheus"): ${error.message}`)),
+    ),
   );
+  await Promise.race([
+    spawnFailed,
+    waitFor(
+      () =>
+        fetch(`${base}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      Boolean,
+      100,
+    ),
+  ]);
 }, 30_000);
 
 afterAll(async () => {
