@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import type { AppDeps, AppEnv } from './app-types.js';
 import { createErrorHandler, notFound } from './http-errors.js';
 import { bearerAuth } from './middleware/auth.js';
+import { cors } from './middleware/cors.js';
 import { rateLimit, requestBodyLimit, urlLimit } from './middleware/limits.js';
 import { observe, TRACE_HEADERS } from './middleware/observe.js';
+import { createRecommendationCache } from './recommendation-cache.js';
 import { explainRoutes } from './routes/explain.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
@@ -23,7 +24,6 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(
     cors({
-      origin: '*',
       allowMethods: ['GET', 'HEAD', 'OPTIONS'],
       allowHeaders: [
         'Authorization',
@@ -33,12 +33,12 @@ export function createApp(deps: AppDeps) {
         'X-Correlation-ID',
       ],
       exposeHeaders: [...TRACE_HEADERS, 'Retry-After', 'X-Export-File'],
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }),
   );
   app.use(async (c, next) => {
-    await next();
     if (deps.lifecycle.draining) c.header('Connection', 'close');
+    return next();
   });
   app.use(observe(deps));
   app.use(urlLimit(deps.maxUrlBytes ?? 8192));
@@ -46,9 +46,11 @@ export function createApp(deps: AppDeps) {
   app.use(bearerAuth(deps.apiToken));
   app.use(requestBodyLimit(deps.maxBodyBytes ?? 65_536));
 
-  app.route('/recommend', recommendRoutes(deps));
+  // One ranking cache for /recommend and /export: attendees ask the same questions.
+  const ranked = { ...deps, recommendations: createRecommendationCache() };
+  app.route('/recommend', recommendRoutes(ranked));
   app.route('/explain', explainRoutes(deps));
-  app.route('/export', exportRoutes(deps));
+  app.route('/export', exportRoutes(ranked));
   app.route('/', healthRoutes(deps));
 
   app.notFound(notFound);

@@ -4,6 +4,7 @@ import {
   createHealthModel,
   createLogger,
   createProfileStore,
+  createStderrSink,
   createTelemetryWriter,
   exportSettings,
   graphAuthCheck,
@@ -74,7 +75,12 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(
   config: ServerConfig,
-  { console: consoleSink = process.stderr, sessions, extraChecks = [], now }: RuntimeOptions = {},
+  {
+    console: consoleSink = createStderrSink(),
+    sessions,
+    extraChecks = [],
+    now,
+  }: RuntimeOptions = {},
 ): Promise<Runtime> {
   const logger = createLogger({
     name: 'event_agent',

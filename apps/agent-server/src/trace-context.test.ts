@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTraceparent, resolveRequestTrace } from './trace-context.js';
+import { newSpanId, newTraceId, parseTraceparent, resolveRequestTrace } from './trace-context.js';
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736';
 const S = '00f067aa0ba902b7';
@@ -42,5 +42,16 @@ describe('resolveRequestTrace', () => {
   it('does not echo a correlation id with unsafe characters', () => {
     const trace = resolveRequestTrace(undefined, 'x\r\nSet-Cookie: a=b');
     expect(trace.correlationId).toBe(trace.traceId);
+  });
+});
+
+describe('new ids', () => {
+  it('are lowercase hex of W3C length and do not repeat', () => {
+    const traces = new Set(Array.from({ length: 1000 }, () => newTraceId()));
+    const spans = new Set(Array.from({ length: 1000 }, () => newSpanId()));
+    expect(traces.size).toBe(1000);
+    expect(spans.size).toBe(1000);
+    for (const id of traces) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    for (const id of spans) expect(id).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** The remote parent of a request, from a valid W3C `traceparent`. */
 export interface RemoteParent {
@@ -47,12 +47,27 @@ function correlationAsTraceId(value: string): string | undefined {
   return hex && hex !== ZERO_TRACE ? hex : undefined;
 }
 
+// Ids come from a pool of random bytes refilled 4 KiB at a time: one crypto call per ~170
+// requests instead of two per request.
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return /^0+$/.test(hex) ? randomHex(bytes) : hex; // all-zero ids are invalid in W3C
+}
+
 export function newTraceId(): string {
-  return randomUUID().replaceAll('-', '');
+  return randomHex(16);
 }
 
 export function newSpanId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 /**

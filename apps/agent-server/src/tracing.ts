@@ -149,10 +149,10 @@ export function createTracing(options: TracingOptions): Tracing {
 }
 
 /** Runs `fn` inside a child span of `parent`, recording a thrown error on it. */
-export function inSpan<T>(tracer: Tracer, parent: Context, name: string, fn: () => T): T {
+export function inSpan<T>(tracer: Tracer, parent: Context, name: string, fn: (span: Span) => T): T {
   const span = tracer.startSpan(name, {}, parent);
   try {
-    const result = fn();
+    const result = fn(span);
     if (result instanceof Promise) {
       return result.then(
         (value) => {

@@ -72,7 +72,7 @@ export { createHealthModel } from './health/health-model.js';
 export type { LogLevel } from './logging/log-format.js';
 export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
 export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';
-export { createLogger, parseLogLevel } from './logging/logger.js';
+export { createLogger, createStderrSink, parseLogLevel } from './logging/logger.js';
 export { formatIssues, formatPath } from './manifest/format-issues.js';
 export type {
   ExportSettings,

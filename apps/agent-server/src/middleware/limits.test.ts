@@ -73,6 +73,16 @@ describe('request size limits', () => {
     });
     expect(res.status).toBe(413);
   });
+
+  it('answers 411 for a chunked body', async () => {
+    const { app } = await createTestApp();
+    const res = await app.request('/recommend?interests=agents', {
+      method: 'POST',
+      headers: { 'transfer-encoding': 'chunked' },
+      body: 'x',
+    });
+    expect(res.status).toBe(411);
+  });
 });
 
 describe('CORS', () => {

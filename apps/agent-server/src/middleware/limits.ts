@@ -1,6 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-types.js';
 import { HEALTH_PATHS } from './observe.js';
 import { clientKey, type RateLimiter } from './rate-limit.js';
@@ -43,13 +42,22 @@ export function urlLimit(maxUrlBytes: number): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** 413 for request bodies over `maxBodyBytes` (declared or streamed). */
+/**
+ * 413 for a declared body over `maxBodyBytes`, 411 for a chunked body (no length declared).
+ * The agent's routes never read a body, so the headers decide; hono's bodyLimit would build
+ * a full fetch Request for every request just to look.
+ */
 export function requestBodyLimit(maxBodyBytes: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => {
-      (c as Context<AppEnv>).set('failure', 'request body too large');
+  return async (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && Number(declared) > maxBodyBytes) {
+      c.set('failure', 'request body too large');
       return c.json({ error: `Request body is larger than ${maxBodyBytes} bytes` }, 413);
-    },
-  });
+    }
+    if (c.req.header('transfer-encoding') !== undefined) {
+      c.set('failure', 'request body without length');
+      return c.json({ error: 'Send a Content-Length with a request body' }, 411);
+    }
+    return next();
+  };
 }

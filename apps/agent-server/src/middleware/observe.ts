@@ -41,6 +41,14 @@ export function observe(
     c.set('requestSpan', requestSpan);
     c.set('action', action);
     logger.info(`[${trace.traceId}] Request started: ${action}`);
+    // Headers go on before the handler runs: editing a finished response makes Hono rebuild it
+    // around a stream, which costs @hono/node-server its fast path for string bodies.
+    c.header(
+      'traceparent',
+      formatTraceparent(trace.traceId, requestSpan.spanId, requestSpan.sampled),
+    );
+    c.header('X-Trace-Id', trace.traceId);
+    c.header('X-Correlation-ID', trace.correlationId);
 
     await next();
 
@@ -51,13 +59,6 @@ export function observe(
     const failure = success
       ? null
       : (c.get('failure') ?? `HTTP ${status}`).slice(0, MAX_FAILURE_LENGTH);
-
-    c.header(
-      'traceparent',
-      formatTraceparent(trace.traceId, requestSpan.spanId, requestSpan.sampled),
-    );
-    c.header('X-Trace-Id', trace.traceId);
-    c.header('X-Correlation-ID', trace.correlationId);
 
     telemetry.write({
       ts: now().getTime() / 1000,

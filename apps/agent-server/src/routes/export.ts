@@ -9,6 +9,7 @@ import {
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFormat } from '../query-validation.js';
+import type { RecommendationCache } from '../recommendation-cache.js';
 import { inSpan } from '../tracing.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
 
@@ -17,7 +18,7 @@ import { readRecommendInput, recommendPayload, runRecommendation } from './recom
  * With export-to-disk on (`features.export.enabled`) a copy is also written inside `output_dir`
  * under a generated name (never from user input), reported in `X-Export-File`.
  */
-export function exportRoutes(deps: AppDeps) {
+export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCache }) {
   const now = deps.now ?? (() => new Date());
   return new Hono<AppEnv>().get('/', async (c) => {
     const format = readFormat(c.req.query('format'));

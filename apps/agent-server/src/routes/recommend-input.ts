@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { requestedSource } from '../graph-source.js';
 import { readInterests, readProfileName, readTop } from '../query-validation.js';
+import type { RecommendationCache } from '../recommendation-cache.js';
 import { inSpan } from '../tracing.js';
 
 export interface RecommendInput {
@@ -40,7 +41,9 @@ export async function readRecommendInput(
 /** Loads the sessions and ranks them, each step in its own span under the request span. */
 export async function runRecommendation(
   c: Context<AppEnv>,
-  deps: Pick<AppDeps, 'sessions' | 'tracing' | 'loaded' | 'profiles'>,
+  deps: Pick<AppDeps, 'sessions' | 'tracing' | 'loaded' | 'profiles'> & {
+    recommendations: RecommendationCache;
+  },
   input: RecommendInput,
 ): Promise<{ rec: Recommendation; source: string }> {
   const { tracer } = deps.tracing;
@@ -54,12 +57,16 @@ export async function runRecommendation(
   const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
     deps.sessions.load(c.req.query()),
   );
-  const rec = inSpan(tracer, parent, 'score_sessions', () =>
-    recommendSessions(sessions, input.interests, {
-      weights: deps.loaded.manifest.weights,
-      top: input.top,
-    }),
-  );
+  const rec = inSpan(tracer, parent, 'score_sessions', (span) => {
+    const { rec, hit } = deps.recommendations.get(sessions, input.interests, input.top, () =>
+      recommendSessions(sessions, input.interests, {
+        weights: deps.loaded.manifest.weights,
+        top: input.top,
+      }),
+    );
+    span.setAttribute('eventkit.cache_hit', hit);
+    return rec;
+  });
   if (input.profileSave) await deps.profiles.save(input.profileSave, input.interests);
   return { rec, source };
 }

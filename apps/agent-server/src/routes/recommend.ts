@@ -2,10 +2,11 @@ import { buildAdaptiveCard } from '@eventkit/core';
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFlag } from '../query-validation.js';
+import type { RecommendationCache } from '../recommendation-cache.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
 
 /** GET /recommend?interests=agents,ai%20safety&top=5[&card=1][&profileSave=me|&profileLoad=me] */
-export function recommendRoutes(deps: AppDeps) {
+export function recommendRoutes(deps: AppDeps & { recommendations: RecommendationCache }) {
   return new Hono<AppEnv>().get('/', async (c) => {
     const card = readFlag(c.req.query('card'), 'card');
     const input = await readRecommendInput(c, deps);

@@ -188,6 +188,17 @@ describe('createLogger', () => {
     expect(fileLines(file).at(-1)).toMatch(/after rotation$/);
   });
 
+  it('flushes a console sink that can flush when closed', async () => {
+    let flushed = 0;
+    const logger = createLogger({
+      name: 'n',
+      console: { write: () => true, flushSync: () => flushed++ },
+    });
+    logger.info('x');
+    await logger.close();
+    expect(flushed).toBe(1);
+  });
+
   it('reports an unwritable log file once and keeps the console stream working', async () => {
     const blocker = join(dir, 'not-a-dir');
     writeFileSync(blocker, '');

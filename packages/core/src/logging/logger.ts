@@ -7,6 +7,37 @@ import { formatLogLine, isLogLevel, LOG_LEVELS, type LogLevel } from './log-form
 /** Anything with `write(string)`: `process.stderr`, a test's array sink, a socket. */
 export interface LogSink {
   write(chunk: string): unknown;
+  /** Called by the logger's `flushSync()` and `close()` when present. */
+  flushSync?(): void;
+}
+
+/**
+ * stderr written asynchronously in batches (sonic-boom on fd 2), for servers: a synchronous
+ * `process.stderr` costs a system call per line on the request path. Flushed synchronously by
+ * the logger's `close()`/`flushSync()`; fd 2 itself is never closed.
+ *
+ * @example
+ * const logger = createLogger({ name: 'event_agent', console: createStderrSink() });
+ */
+export function createStderrSink({
+  maxBufferBytes = 16 * 1024 * 1024,
+}: {
+  maxBufferBytes?: number;
+} = {}): LogSink {
+  const stream = new sonicBoom.SonicBoom({ fd: 2, sync: false, maxLength: maxBufferBytes });
+  stream.on('error', () => {
+    // stderr gone (closed pipe): nothing left to tell, and the log file still has every line.
+  });
+  return {
+    write: (chunk) => stream.write(chunk),
+    flushSync: () => {
+      try {
+        stream.flushSync();
+      } catch {
+        // Not ready or already broken: nothing more can be done on stderr.
+      }
+    },
+  };
 }
 
 export interface LoggerOptions {
@@ -142,8 +173,10 @@ function createDestinations(
       } catch {
         // Not open yet or already closed: nothing we can add on a fatal path.
       }
+      if (consoleSink) consoleSink.flushSync?.();
     },
     async close() {
+      if (consoleSink) consoleSink.flushSync?.();
       const closing = stream;
       stream = undefined;
       if (!closing) return;

@@ -1,0 +1,37 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../app-types.js';
+
+export interface CorsOptions {
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAgeSeconds: number;
+}
+
+/**
+ * CORS as the Python agent did it: `Access-Control-Allow-Origin: *` on every answer, the trace
+ * headers exposed, preflights answered with 204. Written here rather than hono/cors because
+ * that one edits the response after the handler, which turns @hono/node-server's cached
+ * string responses into streams (measured: most of a request's cost).
+ */
+export function cors({
+  allowMethods,
+  allowHeaders,
+  exposeHeaders,
+  maxAgeSeconds,
+}: CorsOptions): MiddlewareHandler<AppEnv> {
+  const expose = exposeHeaders.join(',');
+  const methods = allowMethods.join(',');
+  const headers = allowHeaders.join(',');
+  return async (c, next) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Access-Control-Expose-Headers', expose);
+    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method')) {
+      c.header('Access-Control-Allow-Methods', methods);
+      c.header('Access-Control-Allow-Headers', headers);
+      c.header('Access-Control-Max-Age', String(maxAgeSeconds));
+      return c.body(null, 204);
+    }
+    return next();
+  };
+}

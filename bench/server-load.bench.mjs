@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// Load benchmark of the agent server, in ONE run on 127.0.0.1 with autocannon:
+//   1. bare      — a bare Hono handler returning a fixed small JSON (the ceiling of the stack)
+//   2. tel-off   — the BUILT agent, GET /recommend on the bundled sample event, telemetry off
+//   3. tel-on    — the same with telemetry on (core's writer, one JSON line per request)
+// Each server runs in its own process (the application log goes to a temp LOG_FILE at INFO, two
+// lines per request, as in production). All three are started, warmed up, then measured in
+// interleaved rounds (bare, tel-off, tel-on, bare, …) of a fixed duration at 64 connections, so
+// background load on a shared machine hits all three alike; the median round is reported.
+// Prints req/s, p50, p99, non-2xx, the ratios against the targets, and checks that the telemetry
+// line count equals the requests the server served (its "Request completed" log lines).
+//
+//   pnpm exec turbo run build --filter=@eventkit/agent-server...
+//   node bench/server-load.bench.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 64] [--strict]
+//
+// --strict exits 1 when a target is missed (correctness failures always exit 1).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const root = new URL('..', import.meta.url).pathname;
+const serverDir = join(root, 'apps/agent-server');
+const main = join(serverDir, 'dist/main.js');
+const sample = join(root, 'packages/core/sample-event/agent.json');
+if (!existsSync(main)) {
+  console.error('server-load bench: build first: pnpm exec turbo run build --filter=@eventkit/agent-server...');
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '64' },
+    strict: { type: 'boolean', default: false },
+  },
+});
+const duration = Number(values.duration);
+const warmup = Number(values.warmup);
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+const PATH = '/recommend?interests=agents,ai%20safety,observability&top=5';
+
+// The same stack as the agent (hono + @hono/node-server), with nothing in the handler.
+const BARE = `
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+const app = new Hono();
+app.get('/recommend', (c) => c.json({ sessions: [], scoring: [], conflicts: 0, source: 'bare' }));
+app.get('/livez', (c) => c.json({ status: 'ok' }));
+const server = serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+/** A port that was free a moment ago (the servers' stderr goes to /dev/null, so no port line). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilListening(port, exited) {
+  let done = false;
+  exited.then(() => {
+    done = true;
+  });
+  for (let i = 0; i < 500 && !done; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/livez`);
+      return port;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  throw new Error(`server on port ${port} did not start`);
+}
+
+async function startProcess(args, { cwd, env }) {
+  const port = await freePort();
+  // stderr (the console log stream) to /dev/null: the load generator should not also read it.
+  const proc = spawn(process.execPath, args, {
+    cwd,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  const exited = new Promise((resolve) => proc.on('close', resolve));
+  return { proc, port: waitUntilListening(port, exited), exited };
+}
+
+async function startAgent(dir, telemetryEnabled) {
+  const manifest = JSON.parse(readFileSync(sample, 'utf8'));
+  manifest.telemetry = { ...manifest.telemetry, enabled: telemetryEnabled, file: join(dir, 'telemetry.jsonl') };
+  writeFileSync(join(dir, 'agent.json'), JSON.stringify(manifest));
+  return startProcess([main], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      HOST: '127.0.0.1',
+      EVENTKIT_MANIFEST: join(dir, 'agent.json'),
+      LOG_FILE: join(dir, 'agent.log'),
+      LOG_LEVEL: 'INFO',
+      RATE_LIMIT_PER_MINUTE: '0',
+      OTEL_TRACES_EXPORTER: 'none',
+    },
+  });
+}
+
+function load(port, seconds) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}${PATH}`,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function stop(started) {
+  started.proc.kill('SIGTERM');
+  return started.exited;
+}
+
+/** Interleaved rounds over all servers; per server the median req/s, p50 and p99 of the rounds. */
+async function measureAll(servers) {
+  const ports = await Promise.all(servers.map((s) => s.started.port));
+  if (warmup > 0) for (const port of ports) await load(port, warmup);
+  const results = servers.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, port] of ports.entries()) results[i].push(await load(port, duration));
+  }
+  const rows = [];
+  for (const [i, server] of servers.entries()) {
+    const runs = results[i];
+    const row = {
+      name: server.name,
+      rps: median(runs.map((r) => r.requests.average)),
+      p50: median(runs.map((r) => r.latency.p50)),
+      p99: median(runs.map((r) => r.latency.p99)),
+      rounds: runs.map((r) => Math.round(r.requests.average)),
+      total: runs.reduce((n, r) => n + r.requests.total, 0),
+      non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+      errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+      exitCode: await stop(server.started),
+    };
+    console.log(
+      `${row.name.padEnd(8)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${String(row.p50).padStart(3)} ms  p99 ${String(row.p99).padStart(3)} ms  non-2xx ${row.non2xx}  errors ${row.errors}  (rounds: ${row.rounds.join(', ')} req/s)`,
+    );
+    rows.push(row);
+  }
+  return rows;
+}
+
+const countLines = (file) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+const countMatching = (file, pattern) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => pattern.test(l)).length : 0;
+
+console.log(
+  `server-load: ${connections} connections, ${rounds} interleaved rounds of ${duration}s per server (+${warmup}s warm-up), GET ${PATH}, node ${process.version}\n`,
+);
+const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'eventkit-server-bench-'))));
+const problems = [];
+try {
+  const [bare, off, on] = await measureAll([
+    {
+      name: 'bare',
+      started: await startProcess(['--input-type=module', '-e', BARE], {
+        cwd: serverDir,
+        env: { PATH: process.env.PATH },
+      }),
+    },
+    { name: 'tel-off', started: await startAgent(dirs[0], false) },
+    { name: 'tel-on', started: await startAgent(dirs[1], true) },
+  ]);
+
+  const served = countMatching(join(dirs[1], 'agent.log'), /\] Request completed: recommend 200 /);
+  const lines = countLines(join(dirs[1], 'telemetry.jsonl'));
+  const offLines = countLines(join(dirs[0], 'telemetry.jsonl'));
+  const ratioOnOff = on.rps / off.rps;
+  const ratioOnBare = on.rps / bare.rps;
+  console.log(`
+ratios    tel-on / tel-off = ${ratioOnOff.toFixed(3)}  (target >= 0.9)
+          tel-on / bare    = ${ratioOnBare.toFixed(3)}  (target >= 0.75)
+p99       tel-on ${on.p99} ms  (target < 25 ms)
+telemetry tel-on: ${lines} lines for ${served} requests served (autocannon counted ${on.total} in the measured rounds, plus warm-up); tel-off: ${offLines} lines
+`);
+  for (const row of [bare, off, on]) {
+    if (row.non2xx > 0) problems.push(`${row.name}: ${row.non2xx} non-2xx answers`);
+    if (row.exitCode !== 0) problems.push(`${row.name}: server exited with ${row.exitCode}`);
+  }
+  if (lines !== served) problems.push(`telemetry has ${lines} lines for ${served} requests served`);
+  if (offLines !== 0) problems.push(`telemetry off still wrote ${offLines} lines`);
+  const missed = [
+    ratioOnOff < 0.9 && 'tel-on / tel-off < 0.9',
+    ratioOnBare < 0.75 && 'tel-on / bare < 0.75',
+    on.p99 >= 25 && 'p99 >= 25 ms',
+  ].filter(Boolean);
+  console.log(missed.length === 0 ? 'targets   all met' : `targets   missed: ${missed.join(', ')}`);
+  if (problems.length > 0) console.log(`FAILED    ${problems.join('; ')}`);
+  else console.log('correct   zero non-2xx, telemetry lines = requests served');
+  if (problems.length > 0 || (values.strict && missed.length > 0)) process.exitCode = 1;
+} finally {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
