@@ -16,8 +16,8 @@
 // --strict exits 1 when a target is missed (correctness failures always exit 1).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +28,9 @@ const serverDir = join(root, 'apps/agent-server');
 const main = join(serverDir, 'dist/main.js');
 const sample = join(root, 'packages/core/sample-event/agent.json');
 if (!existsSync(main)) {
-  console.error('server-load bench: build first: pnpm exec turbo run build --filter=@eventkit/agent-server...');
+  console.error(
+    'server-load bench: build first: pnpm exec turbo run build --filter=@eventkit/agent-server...',
+  );
   process.exit(2);
 }
 
@@ -100,7 +102,11 @@ async function startProcess(args, { cwd, env }) {
 
 async function startAgent(dir, telemetryEnabled) {
   const manifest = JSON.parse(readFileSync(sample, 'utf8'));
-  manifest.telemetry = { ...manifest.telemetry, enabled: telemetryEnabled, file: join(dir, 'telemetry.jsonl') };
+  manifest.telemetry = {
+    ...manifest.telemetry,
+    enabled: telemetryEnabled,
+    file: join(dir, 'telemetry.jsonl'),
+  };
   writeFileSync(join(dir, 'agent.json'), JSON.stringify(manifest));
   return startProcess([main], {
     cwd: dir,
@@ -166,7 +172,11 @@ async function measureAll(servers) {
 const countLines = (file) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
 const countMatching = (file, pattern) =>
-  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => pattern.test(l)).length : 0;
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => pattern.test(l)).length
+    : 0;
 
 console.log(
   `server-load: ${connections} connections, ${rounds} interleaved rounds of ${duration}s per server (+${warmup}s warm-up), GET ${PATH}, node ${process.version}\n`,

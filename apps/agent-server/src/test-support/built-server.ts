@@ -76,7 +76,7 @@ export async function startBuilt(
       const match = /Serving HTTP on port (\d+)/.exec(stderr);
       if (match) resolve(Number(match[1]));
     });
-    exited.then((code) =>
+    void exited.then((code) =>
       reject(new Error(`server exited with ${code} before listening:\n${stderr}`)),
     );
   });
