@@ -74,6 +74,29 @@ describe('event-agent-exporter process', () => {
     expect(await requests(second)).toBe(150);
   });
 
+  it('stops promptly on SIGTERM in the middle of a catch-up, and the restart finishes it exactly', async () => {
+    const total = writeBatch(0, 200_000);
+    const first = await start();
+    await waitFor(
+      () => lines(first),
+      (n) => n > 0,
+      5,
+    );
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')).tally.lines;
+    expect(saved).toBeGreaterThan(0);
+    const second = await start();
+    await waitFor(
+      () => lines(second),
+      (n) => n >= total,
+    );
+    expect({ lines: await lines(second), requests: await requests(second) }).toEqual({
+      lines: total,
+      requests: total,
+    });
+  });
+
   it('loses and repeats nothing when SIGKILLed repeatedly during a catch-up and rotated while down', async () => {
     let next = writeBatch(0, 200_000);
     const checkpointed: number[] = [];

@@ -53,6 +53,9 @@ interface Source extends Identity {
   readPos: number;
 }
 
+/** Unwinds a poll when the tailer is closed mid-file, without treating the file as finished. */
+class TailerClosed extends Error {}
+
 /**
  * Follows one telemetry file the way `tail -F` would, but counting every line exactly once:
  * rename rotation (old file finished first, archives rotated in between read too), copytruncate,
@@ -88,6 +91,7 @@ export function createFileTailer({
   /** With no file yet at the first start: the archives that were history then. */
   let archivesAtStart: Set<string> | undefined;
   let started = false;
+  let closing = false;
   let running: Promise<void> | undefined;
 
   function position(): FilePosition | undefined {
@@ -137,6 +141,7 @@ export function createFileTailer({
     for (;;) {
       const { bytesRead } = await source.handle.read(buffer, 0, chunkBytes, source.readPos);
       if (bytesRead === 0) return;
+      if (closing) throw new TailerClosed();
       consume(source, buffer.subarray(0, bytesRead));
     }
   }
@@ -195,8 +200,10 @@ export function createFileTailer({
     let done = false;
     for (const candidate of candidates) {
       try {
-        for await (const chunk of readFrom(candidate, source.readPos, chunkBytes))
+        for await (const chunk of readFrom(candidate, source.readPos, chunkBytes)) {
+          if (closing) throw new TailerClosed();
           consume(source, chunk);
+        }
         done = true;
         break;
       } catch (error) {
@@ -341,9 +348,14 @@ export function createFileTailer({
 
   return {
     poll() {
-      running ??= pollOnce().finally(() => {
-        running = undefined;
-      });
+      if (closing) return Promise.resolve();
+      running ??= pollOnce()
+        .catch((error: unknown) => {
+          if (!(error instanceof TailerClosed)) throw error;
+        })
+        .finally(() => {
+          running = undefined;
+        });
       return running;
     },
     position,
@@ -351,6 +363,8 @@ export function createFileTailer({
       return started;
     },
     async close() {
+      // Stops a long catch-up between two chunks: the position stays that of the last chunk counted.
+      closing = true;
       await running?.catch(() => {});
       await current?.handle?.close();
       if (current) current.handle = undefined;
