@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+import { describe, expect, it } from 'vitest';
+import { readServerConfig } from './config.js';
+
+const read = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+  const result = readServerConfig(argv, env, '/srv/agent', '/home/ada');
+  if (result.help) throw new Error('unexpected --help');
+  return result.config;
+};
+
+describe('readServerConfig', () => {
+  it('defaults to port 8000 on 127.0.0.1 with the sample event and ~/.event_agent.log', () => {
+    expect(read([])).toMatchObject({
+      port: 8000,
+      host: '127.0.0.1',
+      manifestPath: SAMPLE_MANIFEST_PATH,
+      logFile: '/home/ada/.event_agent.log',
+      logLevel: 'INFO',
+      apiToken: undefined,
+      traces: { exporter: 'none', endpoint: 'http://localhost:4318/v1/traces' },
+      rateLimitPerMinute: 600,
+    });
+  });
+
+  it('lets flags win over the environment', () => {
+    const config = read(
+      ['--port', '9001', '--manifest', 'events/agent.json', '--host', '0.0.0.0'],
+      {
+        PORT: '7000',
+        EVENTKIT_MANIFEST: '/etc/x.json',
+      },
+    );
+    expect(config).toMatchObject({
+      port: 9001,
+      host: '0.0.0.0',
+      manifestPath: path.resolve('/srv/agent', 'events/agent.json'),
+    });
+  });
+
+  it.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, 'http://collector:4318/v1/traces'],
+    [
+      {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x',
+      },
+      'http://c:4318/custom',
+    ],
+  ])('derives the OTLP traces URL from %j', (env, url) => {
+    expect(read([], { OTEL_TRACES_EXPORTER: 'otlp', ...env }).traces.endpoint).toBe(url);
+  });
+
+  it('turns the log file off with an empty LOG_FILE', () => {
+    expect(read([], { LOG_FILE: '' }).logFile).toBeUndefined();
+  });
+
+  it('answers --help', () => {
+    expect(readServerConfig(['--help'], {})).toEqual({ help: true });
+  });
+
+  it.each([
+    [['--port', '70000'], {}, '--port must be a whole number from 0 to 65535 (got "70000")'],
+    [[], { RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE must be a whole number'],
+    [
+      [],
+      { LOG_LEVEL: 'trace' },
+      'LOG_LEVEL "trace" is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL',
+    ],
+    [['extra'], {}, 'Unexpected argument'],
+  ])('refuses %j %j', (argv, env, message) => {
+    expect(() => read(argv, env)).toThrow(message);
+  });
+});
