@@ -57,7 +57,8 @@ export function rawRequest(
       ]),
       Buffer.from('Connection: close\r\n\r\n'),
     ]);
-    socket.end(head);
+    // write, not end: a half-closed socket may be dropped before a slow answer is written.
+    socket.write(head);
   });
 }
 
