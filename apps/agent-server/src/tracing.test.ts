@@ -86,7 +86,7 @@ describe('tracing of the built server', () => {
     agent = await startBuilt({ OTEL_TRACES_EXPORTER: 'console' });
     let stdout = '';
     agent.proc.stdout?.on('data', (chunk) => (stdout += chunk));
-    const res = await fetch(`${agent.url}/explain?session=Opening%20Keynote`);
+    const res = await fetch(`${agent.url}/explain?session=AI%20Safety%20Foundations`);
     await res.arrayBuffer();
     expect(await agent.stop('SIGTERM')).toBe(0);
     expect(stdout).toContain("name: 'load_sessions'");
