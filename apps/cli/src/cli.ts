@@ -16,7 +16,7 @@ import { runSlow } from './commands/slow.js';
 import { runSummarize } from './commands/summarize.js';
 import { runTail } from './commands/tail.js';
 import type { CliContext } from './context.js';
-import { withInputOptions } from './input-options.js';
+import { manifestOption, noRotatedOption, withInputOptions } from './input-options.js';
 import { SESSION_SOURCES } from './session-source.js';
 import { parseSize } from './sizes.js';
 import {
@@ -99,27 +99,22 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the WindowMetrics JSON')
-    .option('--no-rotated', 'read only the named files, not their rotated siblings')
-    .option(
-      '--manifest <file>',
-      'agent.json whose telemetry.file is the default input',
-      ctx.env.EVENTKIT_MANIFEST,
-    )
+    .addOption(noRotatedOption())
+    .addOption(manifestOption(ctx))
     .action(async (files: string[], flags) => done(await runMetrics(ctx, files, flags)));
 
   program
     .command('slo')
     .description("check the seed's key-metric targets (PASS/FAIL); exit 1 on any breach")
     .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
-    .option('--targets <file>', 'JSON object overriding the default targets (see README)')
+    .option(
+      '--targets <file>',
+      'JSON object of the targets to check instead of the defaults (see README)',
+    )
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the checks as JSON')
-    .option('--no-rotated', 'read only the named files, not their rotated siblings')
-    .option(
-      '--manifest <file>',
-      'agent.json whose telemetry.file is the default input',
-      ctx.env.EVENTKIT_MANIFEST,
-    )
+    .addOption(noRotatedOption())
+    .addOption(manifestOption(ctx))
     .action(async (files: string[], flags) => done(await runSlo(ctx, files, flags)));
 
   withInputOptions(program.command('slow'), ctx)
@@ -161,11 +156,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('-f, --follow', 'keep printing new events until Ctrl-C; follows rotation')
     .option('--pretty', 'one human-readable line per event instead of JSONL')
     .option('--interval <ms>', 'how often to check for new lines with -f', parsePositiveInt, 250)
-    .option(
-      '--manifest <file>',
-      'agent.json whose telemetry.file is the default input',
-      ctx.env.EVENTKIT_MANIFEST,
-    )
+    .addOption(manifestOption(ctx))
     .action(async (file: string | undefined, flags) =>
       done(
         await runTail(
@@ -189,11 +180,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     )
     .option('--interval <seconds>', 'seconds between refreshes', parsePositiveInt, 5)
     .option('--once', 'print one frame and exit (the default when stdout is not a terminal)')
-    .option(
-      '--manifest <file>',
-      'agent.json whose telemetry.file is the default input',
-      ctx.env.EVENTKIT_MANIFEST,
-    )
+    .addOption(manifestOption(ctx))
     .action(async (flags) => done(await runDashboard(ctx, flags)));
 
   program
@@ -244,12 +231,8 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--mail-to <address>', 'mail the alert with sendmail when alerting')
     .option('--json', 'print the checks as JSON')
     .option('--quiet', 'print nothing unless alerting (for cron)')
-    .option('--no-rotated', 'read only the named files, not their rotated siblings')
-    .option(
-      '--manifest <file>',
-      'agent.json whose telemetry.file is the default input',
-      ctx.env.EVENTKIT_MANIFEST,
-    )
+    .addOption(noRotatedOption())
+    .addOption(manifestOption(ctx))
     .addHelpText(
       'after',
       '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
@@ -273,11 +256,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--keep-days <days>', 'delete archives older than this many days', parsePositiveInt, 30)
     .option('--no-compress', 'leave archives uncompressed')
     .option('--json', 'print what was done as JSON')
-    .option(
-      '--manifest <file>',
-      'agent.json whose telemetry.file is the default file',
-      ctx.env.EVENTKIT_MANIFEST,
-    )
+    .addOption(manifestOption(ctx))
     .action(async (files: string[], flags) => done(await runRotate(ctx, files, flags)));
 
   program

@@ -1,3 +1,5 @@
+import { formatElapsed } from './number-format.js';
+
 export type HealthState = 'healthy' | 'unhealthy' | 'down';
 
 export interface HealthProbe {
@@ -51,7 +53,7 @@ export async function probeHealth(
     const { version, uptime_seconds } = body as { version?: string; uptime_seconds?: number };
     const parts = [
       version ? `version ${version}` : undefined,
-      typeof uptime_seconds === 'number' ? `up ${formatUptime(uptime_seconds)}` : undefined,
+      typeof uptime_seconds === 'number' ? `up ${formatElapsed(uptime_seconds)}` : undefined,
     ].filter(Boolean);
     return {
       url: target,
@@ -80,14 +82,4 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   if (err.cause?.code === 'ECONNREFUSED') return 'connection refused (is the agent running?)';
   if (err.cause?.code === 'ENOTFOUND') return 'host not found (check --url)';
   return err.cause?.message ?? err.message ?? String(error);
-}
-
-/** 90061 to `1d 1h 1m`. */
-export function formatUptime(seconds: number): string {
-  const d = Math.floor(seconds / 86_400);
-  const h = Math.floor((seconds % 86_400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  if (d > 0) return `${d}d ${h}h ${m}m`;
-  if (h > 0) return `${h}h ${m}m`;
-  return m > 0 ? `${m}m` : `${Math.floor(seconds)}s`;
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { parseTimeBound } from './time-bounds.js';
 
@@ -27,13 +27,21 @@ export function withInputOptions(command: Command, ctx: CliContext): Command {
       'only events before this time (same forms as --since)',
       (value: string) => parseTimeBound(value, ctx.now()),
     )
-    .option(
-      '--no-rotated',
-      'read only the named files, not their rotated siblings and .gz archives',
-    )
-    .option(
-      '--manifest <file>',
-      'agent.json whose telemetry.file is the default input (env EVENTKIT_MANIFEST)',
-      ctx.env.EVENTKIT_MANIFEST,
-    );
+    .addOption(noRotatedOption())
+    .addOption(manifestOption(ctx));
+}
+
+/** `--manifest`, defaulting to EVENTKIT_MANIFEST: its telemetry.file is the default input. */
+export function manifestOption(ctx: CliContext): Option {
+  return new Option(
+    '--manifest <file>',
+    'agent.json whose telemetry.file is the default input (env EVENTKIT_MANIFEST)',
+  ).default(ctx.env.EVENTKIT_MANIFEST);
+}
+
+export function noRotatedOption(): Option {
+  return new Option(
+    '--no-rotated',
+    'read only the named files, not their rotated siblings and .gz archives',
+  );
 }

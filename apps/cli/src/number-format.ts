@@ -14,3 +14,13 @@ export function formatOneDecimal(value: number): string {
 export function padCell(text: string, width: number, align: 'left' | 'right'): string {
   return align === 'left' ? text.padEnd(width) : text.padStart(width);
 }
+
+/** Seconds as `1d 1h 1m`, `3h 5m`, `4m` or `12s` (uptimes, ages). */
+export function formatElapsed(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h ${m}m`;
+  if (h > 0) return `${h}h ${m}m`;
+  return m > 0 ? `${m}m` : `${Math.floor(seconds)}s`;
+}

@@ -12,8 +12,8 @@ import {
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { formatUptime } from '../health-probe.js';
 import { displayPath } from '../input-files.js';
+import { formatElapsed } from '../number-format.js';
 import { readRecentEvents } from '../recent-events.js';
 
 export interface DoctorFlags {
@@ -198,7 +198,7 @@ async function checkFreshness(ctx: CliContext, file: string, maxAge: number): Pr
     };
   }
   const age = Math.max(0, ctx.now().getTime() / 1000 - newest.ts);
-  const when = `${new Date(newest.ts * 1000).toISOString()} (${formatUptime(age)} ago)`;
+  const when = `${new Date(newest.ts * 1000).toISOString()} (${formatElapsed(age)} ago)`;
   return age > maxAge
     ? {
         name: 'newest event',
