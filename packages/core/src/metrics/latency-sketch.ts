@@ -163,7 +163,13 @@ export function createLatencySketch(): LatencySketch {
   return sketch;
 }
 
-/** Rebuilds a sketch sent by `toJSON()` (e.g. from a worker thread). */
+/**
+ * Rebuilds a sketch sent by `toJSON()` (e.g. from a worker thread).
+ *
+ * @example
+ * parentPort.postMessage(sketch.toJSON()); // in a worker
+ * total.merge(latencySketchFromJSON(message)); // in the main thread
+ */
 export function latencySketchFromJSON(data: SerializedLatencySketch): LatencySketch {
   const sketch = createLatencySketch();
   sketch.merge({

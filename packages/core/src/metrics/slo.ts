@@ -28,6 +28,9 @@ export type SloTargets = z.infer<typeof sloTargetsSchema>;
  * traffic level of a busy production, not a quality objective — a quiet hour would fail it;
  * add `requests_per_second_min: 10` to check it) and uptime >99.9% (health probes measure it,
  * not telemetry).
+ *
+ * @example
+ * evaluateSlo(metrics, { ...DEFAULT_SLO_TARGETS, latency_p95_max_ms: 80, requests_per_second_min: 10 });
  */
 export const DEFAULT_SLO_TARGETS: Readonly<SloTargets> = Object.freeze({
   success_rate_min: 99,

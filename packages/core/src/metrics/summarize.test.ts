@@ -153,7 +153,11 @@ describe('summarizeTelemetry', () => {
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(file, joinLines(telemetryLines(8000, { malformedPercent: 2, seed: 9 })));
     const serial = await runSummary(file, { threads: 1 });
-    const shared = await runSummary(file, { threads: 2 }, { parallelMinBytes: 0, rangeBytes: 50_000 });
+    const shared = await runSummary(
+      file,
+      { threads: 2 },
+      { parallelMinBytes: 0, rangeBytes: 50_000 },
+    );
     expect(shared.workers).toBe(1);
     expect(shared.builder.result()).toStrictEqual(serial.builder.result());
   }, 60_000);

@@ -164,19 +164,19 @@ export async function summarizeRange(task: RangeTask, filter: SummaryFilter): Pr
   const builder = createSummaryBuilder();
   const framer = createSummaryFramer(task.file, builder, filter, task.start === 0);
   const handle = await openTelemetryFile(task.file);
+  let gzip: boolean;
   try {
-    if (await isGzipFile(handle)) {
-      await handle.close().catch(() => undefined);
-      const onCorrupt = (line: number, reason: string): void =>
-        builder.addMalformed({ file: task.file, line, reason });
-      for await (const _ of feedFile(task.file, framer, onCorrupt)) {
-        // feedFile hands every line to the framer; nothing to do between chunks.
-      }
-    } else {
-      await feedRange(handle, task, framer);
-    }
+    gzip = await isGzipFile(handle);
+    if (!gzip) await feedRange(handle, task, framer);
   } finally {
     await handle.close().catch(() => undefined);
+  }
+  if (gzip) {
+    const onCorrupt = (line: number, reason: string): void =>
+      builder.addMalformed({ file: task.file, line, reason });
+    for await (const _ of feedFile(task.file, framer, onCorrupt)) {
+      // feedFile hands every line to the framer; nothing to do between chunks.
+    }
   }
   return { summary: builder.toJSON(), lines: framer.lines };
 }

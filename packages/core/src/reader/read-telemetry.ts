@@ -44,7 +44,7 @@ export interface TelemetryStream extends AsyncIterable<TelemetryEvent> {
 }
 
 /** Keeps ReadStats' malformed fields and forwards to onMalformed. */
-export function createMalformedSink(stats: ReadStats, onMalformed?: (m: MalformedLine) => void) {
+function createMalformedSink(stats: ReadStats, onMalformed?: (m: MalformedLine) => void) {
   return (malformed: MalformedLine): void => {
     stats.malformed++;
     if (stats.firstMalformed.length < FIRST_MALFORMED_KEPT) stats.firstMalformed.push(malformed);
@@ -52,13 +52,13 @@ export function createMalformedSink(stats: ReadStats, onMalformed?: (m: Malforme
   };
 }
 
-export interface EventFilter {
+interface EventFilter {
   since: number;
   until: number;
   actions: Set<string> | undefined;
 }
 
-export function createEventFilter({ since, until, actions }: ReadOptions): EventFilter {
+function createEventFilter({ since, until, actions }: ReadOptions): EventFilter {
   return {
     since: since ?? Number.NEGATIVE_INFINITY,
     until: until ?? Number.POSITIVE_INFINITY,
