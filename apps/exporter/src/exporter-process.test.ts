@@ -1,8 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ExporterProcess, startExporter, waitFor } from './test-support/exporter-process.js';
+import { createCli } from './cli.js';
+import {
+  BUILT_EXPORTER,
+  type ExporterProcess,
+  startExporter,
+  waitFor,
+} from './test-support/exporter-process.js';
 import { appendLines, telemetryLine, tempDir } from './test-support/telemetry-files.js';
 
 // The built binary, as systemd runs it: signals, exit codes, and restarts with exact counts.
@@ -201,24 +208,28 @@ describe('event-agent-exporter process', () => {
     expect(await metrics.text()).toContain('process_cpu_user_seconds_total');
   });
 
+  it('--help explains every flag and exits 0', () => {
+    const help = spawnSync(process.execPath, [BUILT_EXPORTER, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    const flags = createCli({ env: {}, stdout: () => {}, stderr: () => {} }).options.map(
+      (o) => o.long,
+    );
+    expect(flags.length).toBeGreaterThan(10);
+    for (const flag of flags) expect(help.stdout).toContain(flag);
+    expect(help.stdout).toContain('Examples:');
+  });
+
   it.each([
     [['--port', 'x'], 2, '--port must be an integer'],
     [['--from', 'middle'], 2, 'Allowed choices are start, end'],
     [['--health-url', 'ftp://x'], 2, 'expected an http(s) URL'],
     [['--manifest', '/nonexistent/agent.json'], 66, 'Manifest not found'],
-  ])(
-    'refuses %j with exit code %i and a clear message, no stack trace',
-    async (args, code, message) => {
-      const child = await import('node:child_process').then(({ spawnSync }) =>
-        spawnSync(process.execPath, [join(__dirname, '../dist/main.js'), ...args], {
-          encoding: 'utf8',
-        }),
-      );
-      expect(child.status).toBe(code);
-      expect(child.stderr).toContain(message);
-      expect(child.stderr).not.toMatch(/\n\s+at /);
-    },
-  );
+  ])('refuses %j with exit code %i and a clear message, no stack trace', (args, code, message) => {
+    const child = spawnSync(process.execPath, [BUILT_EXPORTER, ...args], { encoding: 'utf8' });
+    expect(child.status).toBe(code);
+    expect(child.stderr).toContain(message);
+    expect(child.stderr).not.toMatch(/\n\s+at /);
+  });
 
   it('refuses a corrupt state file instead of silently resetting the counters', async () => {
     writeFileSync(stateFile, '{oops');

@@ -8,6 +8,8 @@ import { createHealthProbe } from './health-probe.js';
 import { registerExporterMetrics } from './metrics.js';
 import { createTelemetryTally } from './tally.js';
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 export interface ExporterOptions {
   files: string[];
   /** Where positions and counters are checkpointed; none = count from scratch at every start. */
@@ -103,7 +105,13 @@ export async function createExporter({
 
   let pollTimer: NodeJS.Timeout | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
-  let writing: Promise<void> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let lastWarning: string | undefined;
+  /** A failing file or disk would repeat the same warning every poll: say it once until it changes. */
+  const warnOnce = (message: string) => {
+    if (message !== lastWarning) warn(message);
+    lastWarning = message;
+  };
   let lastCheckpoint: string | undefined;
   let stopped = false;
 
@@ -126,23 +134,26 @@ export async function createExporter({
     };
   }
 
-  async function checkpoint(): Promise<void> {
-    if (!stateFile) return;
-    await writing;
-    const snapshot = capture();
-    writing = writeCheckpoint(stateFile, snapshot).then(
-      () => {
+  /** Checkpoints run one after another; each captures the state when its turn comes. */
+  function checkpoint(): Promise<void> {
+    if (!stateFile) return Promise.resolve();
+    const file = stateFile;
+    writing = writing.then(async () => {
+      const snapshot = capture();
+      try {
+        await writeCheckpoint(file, snapshot);
         lastCheckpoint = snapshot.savedAt;
-      },
-      (error: unknown) => warn(`${stateFile}: cannot write the state file: ${String(error)}`),
-    );
-    await writing;
+      } catch (error) {
+        warnOnce(`${file}: cannot write the state file: ${messageOf(error)}`);
+      }
+    });
+    return writing;
   }
 
   function schedulePoll(): void {
     pollTimer = setTimeout(() => {
       poll()
-        .catch((error: unknown) => warn(`cannot read telemetry: ${String(error)}`))
+        .catch((error: unknown) => warnOnce(`cannot read telemetry: ${messageOf(error)}`))
         .finally(() => {
           if (!stopped) schedulePoll();
         });
