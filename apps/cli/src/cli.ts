@@ -124,7 +124,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .action(async (files: string[], flags) => done(await runSlow(ctx, files, flags)));
 
   withInputOptions(program.command('errors'), ctx)
-    .description('failed requests as JSONL (the seed: errors --since 1h)')
+    .description('failed requests as JSONL (default: all of history; the seed asks --since 1h)')
     .option('--action <names...>', 'only these actions (comma-separated or repeated)')
     .option('--pretty', 'one human-readable line per event instead of JSONL')
     .action(async (files: string[], flags) => done(await runErrors(ctx, files, flags)));

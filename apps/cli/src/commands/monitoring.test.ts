@@ -11,6 +11,8 @@ let cleanup: () => Promise<void>;
 let server: Server;
 let baseUrl: string;
 let healthAnswer: { status: number; body: unknown } = { status: 200, body: {} };
+/** When set, /health answers these in turn (the last one repeats). */
+let healthSequence: { status: number; body: unknown }[] = [];
 const received: { url: string; body: string }[] = [];
 
 /** Events ending `agoSeconds` before now, one a second. */
@@ -40,6 +42,11 @@ beforeAll(async () => {
     void readBody(request).then((body) => {
       received.push({ url: request.url ?? '', body });
       if (request.url === '/health') {
+        if (healthSequence.length > 0)
+          healthAnswer =
+            healthSequence.length > 1
+              ? (healthSequence.shift() ?? healthAnswer)
+              : (healthSequence[0] ?? healthAnswer);
         response.writeHead(healthAnswer.status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(healthAnswer.body));
       } else {
@@ -255,6 +262,47 @@ describe('eventkit health', () => {
     expect(await readFile(alertFile, 'utf8')).toContain(
       '[ALERT] Service unhealthy: {"status":"unhealthy"',
     );
+  });
+
+  it('--watch runs --on-fail once per outage, not on every failed check', async () => {
+    const healthy = {
+      status: 200,
+      body: { status: 'healthy', timestamp: 'x', version: '1.0.0', uptime_seconds: 5 },
+    };
+    const sick = {
+      status: 503,
+      body: { status: 'unhealthy', timestamp: 'x', errors: ['Graph API authentication failed'] },
+    };
+    healthSequence = [healthy, sick, sick, healthy];
+    const log = path.join(dir, 'outages.txt');
+    const run = await runCli(
+      [
+        'health',
+        '--url',
+        baseUrl,
+        '--watch',
+        '--interval',
+        '1',
+        '--count',
+        '4',
+        '--on-fail',
+        `cat >> ${log}`,
+      ],
+      { cwd: dir },
+    );
+    healthSequence = [];
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')[1]),
+    ).toEqual(['healthy', 'unhealthy', 'unhealthy', 'healthy']);
+    expect(run.stderr).toContain('recovered');
+    expect(run.code).toBe(0);
+    const alerts = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(alerts).toEqual([
+      expect.stringContaining('[ALERT] Service unhealthy: {"status":"unhealthy"'),
+    ]);
   });
 
   it('exits 1 when nothing listens, and --watch --count stops by itself', async () => {

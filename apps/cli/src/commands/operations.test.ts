@@ -1,4 +1,4 @@
-import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -50,6 +50,26 @@ describe('eventkit rotate', () => {
     expect(small).toMatchObject({ file: 'small.jsonl', compressed: [], deleted: [] });
     expect(small.rotatedTo).toBeUndefined();
     expect(absent).toMatchObject({ file: 'absent.jsonl', size_bytes: null });
+  });
+
+  it('deletes archives older than --keep-days and says which', async () => {
+    await writeEvents(path.join(dir, 'telemetry.jsonl'), makeEvents(2, 1_732_540_000));
+    const old = path.join(dir, 'telemetry.jsonl.20240101-000000-000.gz');
+    const recent = path.join(dir, 'telemetry.jsonl.20240301-000000-000.gz');
+    await writeEvents(old, makeEvents(2, 1_732_540_000));
+    await writeEvents(recent, makeEvents(2, 1_732_540_000));
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000);
+    await utimes(old, days(40), days(40));
+    await utimes(recent, days(5), days(5));
+    const run = await runCli(['rotate', '--keep-days', '30'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      'deleted telemetry.jsonl.20240101-000000-000.gz (older than 30 days)',
+    );
+    expect((await readdir(dir)).sort()).toEqual([
+      'telemetry.jsonl',
+      'telemetry.jsonl.20240301-000000-000.gz',
+    ]);
   });
 
   it.each([
