@@ -155,7 +155,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('-n, --lines <n>', 'how many past events to print first', parsePositiveInt, 10)
     .option('-f, --follow', 'keep printing new events until Ctrl-C; follows rotation')
     .option('--pretty', 'one human-readable line per event instead of JSONL')
-    .option('--interval <ms>', 'how often to check for new lines with -f', parsePositiveInt, 250)
+    .option(
+      '--poll-ms <ms>',
+      'with -f, milliseconds between checks for new lines',
+      parsePositiveInt,
+      250,
+    )
     .addOption(manifestOption(ctx))
     .action(async (file: string | undefined, flags) =>
       done(

@@ -137,7 +137,7 @@ describe('eventkit tail', () => {
       makeEvents(1, START + 2, 1, 23),
     ];
     await writeEvents(file, first ?? []);
-    const child = spawn(process.execPath, [CLI, 'tail', '-f', '--interval', '50'], {
+    const child = spawn(process.execPath, [CLI, 'tail', '-f', '--poll-ms', '50'], {
       cwd: followDir,
       env: { PATH: process.env.PATH, NO_COLOR: '1' },
     });

@@ -11,7 +11,8 @@ export interface TailFlags {
   lines: number;
   follow?: boolean;
   pretty?: boolean;
-  interval: number;
+  /** Milliseconds between checks with -f. */
+  pollMs: number;
   manifest?: string;
 }
 
@@ -57,7 +58,7 @@ export async function runTail(
   if (!flags.follow) return EXIT.ok;
   await followFile(target, {
     from,
-    intervalMs: flags.interval,
+    intervalMs: flags.pollMs,
     signal,
     onLine: print,
     onReset: (reason) =>
