@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   EventKitError,
@@ -14,7 +15,16 @@ export interface InputOptions {
   manifest?: string | undefined;
   /** `--no-rotated` turns this off. */
   rotated?: boolean;
+  /**
+   * Unix seconds: files last modified before this (less a minute of slack) cannot hold a newer
+   * event, so they are skipped unread. A cron `alert --window 5m` then costs the live file, not
+   * thirty days of archives.
+   */
+  since?: number | undefined;
 }
+
+/** Clock skew and writer buffering allowance for the modification-time shortcut. */
+const MTIME_SLACK_SECONDS = 60;
 
 /**
  * The telemetry file the agent writes: the manifest's `telemetry.file` when a manifest is named
@@ -55,8 +65,22 @@ export async function resolveInputs(
       paths.push(path.resolve(cwd, arg));
     }
   }
-  const files = await resolveTelemetryFiles(paths, { includeRotated });
-  return [...new Set(files)];
+  const files = [...new Set(await resolveTelemetryFiles(paths, { includeRotated }))];
+  return options.since === undefined
+    ? files
+    : modifiedSince(files, options.since - MTIME_SLACK_SECONDS);
+}
+
+async function modifiedSince(files: string[], seconds: number): Promise<string[]> {
+  const times = await Promise.all(
+    files.map((file) =>
+      stat(file).then(
+        (info) => info.mtimeMs / 1000,
+        () => Number.POSITIVE_INFINITY,
+      ),
+    ),
+  );
+  return files.filter((_, i) => (times[i] ?? Number.POSITIVE_INFINITY) >= seconds);
 }
 
 /** A short label for messages: the path relative to cwd when it is inside it. */

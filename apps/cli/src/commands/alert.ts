@@ -65,7 +65,9 @@ export async function runAlert(
     });
   }
   if (flags.errorRate !== undefined || flags.p95Over !== undefined) {
-    const metrics: WindowMetrics = await calculateMetrics(files, {
+    const since = ctx.now().getTime() / 1000 - flags.window;
+    const windowFiles = await resolveInputs(args, ctx.cwd, { ...flags, since });
+    const metrics: WindowMetrics = await calculateMetrics(windowFiles, {
       windowHours: flags.window / 3600,
       now: ctx.now,
       includeRotated: false,

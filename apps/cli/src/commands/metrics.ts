@@ -18,7 +18,8 @@ export async function loadWindowMetrics(
   args: string[],
   flags: MetricsFlags,
 ): Promise<WindowMetrics> {
-  const files = await resolveInputs(args, ctx.cwd, flags);
+  const since = ctx.now().getTime() / 1000 - flags.window;
+  const files = await resolveInputs(args, ctx.cwd, { ...flags, since });
   return calculateMetrics(files, {
     windowHours: flags.window / 3600,
     now: ctx.now,

@@ -1,4 +1,4 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -192,6 +192,29 @@ describe('eventkit alert', () => {
       expect.objectContaining({ name: 'error_rate', alerting: true, value: 25, threshold: 20 }),
       expect.objectContaining({ name: 'p95_latency', alerting: false, threshold: 100000 }),
     ]);
+  });
+
+  it('skips archives last modified before the window without reading them', async () => {
+    const sub = path.join(dir, 'skip');
+    await mkdir(sub);
+    await writeEvents(path.join(sub, 'telemetry.jsonl'), recentEvents(50, 10, 34));
+    // Last modified 40 days ago, so no 5m window can need it; its contents would show if read.
+    const archive = path.join(sub, 'telemetry.jsonl.20240101-000000-000');
+    const failures = recentEvents(20, 10, 35).map((event) => ({ ...event, success: false }));
+    await writeEvents(archive, failures, 'a malformed line\n');
+    const longAgo = new Date(Date.now() - 40 * 86_400_000);
+    await utimes(archive, longAgo, longAgo);
+    const alert = await runCli(['alert', '--error-rate', '50%', '--window', '5m', '--json'], {
+      cwd: sub,
+    });
+    expect(alert.code).toBe(0);
+    expect(JSON.parse(alert.stdout).checks[0].message).toContain('(50 requests');
+    const recent = await runCli(['errors', '--since', '1h'], { cwd: sub });
+    expect(recent.stderr).toBe('');
+    expect(recent.stdout).not.toContain(failures[0]?.trace_id);
+    const everything = await runCli(['errors'], { cwd: sub });
+    expect(everything.stdout).toContain(failures[0]?.trace_id);
+    expect(everything.stderr).toContain('first at telemetry.jsonl.20240101-000000-000:21');
   });
 
   it('posts the alert as JSON to --webhook (and only when alerting)', async () => {
