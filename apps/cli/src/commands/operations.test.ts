@@ -72,6 +72,12 @@ describe('eventkit rotate', () => {
     ]);
   });
 
+  it('exits 3 for a directory instead of a file', async () => {
+    const run = await runCli(['rotate', '.'], { cwd: dir });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('is not a regular file');
+  });
+
   it.each([
     ['--max-size', 'lots'],
     ['--keep-days', '-1'],

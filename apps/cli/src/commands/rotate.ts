@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { rotateFile } from '@eventkit/core';
+import { EventKitError, rotateFile } from '@eventkit/core';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { defaultTelemetryFile, displayPath } from '../input-files.js';
@@ -29,10 +29,14 @@ export async function runRotate(
       : [await defaultTelemetryFile(ctx.cwd, flags.manifest)];
   const results = [];
   for (const file of files) {
-    const size = await stat(file).then(
-      (info) => info.size,
-      () => undefined,
-    );
+    const info = await stat(file).catch(() => undefined);
+    if (info && !info.isFile()) {
+      throw new EventKitError(
+        'UNREADABLE_INPUT',
+        `${displayPath(file, ctx.cwd)} is not a regular file; pass the telemetry or log file to rotate`,
+      );
+    }
+    const size = info?.size;
     const result = await rotateFile(file, {
       maxSizeBytes: flags.maxSize,
       keepDays: flags.keepDays,
