@@ -219,7 +219,11 @@ for (const lines of sizes) {
     `\n${fmt(lines)} lines, ${fmt(data.bytes / 1e6)} MB, ${fmt(data.malformed)} malformed (${malformedPercent}%): ${data.file}`,
   );
   const variants = [
-    ['core', `core (${threads ?? availableParallelism()} threads)`, threads],
+    [
+      'core',
+      `core (${threads ?? availableParallelism()} threads)`,
+      threads ?? availableParallelism(),
+    ],
     ['core', 'core (1 thread)', 1],
     ['naive', 'naive baseline', undefined],
   ];
