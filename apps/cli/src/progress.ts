@@ -20,13 +20,13 @@ export interface ProgressOptions {
  * stdout stays clean for `--json` and JSONL.
  */
 export function createProgress(ctx: CliContext, options: ProgressOptions): Progress {
-  if (ctx.stderr.isTTY !== true || ctx.env.CI !== undefined) return NO_PROGRESS;
+  if (ctx.stderr.isTTY !== true) return NO_PROGRESS;
   const stream = ctx.stderr as unknown as NodeJS.WriteStream;
   const bar = new SingleBar({
     stream,
     format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {duration_formatted}`,
     barsize: 30,
-    hideCursor: true,
+    hideCursor: false,
     clearOnComplete: true,
     etaBuffer: 20,
   });
@@ -47,11 +47,11 @@ export function createProgress(ctx: CliContext, options: ProgressOptions): Progr
  * multi-threaded summary); on stderr and only on a terminal, cleared when done.
  */
 export function createStatusLine(ctx: CliContext, label: string): { stop(): void } {
-  if (ctx.stderr.isTTY !== true || ctx.env.CI !== undefined) return NO_PROGRESS;
+  if (ctx.stderr.isTTY !== true) return NO_PROGRESS;
   const bar = new SingleBar({
     stream: ctx.stderr as unknown as NodeJS.WriteStream,
     format: `${label} {duration_formatted}`,
-    hideCursor: true,
+    hideCursor: false,
     clearOnComplete: true,
   });
   bar.start(1, 0);

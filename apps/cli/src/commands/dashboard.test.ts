@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -92,5 +93,21 @@ describe('eventkit dashboard (in tmux)', () => {
     expect(screen).toMatch(/missing\.jsonl\s+not found/);
     await tmux('send-keys', '-t', 'degraded', 'q');
     expect(await waitForPane('degraded', (text) => text.includes('EXITED:'))).toContain('EXITED:0');
+  });
+});
+
+describe('progress on stderr (in tmux)', () => {
+  it('draws a progress bar for a long read on a terminal and clears it, stdout untouched', async () => {
+    await writeEvents(path.join(dir, 'big.jsonl'), makeEvents(200_000, 1_732_540_000, 0.01, 6));
+    const log = path.join(dir, 'pane.log');
+    const command = `sleep 1; NO_COLOR=1 ${process.execPath} ${CLI} query --min-latency 100000000 big.jsonl; echo "EXITED:$?"; sleep 600`;
+    await tmux('new-session', '-d', '-s', 'progress', '-x', '120', '-y', '10', '-c', dir, command);
+    // Everything written to the pane, including the bar that is cleared afterwards.
+    await tmux('pipe-pane', '-o', '-t', 'progress', `cat >> ${log}`);
+    const screen = await waitForPane('progress', (text) => text.includes('EXITED:'));
+    expect(screen).toContain('EXITED:0');
+    expect(screen).not.toContain('reading [');
+    const written = await readFile(log, 'utf8');
+    expect(written).toMatch(/reading \[[=-]+\] \d+% \| \d+\/\d+ lines \(~\)/);
   });
 });
