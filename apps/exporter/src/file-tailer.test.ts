@@ -10,7 +10,12 @@ import {
 import { join } from 'node:path';
 import { createTelemetryWriter, readTelemetry } from '@eventkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileTailer, type FilePosition, type FileTailerOptions } from './file-tailer.js';
+import {
+  createFileTailer,
+  type FilePosition,
+  type FileTailer,
+  type FileTailerOptions,
+} from './file-tailer.js';
 import { createTelemetryTally, type TallySnapshot } from './tally.js';
 import {
   appendLines,
@@ -27,11 +32,16 @@ beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   file = join(dir, 'telemetry.jsonl');
 });
-afterEach(() => cleanup());
+const tailers: FileTailer[] = [];
+afterEach(async () => {
+  for (const tailer of tailers.splice(0)) await tailer.close();
+  cleanup();
+});
 
 function follow(options: Partial<FileTailerOptions> & { restored?: TallySnapshot } = {}) {
   const tally = createTelemetryTally(options.restored);
   const tailer = createFileTailer({ file, tally, ...options });
+  tailers.push(tailer);
   const counts = () => ({
     requests: Object.values(tally.state.actions).reduce((sum, a) => sum + a.requests, 0),
     lines: tally.state.lines,
@@ -345,6 +355,8 @@ describe('file tailer: core telemetry writer rotating underneath', () => {
       flushIntervalMs: 1,
     });
     const run = follow();
+    // Started before the first event: everything the writer writes is new, not history.
+    await run.tailer.poll();
     let writing = true;
     const polling = (async () => {
       while (writing) {
