@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
 import { createScannedLine, scanCanonicalLine } from '../reader/line-scanner.js';
@@ -98,8 +99,16 @@ function createSummaryFramer(
   });
 }
 
-async function readAt(handle: FileHandle, file: string, into: Buffer, position: number) {
+/** Reads at a position; synchronously when `sync` (a worker thread has nothing else to do). */
+async function readAt(
+  handle: FileHandle,
+  file: string,
+  into: Buffer,
+  position: number,
+  sync: boolean,
+): Promise<number> {
   try {
+    if (sync) return readSync(handle.fd, into, 0, into.length, position);
     return (await handle.read(into, 0, into.length, position)).bytesRead;
   } catch (error) {
     throw unreadable(file, error);
@@ -107,11 +116,17 @@ async function readAt(handle: FileHandle, file: string, into: Buffer, position: 
 }
 
 /** Where the first line starting in [start, end) begins, or -1 when none does. */
-async function firstLineStart(handle: FileHandle, file: string, start: number, end: number) {
+async function firstLineStart(
+  handle: FileHandle,
+  file: string,
+  start: number,
+  end: number,
+  sync: boolean,
+) {
   const chunk = Buffer.allocUnsafe(64 * 1024);
   let position = start - 1;
   while (position < end - 1) {
-    const bytesRead = await readAt(handle, file, chunk, position);
+    const bytesRead = await readAt(handle, file, chunk, position, sync);
     if (bytesRead === 0) return -1;
     const newline = chunk.subarray(0, bytesRead).indexOf(NEWLINE);
     if (newline >= 0) {
@@ -123,14 +138,19 @@ async function firstLineStart(handle: FileHandle, file: string, start: number, e
   return -1;
 }
 
-async function feedRange(handle: FileHandle, task: RangeTask, framer: LineFramer): Promise<void> {
+async function feedRange(
+  handle: FileHandle,
+  task: RangeTask,
+  framer: LineFramer,
+  sync: boolean,
+): Promise<void> {
   const { file, end } = task;
-  let position = task.start === 0 ? 0 : await firstLineStart(handle, file, task.start, end);
+  let position = task.start === 0 ? 0 : await firstLineStart(handle, file, task.start, end, sync);
   if (position < 0) return;
   while (position < end) {
     const space = framer.space();
     const want = Math.min(space.length, end - position, READ_CHUNK_BYTES);
-    const bytesRead = await readAt(handle, file, space.subarray(0, want), position);
+    const bytesRead = await readAt(handle, file, space.subarray(0, want), position, sync);
     if (bytesRead === 0) {
       framer.end();
       return;
@@ -141,7 +161,7 @@ async function feedRange(handle: FileHandle, task: RangeTask, framer: LineFramer
   // Finish the line that straddles `end`; the next range starts after its newline.
   while (framer.pending > 0) {
     const space = framer.space();
-    const bytesRead = await readAt(handle, file, space, position);
+    const bytesRead = await readAt(handle, file, space, position, sync);
     if (bytesRead === 0) {
       framer.end();
       return;
@@ -160,14 +180,18 @@ async function feedRange(handle: FileHandle, task: RangeTask, framer: LineFramer
  * Summarises the lines that start in one byte range of a file (or all of a gzip file, which
  * cannot be split). Runs the same in a worker thread and in-process.
  */
-export async function summarizeRange(task: RangeTask, filter: SummaryFilter): Promise<RangeResult> {
+export async function summarizeRange(
+  task: RangeTask,
+  filter: SummaryFilter,
+  { syncReads = false }: { syncReads?: boolean } = {},
+): Promise<RangeResult> {
   const builder = createSummaryBuilder();
   const framer = createSummaryFramer(task.file, builder, filter, task.start === 0);
   const handle = await openTelemetryFile(task.file);
   let gzip: boolean;
   try {
     gzip = await isGzipFile(handle);
-    if (!gzip) await feedRange(handle, task, framer);
+    if (!gzip) await feedRange(handle, task, framer, syncReads);
   } finally {
     await handle.close().catch(() => undefined);
   }

@@ -11,7 +11,7 @@ export interface WorkerRequest {
 
 // Worker thread entry of summarizeTelemetry: summarises the ranges it is sent, one at a time.
 parentPort?.on('message', (request: WorkerRequest) => {
-  summarizeRange(request.task, request.filter).then(
+  summarizeRange(request.task, request.filter, { syncReads: true }).then(
     (result) => parentPort?.postMessage({ id: request.id, ok: true, result }),
     (error: unknown) =>
       parentPort?.postMessage({
