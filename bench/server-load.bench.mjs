@@ -11,16 +11,18 @@
 // line count equals the requests the server served (its "Request completed" log lines).
 //
 //   pnpm exec turbo run build --filter=@eventkit/agent-server...
-//   node bench/server-load.bench.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 64] [--strict]
+//   node bench/server-load.bench.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 64] [--rotate] [--strict]
 //
-// --strict exits 1 when a target is missed (correctness failures always exit 1).
+// --strict exits 1 when a target is missed (correctness failures always exit 1). --rotate keeps
+// the sample's 50 MB telemetry rotation (rotate + gzip) on during the measurement.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
     strict: { type: 'boolean', default: false },
+    rotate: { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
@@ -106,6 +109,9 @@ async function startAgent(dir, telemetryEnabled) {
     ...manifest.telemetry,
     enabled: telemetryEnabled,
     file: join(dir, 'telemetry.jsonl'),
+    // At bench rates the sample's 50 MB rotation (and its background gzip) comes every ~20 s
+    // instead of every few hours; --rotate keeps it in the measurement.
+    ...(values.rotate ? {} : { maxSizeBytes: 0 }),
   };
   writeFileSync(join(dir, 'agent.json'), JSON.stringify(manifest));
   return startProcess([main], {
@@ -132,6 +138,18 @@ function load(port, seconds) {
   });
 }
 
+// Server CPU time (user + system) from /proc: unlike req/s it hardly depends on what else the
+// machine runs, so it shows the per-request cost on a busy shared host too.
+const CLOCK_TICKS = 100;
+function cpuTicks(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function stop(started) {
@@ -145,7 +163,14 @@ async function measureAll(servers) {
   if (warmup > 0) for (const port of ports) await load(port, warmup);
   const results = servers.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, port] of ports.entries()) results[i].push(await load(port, duration));
+    for (const [i, port] of ports.entries()) {
+      const pid = servers[i].started.proc.pid;
+      const before = cpuTicks(pid);
+      const result = await load(port, duration);
+      const ticks = cpuTicks(pid) - before;
+      result.cpuUsPerRequest = (ticks * 1e6) / CLOCK_TICKS / result.requests.total;
+      results[i].push(result);
+    }
   }
   const rows = [];
   for (const [i, server] of servers.entries()) {
@@ -156,21 +181,30 @@ async function measureAll(servers) {
       p50: median(runs.map((r) => r.latency.p50)),
       p99: median(runs.map((r) => r.latency.p99)),
       rounds: runs.map((r) => Math.round(r.requests.average)),
+      cpuUs: median(runs.map((r) => r.cpuUsPerRequest)),
       total: runs.reduce((n, r) => n + r.requests.total, 0),
       non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
       errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
       exitCode: await stop(server.started),
     };
     console.log(
-      `${row.name.padEnd(8)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${String(row.p50).padStart(3)} ms  p99 ${String(row.p99).padStart(3)} ms  non-2xx ${row.non2xx}  errors ${row.errors}  (rounds: ${row.rounds.join(', ')} req/s)`,
+      `${row.name.padEnd(8)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${String(row.p50).padStart(3)} ms  p99 ${String(row.p99).padStart(3)} ms  non-2xx ${row.non2xx}  errors ${row.errors}  server CPU ${row.cpuUs.toFixed(1)} µs/req  (rounds: ${row.rounds.join(', ')} req/s)`,
     );
     rows.push(row);
   }
   return rows;
 }
 
+const linesOf = (file) =>
+  (file.endsWith('.gz') ? gunzipSync(readFileSync(file)) : readFileSync(file))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean).length;
+/** Lines of a telemetry file and its rotated archives (the writer rotates at maxSizeBytes). */
 const countLines = (file) =>
-  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+  readdirSync(dirname(file))
+    .filter((name) => name === basename(file) || name.startsWith(`${basename(file)}.`))
+    .reduce((n, name) => n + linesOf(join(dirname(file), name)), 0);
 const countMatching = (file, pattern) =>
   existsSync(file)
     ? readFileSync(file, 'utf8')
@@ -179,7 +213,7 @@ const countMatching = (file, pattern) =>
     : 0;
 
 console.log(
-  `server-load: ${connections} connections, ${rounds} interleaved rounds of ${duration}s per server (+${warmup}s warm-up), GET ${PATH}, node ${process.version}\n`,
+  `server-load: ${connections} connections, ${rounds} interleaved rounds of ${duration}s per server (+${warmup}s warm-up), GET ${PATH}, telemetry rotation ${values.rotate ? 'at 50 MB' : 'off'}, node ${process.version}\n`,
 );
 const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'eventkit-server-bench-'))));
 const problems = [];
@@ -205,7 +239,8 @@ try {
 ratios    tel-on / tel-off = ${ratioOnOff.toFixed(3)}  (target >= 0.9)
           tel-on / bare    = ${ratioOnBare.toFixed(3)}  (target >= 0.75)
 p99       tel-on ${on.p99} ms  (target < 25 ms)
-telemetry tel-on: ${lines} lines for ${served} requests served (autocannon counted ${on.total} in the measured rounds, plus warm-up); tel-off: ${offLines} lines
+CPU/req   tel-off / tel-on = ${(off.cpuUs / on.cpuUs).toFixed(3)}, bare / tel-on = ${(bare.cpuUs / on.cpuUs).toFixed(3)}  (the req/s ratios a CPU-bound server would reach)
+telemetry tel-on: ${lines} lines (live file + rotated archives) for ${served} requests served (autocannon counted ${on.total} in the measured rounds, plus warm-up); tel-off: ${offLines} lines
 `);
   for (const row of [bare, off, on]) {
     if (row.non2xx > 0) problems.push(`${row.name}: ${row.non2xx} non-2xx answers`);

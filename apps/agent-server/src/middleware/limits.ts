@@ -14,6 +14,7 @@ export function rateLimit(
   limiter: RateLimiter,
   clientAddress: (c: Context) => string | undefined = socketAddress,
 ): MiddlewareHandler<AppEnv> {
+  if (!limiter.enabled) return async (_c, next) => next();
   return async (c, next) => {
     if (HEALTH_PATHS.has(c.req.path) || c.req.method === 'OPTIONS') return next();
     const decision = limiter.take(clientKey(clientAddress(c)));

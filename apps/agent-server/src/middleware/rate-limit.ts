@@ -14,6 +14,8 @@ export interface RateLimiterOptions {
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
+  /** False when limiting is off (perMinute 0): callers may skip finding the client. */
+  readonly enabled: boolean;
   take(client: string): RateDecision;
 }
 
@@ -55,10 +57,11 @@ export function createRateLimiter({
   now = () => performance.now(),
   maxClients = 10_000,
 }: RateLimiterOptions): RateLimiter {
-  if (perMinute <= 0) return { take: () => ({ allowed: true }) };
+  if (perMinute <= 0) return { enabled: false, take: () => ({ allowed: true }) };
   const perMs = perMinute / 60_000;
   const buckets = new Map<string, Bucket>();
   return {
+    enabled: true,
     take(client) {
       const t = now();
       const bucket = buckets.get(client);

@@ -52,6 +52,14 @@ describe('health routes', () => {
     expect(await json(res)).toEqual({ status: 'draining' });
   });
 
+  it('marks only the health answers no-store', async () => {
+    const { app } = await createTestApp();
+    expect((await app.request('/readyz')).headers.get('cache-control')).toBe('no-store');
+    expect(
+      (await app.request('/recommend?interests=agents')).headers.get('cache-control'),
+    ).toBeNull();
+  });
+
   it('asks clients to close their connection while draining', async () => {
     const { app, lifecycle } = await createTestApp();
     lifecycle.draining = true;

@@ -6,18 +6,20 @@ import type { AppDeps, AppEnv } from '../app-types.js';
  * GET /livez: the process answers. GET /readyz: 503 once shutdown began, so balancers stop
  * sending traffic while in-flight requests finish.
  */
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
 export function healthRoutes(deps: Pick<AppDeps, 'health' | 'lifecycle'>) {
+  // Headers are passed per answer: a `.use()` here would run for every route of the app, since
+  // this sub-app is mounted at '/'.
   return new Hono<AppEnv>()
-    .use(async (c, next) => {
-      await next();
-      c.header('Cache-Control', 'no-store');
-    })
     .get('/health', async (c) => {
       const report = await deps.health.check();
-      return c.json(report, report.status === 'healthy' ? 200 : 503);
+      return c.json(report, report.status === 'healthy' ? 200 : 503, NO_STORE);
     })
-    .get('/livez', (c) => c.json({ status: 'ok' }))
+    .get('/livez', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
     .get('/readyz', (c) =>
-      deps.lifecycle.draining ? c.json({ status: 'draining' }, 503) : c.json({ status: 'ready' }),
+      deps.lifecycle.draining
+        ? c.json({ status: 'draining' }, 503, NO_STORE)
+        : c.json({ status: 'ready' }, 200, NO_STORE),
     );
 }

@@ -28,10 +28,24 @@ export function createStderrSink({
   stream.on('error', () => {
     // stderr gone (closed pipe): nothing left to tell, and the log file still has every line.
   });
+  let batch = '';
+  let scheduled = false;
+  const handOver = () => {
+    scheduled = false;
+    if (batch !== '') stream.write(batch);
+    batch = '';
+  };
   return {
-    write: (chunk) => stream.write(chunk),
+    write: (chunk) => {
+      batch += chunk;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(handOver);
+      }
+    },
     flushSync: () => {
       try {
+        handOver();
         stream.flushSync();
       } catch {
         // Not ready or already broken: nothing more can be done on stderr.
@@ -111,6 +125,18 @@ function createDestinations(
   // sonic-boom drops a reopen that is still waiting for an in-flight write when end() comes
   // first (and then never closes), so close() waits for a requested reopen to finish.
   let reopening: Promise<unknown> | undefined;
+  // Lines of the current event-loop turn, handed to sonic-boom together at its end: one write
+  // (and one byte count) per turn instead of per line keeps logging cheap on a busy server.
+  let batch = '';
+  let scheduled = false;
+  const handOver = () => {
+    scheduled = false;
+    const chunk = batch;
+    batch = '';
+    if (!stream || chunk === '') return;
+    pending += Buffer.byteLength(chunk);
+    stream.write(chunk);
+  };
   if (file !== undefined) {
     stream = new sonicBoom.SonicBoom({
       dest: file,
@@ -137,12 +163,16 @@ function createDestinations(
   return {
     write(line) {
       if (stream) {
-        pending += Buffer.byteLength(line);
-        stream.write(line);
+        batch += line;
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(handOver);
+        }
       }
       if (consoleSink) consoleSink.write(line);
     },
     reopen() {
+      handOver();
       if (!stream) return;
       const current = stream;
       reopening = once(current, 'ready').then(
@@ -152,6 +182,7 @@ function createDestinations(
       current.reopen();
     },
     async flush() {
+      handOver();
       while (stream && pending > 0 && !failed) {
         const settled = new AbortController();
         try {
@@ -169,6 +200,7 @@ function createDestinations(
     },
     flushSync() {
       try {
+        handOver();
         stream?.flushSync();
       } catch {
         // Not open yet or already closed: nothing we can add on a fatal path.
@@ -177,6 +209,7 @@ function createDestinations(
     },
     async close() {
       if (consoleSink) consoleSink.flushSync?.();
+      handOver();
       const closing = stream;
       stream = undefined;
       if (!closing) return;
