@@ -162,6 +162,24 @@ describe('summarizeTelemetry', () => {
     expect(shared.builder.result()).toStrictEqual(serial.builder.result());
   }, 60_000);
 
+  it('falls back to this thread when workers cannot start, with the same result', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(telemetryLines(3000, { malformedPercent: 2, seed: 11 })));
+    const serial = await runSummary(file, { threads: 1 });
+    const fallback = await runSummary(
+      file,
+      { threads: 2 },
+      {
+        parallelMinBytes: 0,
+        rangeBytes: 50_000,
+        useThisThread: false,
+        workerUrl: new URL('./no-such-worker.js', import.meta.url),
+      },
+    );
+    expect(fallback.workers).toBe(0);
+    expect(fallback.builder.result()).toStrictEqual(serial.builder.result());
+  });
+
   it('passes the first malformed lines to onMalformed, with file line numbers', async () => {
     const file = join(dir, 'telemetry.jsonl');
     const lines = telemetryLines(2000);

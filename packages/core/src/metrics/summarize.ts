@@ -61,6 +61,8 @@ export interface SummaryTuning {
   inProcess?: boolean;
   /** This thread takes ranges too (default true); false leaves all of them to workers. */
   useThisThread?: boolean;
+  /** Replaces the worker entry (tests: a broken one must fall back to this thread). */
+  workerUrl?: URL;
 }
 
 /** How a summary was computed (for tests and the benchmark). */
@@ -135,9 +137,12 @@ async function runPool(
   filter: SummaryFilter,
   threads: number,
   useThisThread: boolean,
+  workerUrl: URL | undefined,
 ): Promise<PoolRun> {
   const results: RangeResult[] = new Array(tasks.length);
-  const { url, workerData } = workerScript();
+  const { url, workerData } = workerUrl
+    ? { url: workerUrl, workerData: undefined }
+    : workerScript();
   const workers: Worker[] = [];
   let next = 0;
   let stopped = false;
@@ -246,7 +251,13 @@ export async function runSummary(
   let workerTasks = 0;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {
-      ({ results, workers, workerTasks } = await runPool(tasks, filter, threads, useThisThread));
+      ({ results, workers, workerTasks } = await runPool(
+        tasks,
+        filter,
+        threads,
+        useThisThread,
+        tuning.workerUrl,
+      ));
     } catch (error) {
       if (error instanceof EventKitError) throw error;
       // Worker threads unavailable (e.g. core bundled without its worker file): same work in-process.
