@@ -18,7 +18,9 @@ type JsonPath = Array<string | number>;
 function pathsOf(value: unknown, prefix: JsonPath = []): JsonPath[] {
   const out: JsonPath[] = [prefix];
   if (Array.isArray(value)) {
-    value.slice(0, 3).forEach((item, i) => out.push(...pathsOf(item, [...prefix, i])));
+    value.slice(0, 3).forEach((item, i) => {
+      out.push(...pathsOf(item, [...prefix, i]));
+    });
   } else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) out.push(...pathsOf(item, [...prefix, key]));
   }
