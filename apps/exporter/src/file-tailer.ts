@@ -251,7 +251,7 @@ export function createFileTailer({
     await drain(old);
     await old.handle.close();
     leave();
-    await readSuccessorsThenLive(old);
+    await readSuccessorsThenLive(lastLeft);
   }
 
   async function start(): Promise<void> {

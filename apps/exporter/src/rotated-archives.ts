@@ -36,31 +36,40 @@ export async function statOrUndefined(path: string) {
   }
 }
 
+/** `x` and, once it may have been compressed and removed meanwhile, `x.gz`. */
+const candidatesOf = (path: string) => (path.endsWith('.gz') ? [path] : [path, `${path}.gz`]);
+
+async function isArchiveOf(path: string, left: Identity, minSize: number): Promise<boolean> {
+  const { fingerprint } = left;
+  for (const candidate of candidatesOf(path)) {
+    try {
+      if (fingerprint.length === 0) {
+        if (candidate.endsWith('.gz')) return false;
+        const info = await stat(candidate);
+        return info.dev === left.dev && info.ino === left.ino;
+      }
+      // The size tells apart files that start alike (no trace ids, same second).
+      if ((await contentSize(candidate)) < (left.size ?? minSize)) return false;
+      return matchesFingerprint(await readHead(candidate, fingerprint.length), fingerprint);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+  return false;
+}
+
 /**
- * Index of the newest archive that is the file identified by its fingerprint (by its inode only
- * when it was still empty: inodes are reused once a rotated file is compressed and removed).
+ * Index of the newest archive that is the file `left`, found by its fingerprint and size (by its
+ * inode only when it was still empty: inodes are reused once a rotated file is compressed and
+ * removed), or -1.
  */
 export async function findArchive(
   archives: string[],
   left: Identity,
   minSize = 0,
 ): Promise<number> {
-  const { fingerprint } = left;
   for (let i = archives.length - 1; i >= 0; i--) {
-    const path = archives[i] as string;
-    try {
-      if (fingerprint.length === 0) {
-        if (path.endsWith('.gz')) continue;
-        const info = await stat(path);
-        if (info.dev === left.dev && info.ino === left.ino) return i;
-        continue;
-      }
-      // The size tells apart files that start alike (no trace ids, same second).
-      if ((await contentSize(path)) < (left.size ?? minSize)) continue;
-      if (matchesFingerprint(await readHead(path, fingerprint.length), fingerprint)) return i;
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
+    if (await isArchiveOf(archives[i] as string, left, minSize)) return i;
   }
   return -1;
 }
@@ -78,14 +87,16 @@ export async function isLiveFile(
   liveHead: Buffer,
 ): Promise<boolean> {
   if (!live) return false;
-  try {
-    if (!path.endsWith('.gz')) {
-      const info = await stat(path);
-      return info.dev === live.dev && info.ino === live.ino;
+  for (const candidate of candidatesOf(path)) {
+    try {
+      if (!candidate.endsWith('.gz')) {
+        const info = await stat(candidate);
+        return info.dev === live.dev && info.ino === live.ino;
+      }
+      return matchesFingerprint(await readHead(candidate, liveHead.length), liveHead);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
     }
-    return matchesFingerprint(await readHead(path, liveHead.length), liveHead);
-  } catch (error) {
-    if (isMissing(error)) return false;
-    throw error;
   }
+  return false;
 }
