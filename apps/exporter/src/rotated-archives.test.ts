@@ -2,8 +2,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findArchive, listArchives } from './rotated-archives.js';
-import { tempDir } from './test-support/telemetry-files.js';
+import { findArchive, isLiveFile, listArchives } from './rotated-archives.js';
+import { gzipInPlace, tempDir } from './test-support/telemetry-files.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -41,6 +41,16 @@ describe('findArchive', () => {
     expect(
       await findArchive(archives, { dev: 0, ino: 0, fingerprint, size: same.length * 4 }),
     ).toBe(-1);
+  });
+
+  it('finds an archive that was compressed and removed after it was listed', async () => {
+    writeFileSync(`${file}.1`, same.repeat(2));
+    const { dev, ino } = statSync(`${file}.1`);
+    const archives = await listArchives(file);
+    gzipInPlace(`${file}.1`);
+    const left = { dev, ino, fingerprint: Buffer.from(same), size: same.length * 2 };
+    expect(await findArchive(archives, left)).toBe(0);
+    expect(await isLiveFile(archives[0] as string, left, Buffer.from(same))).toBe(true);
   });
 
   it('matches an archive of a file that was still empty by its inode only', async () => {
