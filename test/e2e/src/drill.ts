@@ -15,7 +15,7 @@ Exit 0 with no mismatch, 1 on any mismatch, 2 on a usage error.
 Options:
   --duration <s>      seconds of load (default 15; the CI test runs 12, by hand try 120)
   --connections <n>   concurrent connections (default 16)
-  --max-size <bytes>  the agent's telemetry.maxSizeBytes (default 262144)
+  --max-size <bytes>  the agent's telemetry.maxSizeBytes (default 524288)
   --logrotate-config <file>  logrotate config to render (default deploy/logrotate/event-agent)
   --keep              keep the temp directory (telemetry, logs, Prometheus data)
   --json              print the report as JSON
@@ -79,7 +79,7 @@ try {
   const report = await runDrill({
     durationMs,
     connections: positive(values.connections as string | undefined, '--connections', 16),
-    maxSizeBytes: positive(values['max-size'] as string | undefined, '--max-size', 262_144),
+    maxSizeBytes: positive(values['max-size'] as string | undefined, '--max-size', 524_288),
     keep: values.keep === true,
     logrotateConfig: values['logrotate-config'] as string | undefined,
     group,

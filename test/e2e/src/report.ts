@@ -41,6 +41,7 @@ export function formatReport(report: DrillReport): string {
     `  restarts        exporter SIGTERM ×${report.restarts.exporterSigterm}, SIGKILL ×${report.restarts.exporterSigkill}; exporter exits ${report.exporterExits.join(', ')}`,
     `  prometheus      ${report.prometheus.resets} counter resets, ${report.prometheus.rules} alert rules loaded`,
     `  agent           exit ${report.agentExit} after SIGTERM`,
+    ...report.notes.map((note) => `  note            ${note}`),
     '  counts (count/failures):',
     ...countsTable(report),
     report.mismatches.length === 0

@@ -72,6 +72,8 @@ export interface DrillReport {
   restarts: { exporterSigterm: number; exporterSigkill: number };
   agentExit: number | string;
   exporterExits: Array<number | string>;
+  /** Warnings the exporter printed (e.g. a checkpointed file already deleted by retention). */
+  notes: string[];
   mismatches: string[];
 }
 
@@ -126,7 +128,7 @@ async function writeManifest(dir: string, maxSizeBytes: number) {
 export async function runDrill({
   durationMs,
   connections = 16,
-  maxSizeBytes = 256 * 1024,
+  maxSizeBytes = 512 * 1024,
   keep = false,
   logrotateConfig,
   log = () => {},
@@ -460,6 +462,11 @@ export async function runDrill({
     await stopChild(prometheus.child, 'SIGTERM');
 
     if (sumCounts(expected) === 0) mismatches.push('load: no responses at all');
+    const exporterLog = await readFile(path.join(workDir, 'exporter.log'), 'utf8').catch(() => '');
+    const notes = exporterLog
+      .split('\n')
+      .filter((line) => line.includes('warning'))
+      .map((line) => line.replaceAll(workDir, '<drill>'));
     return {
       workDir,
       durationSeconds: durationMs / 1000,
@@ -488,6 +495,7 @@ export async function runDrill({
       restarts,
       agentExit,
       exporterExits,
+      notes,
       mismatches,
     };
   }
