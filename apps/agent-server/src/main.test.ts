@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,35 @@ describe('event-agent-server (built, over a real socket)', () => {
       status: 'unhealthy',
       errors: ['Cannot load manifest'],
     });
+  });
+
+  it('answers 500 without internals when the external sessions file breaks, and logs an ERROR the seed can count', async () => {
+    const dir = tempDir();
+    const manifest = JSON.parse(readFileSync(SAMPLE_MANIFEST_PATH, 'utf8'));
+    manifest.features.externalSessions = { enabled: true, file: 'sessions_external.json' };
+    writeFileSync(path.join(dir, 'agent.json'), JSON.stringify(manifest));
+    writeFileSync(path.join(dir, 'sessions_external.json'), '{"sessions": [');
+    const server = await startBuilt({ EVENTKIT_MANIFEST: path.join(dir, 'agent.json') }, [], dir);
+    started.push(server);
+    const res = await fetch(`${server.url}/recommend?interests=agents`);
+    expect(res.status).toBe(500);
+    const body = await res.text();
+    const traceId = res.headers.get('x-trace-id');
+    expect(body).toContain(`trace ${traceId}`);
+    expect(body).not.toContain('sessions_external.json');
+    expect(await server.stop('SIGTERM')).toBe(0);
+    const log = path.join(dir, 'agent.log');
+    const counted = execFileSync(
+      'sh',
+      ['-c', `grep ERROR "$1" | awk -F ' - ' '{print $NF}' | sort | uniq -c | sort -rn`, 'sh', log],
+      { encoding: 'utf8' },
+    );
+    // Counted by reason: the part after the last " - " is the message, not the trace id.
+    expect(counted.trim()).toMatch(/^1 \/.*sessions_external\.json:1:\d+: invalid JSON/);
+    expect(readFileSync(log, 'utf8')).toContain(`[${traceId}] Request failed: recommend 500`);
+    expect(telemetryLines(dir)).toEqual([
+      expect.objectContaining({ action: 'recommend', success: false, trace_id: traceId }),
+    ]);
   });
 
   it('prints --help and exits 0', async () => {

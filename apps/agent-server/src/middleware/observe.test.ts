@@ -109,7 +109,7 @@ describe('observe', () => {
     const { app, logLines } = await createTestApp();
     await app.request('/recommend?top=3');
     expect(logLines[1]).toMatch(
-      / - WARNING - \[[0-9a-f]{32}\] Request failed: recommend 400 \(.*\): interests must not be empty/,
+      / - WARNING - \[[0-9a-f]{32}\] Request failed: recommend 400 \([\d.]+ ms\) - interests must not be empty/,
     );
   });
 
@@ -128,7 +128,9 @@ describe('observe', () => {
     expect(body).toContain(res.headers.get('x-trace-id'));
     expect(
       logLines.some((l) =>
-        / - ERROR - \[[0-9a-f]{32}\] Request failed: recommend 500 .*disk on fire/.test(l),
+        / - ERROR - \[[0-9a-f]{32}\] Request failed: recommend 500 \([\d.]+ ms\) - disk on fire/.test(
+          l,
+        ),
       ),
     ).toBe(true);
     expect(events[0]).toMatchObject({ success: false, error: 'disk on fire at /secret/path' });

@@ -78,9 +78,11 @@ export function observe(
     span.end();
 
     const summary = `${finalAction} ${status} (${latency} ms)`;
+    // The reason comes last, after " - ", so the seed's `grep ERROR … | awk -F ' - ' '{print $NF}'
+    // | sort | uniq -c` counts failures by reason rather than by (unique) trace id.
     if (success) logger.info(`[${trace.traceId}] Request completed: ${summary}`);
     else if (status >= 500)
-      logger.error(`[${trace.traceId}] Request failed: ${summary}: ${failure}`);
-    else logger.warning(`[${trace.traceId}] Request failed: ${summary}: ${failure}`);
+      logger.error(`[${trace.traceId}] Request failed: ${summary} - ${failure}`);
+    else logger.warning(`[${trace.traceId}] Request failed: ${summary} - ${failure}`);
   };
 }
