@@ -29,12 +29,12 @@ afterAll(() => {
 
 describe('createHealthProbe', () => {
   it.each([
-    ['a 200 healthy answer', '/healthy', 1],
-    ['a 503 unhealthy answer', '/unhealthy', 0],
-    ['a 200 that is not the health JSON', '/not-json', 0],
-    ['no answer within the timeout', '/hang', 0],
-  ])('reads %s as %i', async (_, path, expected) => {
-    expect(await createHealthProbe({ url: `${base}${path}`, timeoutMs: 200 })()).toBe(expected);
+    ['a 200 healthy answer', 1, '/healthy', 5000],
+    ['a 503 unhealthy answer', 0, '/unhealthy', 5000],
+    ['a 200 that is not the health JSON', 0, '/not-json', 5000],
+    ['no answer within the timeout', 0, '/hang', 200],
+  ])('reads %s as %i', async (_, expected, path, timeoutMs) => {
+    expect(await createHealthProbe({ url: `${base}${path}`, timeoutMs })()).toBe(expected);
   });
 
   it('reads a refused connection as 0', async () => {
