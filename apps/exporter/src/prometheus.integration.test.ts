@@ -96,6 +96,8 @@ beforeAll(async () => {
     file,
     '--health-url',
     `http://127.0.0.1:${healthPort}/health`,
+    '--health-timeout',
+    '300',
     '--poll-interval',
     '50',
     '--no-state-file',
@@ -107,7 +109,7 @@ beforeAll(async () => {
   writeFileSync(
     config,
     [
-      'global: { scrape_interval: 1s, scrape_timeout: 900ms, evaluation_interval: 1s }',
+      'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
       `rule_files: [${JSON.stringify(RULES)}]`,
       'scrape_configs:',
       '  - job_name: event-agent',
