@@ -17,15 +17,16 @@ import { runSummarize } from './commands/summarize.js';
 import { runTail } from './commands/tail.js';
 import type { CliContext } from './context.js';
 import { manifestOption, noRotatedOption, withInputOptions } from './input-options.js';
-import { SESSION_SOURCES } from './session-source.js';
-import { parseSize } from './sizes.js';
 import {
   parseCount,
   parseDuration,
+  parseHttpUrl,
   parseNonNegative,
   parsePercent,
   parsePositiveInt,
-} from './time-bounds.js';
+} from './option-parsers.js';
+import { SESSION_SOURCES } from './session-source.js';
+import { parseSize } from './sizes.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -180,7 +181,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'live terminal dashboard: service status, last-hour requests and errors, latency, per-action p95',
     )
-    .option('--url <url>', 'agent base URL or health URL', 'http://127.0.0.1:8000')
+    .option('--url <url>', 'agent base URL or health URL', parseHttpUrl, 'http://127.0.0.1:8000')
     .option(
       '--file <file>',
       'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
@@ -193,7 +194,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('health')
     .description("probe the agent's /health; --watch is the seed's uptime monitor")
-    .option('--url <url>', 'agent base URL or health URL', 'http://127.0.0.1:8000')
+    .option('--url <url>', 'agent base URL or health URL', parseHttpUrl, 'http://127.0.0.1:8000')
     .option('--watch', 'check again every --interval seconds until stopped')
     .option('--interval <seconds>', 'seconds between checks with --watch', parsePositiveInt, 60)
     .option('--timeout <seconds>', 'seconds before a check counts as failed', parsePositiveInt, 5)
@@ -234,7 +235,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       parsePositiveInt,
       1,
     )
-    .option('--webhook <url>', 'POST the alert as JSON to this URL when alerting')
+    .option('--webhook <url>', 'POST the alert as JSON to this URL when alerting', parseHttpUrl)
     .option('--mail-to <address>', 'mail the alert with sendmail when alerting')
     .option('--json', 'print the checks as JSON')
     .option('--quiet', 'print nothing unless alerting (for cron)')

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { parseTimeBound } from './time-bounds.js';
+import { parseTimeBound } from './option-parsers.js';
 
 /** The flags every analysis command shares. */
 export interface InputFlags {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseCount, parseDuration, parsePercent, parseTimeBound } from './time-bounds.js';
+import {
+  parseCount,
+  parseDuration,
+  parseHttpUrl,
+  parsePercent,
+  parseTimeBound,
+} from './option-parsers.js';
 
 const NOW = new Date('2024-03-15T08:30:00Z');
 const NOW_S = NOW.getTime() / 1000;
@@ -53,5 +59,15 @@ describe('parsePercent and parseCount', () => {
 
   it.each(['', '1.5', '-1'])('rejects the count %j', (text) => {
     expect(() => parseCount(text)).toThrow(/whole number/);
+  });
+});
+
+describe('parseHttpUrl', () => {
+  it.each(['http://127.0.0.1:8000', 'https://hooks.example.com/x?y=1'])('accepts %s', (url) => {
+    expect(parseHttpUrl(url)).toBe(url);
+  });
+
+  it.each(['127.0.0.1:8000', 'localhost', 'ftp://host/x', ''])('rejects %j', (url) => {
+    expect(() => parseHttpUrl(url)).toThrow(/http:\/\/ or https:\/\/ URL/);
   });
 });

@@ -1,3 +1,5 @@
+// Parsers for option values (durations, times, counts, percentages, sizes live in sizes.ts, URLs).
+// Each throws commander's InvalidArgumentError saying what to use instead; commander adds the flag.
 import { InvalidArgumentError } from 'commander';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -67,4 +69,18 @@ export function parseCount(value: string): number {
     throw new InvalidArgumentError('Use a whole number of 0 or more.');
   }
   return number;
+}
+
+/** An http(s) URL such as http://127.0.0.1:8000 (anything else is surely a typo). */
+export function parseHttpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('Use an http:// or https:// URL such as http://127.0.0.1:8000.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('Use an http:// or https:// URL such as http://127.0.0.1:8000.');
+  }
+  return value;
 }
