@@ -202,6 +202,7 @@ async function serve(options: CliOptions, io: CliIo): Promise<void> {
     const shutdown = () => {
       process.off('SIGTERM', shutdown);
       process.off('SIGINT', shutdown);
+      process.removeAllListeners('SIGHUP');
       server.close();
       server.closeAllConnections();
       exporter.stop().then(resolveStop, (error: unknown) => {
@@ -211,5 +212,7 @@ async function serve(options: CliOptions, io: CliIo): Promise<void> {
     };
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);
+    // Node would exit on SIGHUP (a logrotate postrotate aimed at the wrong unit): nothing to reopen.
+    process.on('SIGHUP', () => warn('SIGHUP ignored: rotation is followed without signals'));
   });
 }

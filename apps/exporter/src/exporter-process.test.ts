@@ -61,12 +61,17 @@ function writeBatch(from: number, count: number): number {
 }
 
 describe('event-agent-exporter process', () => {
-  it('writes a checkpoint on SIGTERM and continues the counters after a restart', async () => {
+  it('survives SIGHUP, writes a checkpoint on SIGTERM and continues the counters after a restart', async () => {
     let next = appendLines(file, 0, 100);
     const first = await start();
     await waitFor(
       () => lines(first),
       (n) => n === 100,
+    );
+    first.child.kill('SIGHUP'); // ignored: rotation needs no signal
+    await waitFor(
+      async () => first.stderr(),
+      (text) => text.includes('SIGHUP ignored'),
     );
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
