@@ -6,14 +6,14 @@ import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
 import { createArchiveVault } from './archive-vault.js';
 import { builtBin, repoRoot } from './bins.js';
+import { type ActionCounts, parseExposition } from './census.js';
 import {
-  type ActionCounts,
-  byActionLabel,
-  logCensus,
-  parseExposition,
-  tally,
-  telemetryCensus,
-} from './census.js';
+  checkExporter,
+  checkLogs,
+  checkPrometheus,
+  checkTelemetry,
+  expectedFromLoad,
+} from './drill-checks.js';
 import { type LoadResult, requestMix, runLoad } from './load.js';
 import { runLogrotate, writeLogrotateConfig } from './logrotate.js';
 import {
@@ -75,30 +75,6 @@ export interface DrillReport {
   /** Warnings the exporter printed (e.g. a checkpointed file already deleted by retention). */
   notes: string[];
   mismatches: string[];
-}
-
-const sumCounts = (counts: ActionCounts) =>
-  Object.values(counts).reduce((total, { count }) => total + count, 0);
-
-function compareCounts(
-  mismatches: string[],
-  what: string,
-  expected: ActionCounts,
-  actual: Record<string, { count: number; failures?: number }>,
-  { failures = true, ignoreZero = true } = {},
-) {
-  const actions = new Set([...Object.keys(expected), ...Object.keys(actual)]);
-  for (const action of actions) {
-    const want = expected[action] ?? { count: 0, failures: 0 };
-    const got = actual[action] ?? { count: 0, failures: 0 };
-    if (ignoreZero && want.count === 0 && got.count === 0) continue;
-    if (want.count !== got.count) {
-      mismatches.push(`${what}: ${action} count ${got.count}, expected ${want.count}`);
-    }
-    if (failures && got.failures !== undefined && want.failures !== got.failures) {
-      mismatches.push(`${what}: ${action} failures ${got.failures}, expected ${want.failures}`);
-    }
-  }
 }
 
 /** The drill's agent.json: the bundled sample event with telemetry and export in the temp dir. */
@@ -302,158 +278,22 @@ export async function runDrill({
     });
     await opsDone;
 
-    // What the load generator saw, as the telemetry actions it must have produced.
-    const expected: ActionCounts = {};
-    for (const kind of kinds) {
-      for (const [status, count] of Object.entries(load.byKind[kind.name] ?? {})) {
-        if (Number(status) !== kind.status) {
-          mismatches.push(
-            `load: ${kind.name} answered ${status} ${count}×, expected ${kind.status}`,
-          );
-        }
-        const ok = Number(status) >= 200 && Number(status) < 300;
-        tally(expected, kind.action, count, ok ? 0 : count);
-      }
-    }
-    if (load.errors > 0) mismatches.push(`load: ${load.errors} requests without a response`);
-
+    const expected = expectedFromLoad(kinds, load, mismatches);
     const agentExit = await stopChild(agent, 'SIGTERM');
     if (agentExit !== 0) mismatches.push(`agent exited ${agentExit} on SIGTERM, expected 0`);
     await vault.stop();
 
-    // Layer 1: telemetry files (every archive the agent ever wrote, and the live file).
     const archives = await vault.files();
     const files = existsSync(telemetryFile) ? [...archives, telemetryFile] : archives;
-    const telemetry = await telemetryCensus(files);
-    compareCounts(mismatches, 'telemetry', expected, telemetry.byAction);
-    compareCounts(mismatches, 'summarizeTelemetry', telemetry.byAction, telemetry.summary);
-    if (telemetry.malformed > 0) {
-      mismatches.push(
-        `telemetry: ${telemetry.malformed} malformed lines: ${telemetry.firstMalformed.join('; ')}`,
-      );
-    }
-    if (telemetry.duplicateTraceIds > 0) {
-      mismatches.push(`telemetry: ${telemetry.duplicateTraceIds} duplicated trace_ids`);
-    }
-    if (telemetry.missingTraceIds > 0) {
-      mismatches.push(`telemetry: ${telemetry.missingTraceIds} lines without trace_id`);
-    }
-
-    // Layer 2: the application log, across logrotate's archives.
-    const logs = await logCensus(logFile);
-    let requestLines = 0;
-    let unlogged = 0;
-    let badLogPairs = 0;
-    for (const traceId of telemetry.traceIds) {
-      const started = logs.started.get(traceId) ?? 0;
-      const finished = logs.finished.get(traceId) ?? 0;
-      if (started === 0 && finished === 0) unlogged++;
-      else if (started !== 1 || finished !== 1) badLogPairs++;
-    }
-    for (const [traceId, n] of logs.started) {
-      requestLines += n + (logs.finished.get(traceId) ?? 0);
-      if (!telemetry.traceIds.has(traceId)) badLogPairs++;
-    }
-    if (unlogged > 0) mismatches.push(`logs: ${unlogged} requests have no log lines`);
-    if (badLogPairs > 0)
-      mismatches.push(
-        `logs: ${badLogPairs} requests without exactly one started + one finished line`,
-      );
-    if (logs.malformed.length > 0)
-      mismatches.push(`logs: lines not in the seed format: ${logs.malformed.join(' | ')}`);
-
-    // Layer 3: the exporter, once it has caught up with the last line.
-    const totalLines = telemetry.lines;
-    const scrapeExporter = async () =>
-      parseExposition((await httpGet(`${exporterUrl}/metrics`)).text);
-    let samples = await scrapeExporter();
-    try {
-      samples = await waitFor(
-        'exporter caught up',
-        async () => {
-          const current = await scrapeExporter();
-          return current.get('event_agent_exporter_lines_total') === totalLines
-            ? current
-            : undefined;
-        },
-        { timeoutMs: 20_000, intervalMs: 250, child: exporter },
-      );
-    } catch (error) {
-      mismatches.push(`exporter: ${(error as Error).message}`);
-      samples = await scrapeExporter().catch(() => samples);
-    }
-    const now = Date.now() / 1000;
-    const exporterRequests = byActionLabel(samples, 'event_agent_requests_total');
-    const exporterErrors = byActionLabel(samples, 'event_agent_errors_total');
-    const asCounts = (requests: Record<string, number>, errors?: Record<string, number>) =>
-      Object.fromEntries(
-        Object.entries(requests).map(([action, count]) => [
-          action,
-          { count, ...(errors ? { failures: errors[action] ?? 0 } : {}) },
-        ]),
-      );
-    compareCounts(
+    const telemetry = await checkTelemetry(files, expected, mismatches);
+    const logs = await checkLogs(logFile, telemetry, mismatches);
+    const exporterFigures = await checkExporter(exporterUrl, exporter, telemetry, mismatches);
+    const promFigures = await checkPrometheus(
+      prometheus,
+      telemetry,
+      exporterFigures.requests,
       mismatches,
-      'exporter',
-      telemetry.byAction,
-      asCounts(exporterRequests, exporterErrors),
     );
-    const exporterLines = samples.get('event_agent_exporter_lines_total') ?? Number.NaN;
-    const exporterMalformed =
-      samples.get('event_agent_exporter_malformed_lines_total') ?? Number.NaN;
-    const authFailures = samples.get('event_agent_auth_failures_total') ?? Number.NaN;
-    if (exporterLines !== totalLines)
-      mismatches.push(`exporter: ${exporterLines} lines read, the files hold ${totalLines}`);
-    if (exporterMalformed !== 0) mismatches.push(`exporter: ${exporterMalformed} malformed lines`);
-    if (authFailures !== (telemetry.byAction.unauthorized?.count ?? 0)) {
-      mismatches.push(
-        `exporter: auth failures ${authFailures}, telemetry has ${telemetry.byAction.unauthorized?.count ?? 0}`,
-      );
-    }
-    const lagSeconds = samples.get('event_agent_exporter_lag_seconds') ?? Number.NaN;
-    const idleSeconds = now - telemetry.newestTs;
-    // The gauge is now − newest ts read; once caught up it equals the time since the last request.
-    if (!(Math.abs(lagSeconds - idleSeconds) < 2)) {
-      mismatches.push(
-        `exporter: lag ${lagSeconds.toFixed(2)} s but the last event is ${idleSeconds.toFixed(2)} s old`,
-      );
-    }
-
-    // Layer 4: what Prometheus scraped last (one more scrape after the exporter caught up).
-    let promRequests: Record<string, number> = {};
-    const promQuery = async () => {
-      const result = await prometheus.query('event_agent_requests_total');
-      return Object.fromEntries(result.map((s) => [s.labels.action ?? '', s.value]));
-    };
-    try {
-      promRequests = await waitFor(
-        'prometheus scraped the final counts',
-        async () => {
-          const current = await promQuery();
-          const same = Object.entries(exporterRequests).every(([a, v]) => current[a] === v);
-          return same ? current : undefined;
-        },
-        { timeoutMs: 15_000, intervalMs: 500 },
-      );
-    } catch (error) {
-      mismatches.push(`prometheus: ${(error as Error).message}`);
-      promRequests = await promQuery().catch(() => ({}));
-    }
-    compareCounts(mismatches, 'prometheus', telemetry.byAction, asCounts(promRequests), {
-      failures: false,
-    });
-    const resetsResult = await prometheus.query('sum(resets(event_agent_requests_total[1h]))');
-    const resets = resetsResult[0]?.value ?? 0;
-    if (resets !== 0)
-      mismatches.push(
-        `prometheus: event_agent_requests_total reset ${resets}× (a restart lost its counters)`,
-      );
-    const rules = await prometheus.rules();
-    if (rules.unhealthy.length > 0)
-      mismatches.push(`prometheus rules failing: ${rules.unhealthy.join('; ')}`);
-    const healthUp = await prometheus.query('max_over_time(event_agent_health_up[10m])');
-    if (healthUp[0]?.value !== 1)
-      mismatches.push('prometheus: event_agent_health_up was never 1 during the drill');
 
     const finalExit = await stopChild(exporter, 'SIGTERM');
     exporterExits.push(finalExit);
@@ -461,7 +301,6 @@ export async function runDrill({
       mismatches.push(`exporter exited ${finalExit} on the final SIGTERM, expected 0`);
     await stopChild(prometheus.child, 'SIGTERM');
 
-    if (sumCounts(expected) === 0) mismatches.push('load: no responses at all');
     const exporterLog = await readFile(path.join(workDir, 'exporter.log'), 'utf8').catch(() => '');
     const notes = exporterLog
       .split('\n')
@@ -480,17 +319,9 @@ export async function runDrill({
         byAction: telemetry.byAction,
         duplicateTraceIds: telemetry.duplicateTraceIds,
       },
-      logs: { files: logs.files.length, lines: logs.lines, requestLines },
-      exporter: {
-        requests: exporterRequests,
-        errors: exporterErrors,
-        lines: exporterLines,
-        malformed: exporterMalformed,
-        rotationsFollowed: samples.get('event_agent_exporter_rotations_total') ?? Number.NaN,
-        lagSeconds,
-        idleSeconds,
-      },
-      prometheus: { requests: promRequests, resets, rules: rules.rules },
+      logs,
+      exporter: exporterFigures,
+      prometheus: promFigures,
       rotations: { telemetry: archives.length, logrotate: logrotations },
       restarts,
       agentExit,
