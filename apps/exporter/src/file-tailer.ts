@@ -239,11 +239,8 @@ export function createFileTailer({
         return;
       }
       await live?.handle?.close();
-      for (const path of successors) {
-        const source = await archiveSource(path, 0);
-        await readArchive(source, true);
-        from = source;
-      }
+      for (const path of successors) await readArchive(await archiveSource(path, 0), true);
+      from = lastLeft;
     }
   }
 
@@ -280,9 +277,11 @@ export function createFileTailer({
     const archives = await listArchives(file);
     const index = await findArchive(archives, { ...resume, fingerprint: saved }, resume.offset);
     if (index >= 0) {
-      const source = await archiveSource(archives[index] as string, resume.offset, saved);
-      await readArchive(source, false);
-      await readSuccessorsThenLive(source);
+      await readArchive(
+        await archiveSource(archives[index] as string, resume.offset, saved),
+        false,
+      );
+      await readSuccessorsThenLive(lastLeft);
       return;
     }
     warn(
