@@ -58,7 +58,7 @@ beforeAll(async () => {
   agent = await startAgent({ token: TOKEN, env: { ...graph.env(), LOG_LEVEL: 'DEBUG' } });
 });
 afterAll(async () => {
-  if (agent?.child.alive) await agent.stop();
+  await agent?.stop(); // also removes its temp dir when a test already stopped it
   await graph?.close();
 });
 
