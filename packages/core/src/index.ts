@@ -175,6 +175,7 @@ export type {
 } from './telemetry/event.js';
 export {
   formatTelemetryLine,
+  MAX_PAYLOAD_DEPTH,
   parseTelemetryLine,
   TELEMETRY_ACTIONS,
   telemetryEventSchema,

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { MAX_PAYLOAD_DEPTH } from '../telemetry/event.js';
 
 /**
  * Fields of a telemetry line that the canonical-shape scanner found valid (only meaningful
@@ -42,7 +43,7 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
-const MAX_DEPTH = 32;
+const MAX_DEPTH = MAX_PAYLOAD_DEPTH;
 const MAX_ACTION_LENGTH = 200;
 const MAX_TRACE_ID_LENGTH = 200;
 

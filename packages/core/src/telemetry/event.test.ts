@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatTelemetryLine, parseTelemetryLine } from './event.js';
+import { formatTelemetryLine, MAX_PAYLOAD_DEPTH, parseTelemetryLine } from './event.js';
 
 const legacyFixture = new URL(
   '../../../../fixtures/python-eventkit/python-eventkit-telemetry.jsonl',
@@ -45,10 +45,25 @@ describe('parseTelemetryLine', () => {
     ['a string ts', '{"ts":"x","action":"a","success":true,"latency_ms":1}', 'ts:'],
     ['a negative latency', '{"ts":1,"action":"a","success":true,"latency_ms":-1}', 'latency_ms:'],
     ['a missing success', '{"ts":1,"action":"a","latency_ms":1}', 'success:'],
+    [
+      'a payload nested too deep to write back',
+      `{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`,
+      'payload: is nested deeper than 32 levels',
+    ],
   ])('rejects %s with a reason', (_name, line, reason) => {
     const parsed = parseTelemetryLine(line);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.reason).toContain(reason);
+  });
+});
+
+describe('MAX_PAYLOAD_DEPTH', () => {
+  it('still accepts a payload nested exactly that deep', () => {
+    const nested = `${'['.repeat(MAX_PAYLOAD_DEPTH - 1)}${']'.repeat(MAX_PAYLOAD_DEPTH - 1)}`;
+    const parsed = parseTelemetryLine(
+      `{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{"x":${nested}}}`,
+    );
+    expect(parsed.ok).toBe(true);
   });
 });
 

@@ -11,7 +11,29 @@ export const TELEMETRY_ACTIONS = [
 ] as const;
 export type KnownTelemetryAction = (typeof TELEMETRY_ACTIONS)[number];
 
-const payloadSchema = z.record(z.string(), z.unknown());
+/**
+ * Containers nested deeper than this (the payload object itself is level 1) make a line
+ * malformed: such a payload could not be written back, since JSON.stringify recurses.
+ */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+function nestedDeeperThan(root: object, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (depth > limit) return true;
+    for (const child of Object.values(value as object)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+const payloadSchema = z
+  .record(z.string(), z.unknown())
+  .refine((payload) => !nestedDeeperThan(payload, MAX_PAYLOAD_DEPTH), {
+    message: `is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`,
+  });
 
 /**
  * One telemetry line, as DESIGN.md defines it. The TypeScript type is derived from this schema;
