@@ -11,7 +11,7 @@
 // line count equals the requests the server served (its "Request completed" log lines).
 //
 //   pnpm exec turbo run build --filter=@eventkit/agent-server...
-//   node bench/server-load.bench.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 64] [--rotate] [--strict]
+//   node bench/server-load.bench.mjs [--duration 4] [--rounds 5] [--warmup 2] [--connections 64] [--rotate] [--strict]
 //
 // --strict exits 1 when a target is missed (correctness failures always exit 1). --rotate keeps
 // the sample's 50 MB telemetry rotation (rotate + gzip) on during the measurement.
@@ -38,8 +38,8 @@ if (!existsSync(main)) {
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
     strict: { type: 'boolean', default: false },
