@@ -42,6 +42,8 @@ export interface Exporter {
   status(): {
     files: string[];
     started: boolean;
+    /** False until the first poll since start has read what the checkpoint did not cover. */
+    caughtUp: boolean;
     lines: number;
     lastCheckpoint: string | undefined;
   };
@@ -114,9 +116,16 @@ export async function createExporter({
   };
   let lastCheckpoint: string | undefined;
   let stopped = false;
+  // Until the first poll has read what was written since the checkpoint, the restored counters
+  // can be older than what Prometheus scraped before a SIGKILL: serving them would look like a reset.
+  let caughtUp = false;
 
   async function poll(): Promise<void> {
-    for (const tailer of tailers.values()) if (!stopped) await tailer.poll();
+    try {
+      for (const tailer of tailers.values()) if (!stopped) await tailer.poll();
+    } finally {
+      caughtUp = true;
+    }
   }
 
   function capture(): Checkpoint {
@@ -150,14 +159,14 @@ export async function createExporter({
     return writing;
   }
 
-  function schedulePoll(): void {
+  function schedulePoll(delayMs = pollIntervalMs): void {
     pollTimer = setTimeout(() => {
       poll()
         .catch((error: unknown) => warnOnce(`cannot read telemetry: ${messageOf(error)}`))
         .finally(() => {
           if (!stopped) schedulePoll();
         });
-    }, pollIntervalMs);
+    }, delayMs);
   }
 
   return {
@@ -165,7 +174,7 @@ export async function createExporter({
     poll,
     checkpoint,
     run() {
-      schedulePoll();
+      schedulePoll(0);
       checkpointTimer = setInterval(() => void checkpoint(), checkpointIntervalMs);
     },
     async stop() {
@@ -178,6 +187,7 @@ export async function createExporter({
     status: () => ({
       files: paths,
       started: [...tailers.values()].every((tailer) => tailer.started),
+      caughtUp,
       lines: tally.state.lines,
       lastCheckpoint,
     }),

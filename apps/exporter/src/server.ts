@@ -22,6 +22,13 @@ export function createMetricsServer({
       return;
     }
     if (path === '/metrics') {
+      if (!exporter.status().caughtUp) {
+        // A failed scrape, not a counter reset: see Exporter.status().caughtUp.
+        response
+          .writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' })
+          .end('catching up on telemetry written since the last checkpoint; retry shortly\n');
+        return;
+      }
       exporter.registry.metrics().then(
         (text) => {
           response.writeHead(200, { 'content-type': exporter.registry.contentType }).end(text);
