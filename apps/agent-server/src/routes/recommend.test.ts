@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createProfileStore } from '@eventkit/core';
 import { describe, expect, it } from 'vitest';
 import { createTestApp, json, memoryProfiles, REPO_ROOT } from '../test-support/test-deps.js';
 
@@ -97,6 +99,20 @@ describe('GET /recommend', () => {
     expect(profiles.data.get('alice')).toEqual(['ai safety', 'governance']);
     const loaded = await json(await app.request('/recommend?profileLoad=alice&top=1'));
     expect(loaded.sessions[0].title).toBe('AI Safety Foundations');
+  });
+
+  it('keeps every profile of 50 concurrent profileSave requests in a valid file (core store)', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'eventkit-profiles-')), 'profiles.json');
+    const { app } = await createTestApp({ profiles: createProfileStore(file) });
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        app.request(`/recommend?interests=agents,topic${i}&profileSave=user${i}`),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(50).fill(200));
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(Object.keys(saved)).toHaveLength(50);
+    expect(saved.user7).toEqual(['agents', 'topic7']);
   });
 
   it('answers 404 for profileLoad of an unknown profile', async () => {
