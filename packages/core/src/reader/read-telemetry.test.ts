@@ -217,8 +217,11 @@ describe('readTelemetry', () => {
   it('gives exactly what parseTelemetryLine gives, line by line, for random and mutated lines', async () => {
     const file = join(dir, 'random.jsonl');
     const events = fc.record({
-      ts: fc.double({ noNaN: true, noDefaultInfinity: true }),
-      action: fc.string({ maxLength: 10 }),
+      ts: fc.oneof(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer({ min: -5, max: 5 }),
+      ),
+      action: fc.oneof(fc.constant('recommend'), fc.string({ maxLength: 10 })),
       success: fc.boolean(),
       latency_ms: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
       payload: fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), {
@@ -252,6 +255,18 @@ describe('readTelemetry', () => {
         const { events: read, stats } = await collect(file, { includeRotated: false });
         expect(read).toStrictEqual(expected.flatMap((p) => (p.ok ? [p.event] : [])));
         expect(stats.malformed).toBe(expected.filter((p) => !p.ok).length);
+        const filter = { since: -1, until: 1e6, actions: ['recommend', ''] };
+        const filtered = await collect(file, { includeRotated: false, ...filter });
+        expect(filtered.events).toStrictEqual(
+          expected.flatMap((p) =>
+            p.ok &&
+            p.event.ts >= filter.since &&
+            p.event.ts < filter.until &&
+            filter.actions.includes(p.event.action)
+              ? [p.event]
+              : [],
+          ),
+        );
       }),
       { numRuns: 150 },
     );

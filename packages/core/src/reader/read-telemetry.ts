@@ -116,18 +116,25 @@ export function readTelemetry(
         },
         onLine: (buf, start, end, line, terminated) => {
           stats.lines++;
-          let event: TelemetryEvent;
           if (scanCanonicalLine(buf, start, end, scanned)) {
-            event = eventFromCanonical(buf.toString('utf8', start, end));
-          } else {
-            const parsed = parseLineBytes(buf, start, end);
-            if (!parsed.ok) {
-              const reason = terminated ? parsed.reason : truncatedReason(parsed.reason);
-              malformed({ file, line, reason });
+            // Filter on the scanned fields first: lines outside the window cost no JSON.parse.
+            if (scanned.ts < filter.since || scanned.ts >= filter.until) return;
+            if (
+              filter.actions &&
+              !filter.actions.has(buf.toString('latin1', scanned.actionStart, scanned.actionEnd))
+            ) {
               return;
             }
-            event = parsed.event;
+            ready.push(eventFromCanonical(buf.toString('utf8', start, end)));
+            return;
           }
+          const parsed = parseLineBytes(buf, start, end);
+          if (!parsed.ok) {
+            const reason = terminated ? parsed.reason : truncatedReason(parsed.reason);
+            malformed({ file, line, reason });
+            return;
+          }
+          const event = parsed.event;
           if (event.ts < filter.since || event.ts >= filter.until) return;
           if (filter.actions && !filter.actions.has(event.action)) return;
           ready.push(event);
