@@ -31,6 +31,8 @@ export interface ServerConfig {
   maxBodyBytes: number;
   maxUrlBytes: number;
   shutdownTimeoutMs: number;
+  /** How long /readyz reports "draining" before the listener closes (load balancer catch-up). */
+  shutdownDelayMs: number;
   /** Microsoft Graph source (GRAPH_*); undefined = off. */
   graph?: GraphConfig | undefined;
 }
@@ -59,6 +61,8 @@ Environment:
                                else ~/.event_agent_profiles.json)
   MAX_BODY_BYTES, MAX_URL_BYTES  request size limits (default 65536 and 8192)
   SHUTDOWN_TIMEOUT_MS          how long SIGTERM waits for in-flight requests (default 10000)
+  SHUTDOWN_DELAY_MS            after SIGTERM, keep serving with /readyz at 503 this long before
+                               closing the listener, so balancers stop routing first (default 0)
   GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET
                                Microsoft Graph app credentials: enable /recommend?source=graph
                                (&userId=…&start=…&end=…) and the Graph check of /health
@@ -176,6 +180,7 @@ export function readServerConfig(
         0,
         600_000,
       ),
+      shutdownDelayMs: integer(env.SHUTDOWN_DELAY_MS, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
       graph: graphConfigFromEnv(env),
     },
   };

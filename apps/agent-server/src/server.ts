@@ -54,8 +54,12 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
-      logger.info(`${reason}: draining in-flight requests`);
       deps.lifecycle.draining = true;
+      if (config.shutdownDelayMs > 0) {
+        logger.info(`${reason}: /readyz reports draining; closing in ${config.shutdownDelayMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
+      logger.info(`${reason}: draining in-flight requests`);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive sockets would hold close() open; in-flight ones finish first.
       if ('closeIdleConnections' in server) server.closeIdleConnections();

@@ -55,6 +55,21 @@ describe('graceful shutdown of the built server', () => {
     );
   });
 
+  it('reports /readyz 503 during SHUTDOWN_DELAY_MS before it stops accepting', async () => {
+    server = await startBuilt({ SHUTDOWN_DELAY_MS: '3000' });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    server.proc.kill('SIGTERM');
+    let status = 200;
+    for (let i = 0; i < 200 && status === 200; i++) {
+      status = (await fetch(`${server.url}/readyz`)).status;
+    }
+    expect(status).toBe(503);
+    const answer = await fetch(`${server.url}/recommend?interests=agents`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('connection')).toBe('close');
+    expect(await server.exited).toBe(0);
+  });
+
   it('exits 0 on SIGINT as well', async () => {
     server = await startBuilt();
     await fetch(`${server.url}/explain?session=x`);
