@@ -151,6 +151,25 @@ describe('eventkit summarize', () => {
     }
   });
 
+  it("counts actions as the seed's `jq -r '.action' | sort | uniq -c` does", async () => {
+    const run = await runCli(['summarize', '--json', 'other.jsonl'], { cwd: dir });
+    const seed = await sh("jq -r '.action' other.jsonl | sort | uniq -c", dir);
+    const counts = Object.fromEntries(
+      seed
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .map(([count, action]) => [action, Number(count)]),
+    );
+    const ours = Object.fromEntries(
+      Object.entries(JSON.parse(run.stdout).actions).map(([action, stats]) => [
+        action,
+        (stats as { count: number }).count,
+      ]),
+    );
+    expect(ours).toEqual(counts);
+  });
+
   it('expands quoted globs and counts each file once', async () => {
     const run = await runCli(['summarize', '--json', 'telemetry.jsonl*', 'other.*'], { cwd: dir });
     expect(run.code).toBe(0);
