@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, createTempDir, makeEvents, runCli, writeEvents } from '../test-support/run-cli.js';
+import {
+  CLI,
+  createTempDir,
+  makeEvents,
+  runCli,
+  sh,
+  writeEvents,
+} from '../test-support/run-cli.js';
 
 // A private tmux server (own socket) so the test never touches anyone else's sessions.
 const SOCKET = `eventkit-cli-test-${process.pid}`;
@@ -67,6 +74,12 @@ describe('eventkit dashboard (in tmux)', () => {
     expect(run.stdout).toContain('=== Event Agent Dashboard ===');
     expect(run.stdout).toMatch(/Requests \(last hour\):\s+900/);
     expect(run.stdout).not.toContain('\x1b[?1049h');
+    // The seed's dashboard.sh line, on the same file.
+    const seed = await sh(
+      `tail -100 telemetry.jsonl | jq -r '.latency_ms' | awk '{sum+=$1; n++} END {printf "%.2fms\\n", sum/n}'`,
+      dir,
+    );
+    expect(run.stdout).toContain(`Avg Latency (last 100):  ${seed.trim()}`);
   });
 
   it('renders status, last-hour counts, per-action p95 and sparklines, and quits on q', async () => {
