@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One entry point for a fresh machine that has only Node 20 and npm:
-// `npm start` installs, builds and serves the agent; `npm test` installs and runs every check.
+// `npm start` installs, builds every package and serves the agent; `npm test` installs and runs every check.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -35,7 +35,7 @@ const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
 switch (task) {
   case 'start':
     pnpm('install', ...frozen);
-    pnpm('exec', 'turbo', 'run', 'build', '--filter=@eventkit/agent-server...');
+    pnpm('exec', 'turbo', 'run', 'build');
     run('node', ['apps/agent-server/dist/main.js', ...rest]);
     break;
   case 'test':
