@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventKitError } from '../errors.js';
 import { type Session, sessionSchema } from '../manifest/manifest-schema.js';
+import { zonedWallTimeToUtc } from '../time/zoned-time.js';
 
 /**
  * Popularity of a session read from a calendar, which has no such notion: the middle of the
@@ -113,39 +114,12 @@ export function toUtcIso(dateTime: string, timeZone: string, field = 'dateTime')
 }
 
 function wallTimeToUtc(wall: number, timeZone: string, field: string): number {
-  let format: Intl.DateTimeFormat;
   try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
+    return zonedWallTimeToUtc(wall, timeZone);
   } catch {
     throw new EventKitError(
       'UPSTREAM_FAILED',
       `Graph calendarView returned ${field}.timeZone "${timeZone.slice(0, 64)}", which is neither UTC nor an IANA zone (the Prefer: outlook.timezone="UTC" header was not honoured)`,
     );
   }
-  const offsetAt = (instant: number) => {
-    const parts = Object.fromEntries(
-      format.formatToParts(new Date(instant)).map((part) => [part.type, Number(part.value)]),
-    ) as Record<string, number>;
-    const asUtc = Date.UTC(
-      parts.year as number,
-      (parts.month as number) - 1,
-      parts.day,
-      parts.hour,
-      parts.minute,
-      parts.second,
-    );
-    return asUtc - instant;
-  };
-  // Two passes settle the offset, also next to a DST switch.
-  const first = wall - offsetAt(wall);
-  return wall - offsetAt(first);
 }
