@@ -44,6 +44,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@eventkit/core';
+import * as telemetry from '@eventkit/core/telemetry';
 
 const dir = process.argv[2];
 const file = join(dir, 'telemetry.jsonl');
@@ -102,9 +103,22 @@ if (typeof core.summarizeTelemetry === 'function') {
   for (const action of actions) assert.equal(summary.actions[action].count, expected[action]);
   summarised = 'summary total ' + summary.total + ', failures ' + summary.failures;
 }
+// The telemetry subpath: same modules as the main entry, usable on its own.
+assert.equal(telemetry.EventKitError, core.EventKitError, 'subpath and main entry must share EventKitError');
+assert.deepEqual(await telemetry.listRotatedFiles(file), await core.listRotatedFiles(file));
+const line = telemetry.formatTelemetryLine({ ts: 1, action: 'recommend', success: true, latency_ms: 2, payload: {}, error: null });
+assert.equal(telemetry.parseTelemetryLine(line.trim()).ok, true);
+const scanned = telemetry.createScannedLine();
+const bytes = Buffer.from(line);
+assert.equal(telemetry.scanCanonicalLine(bytes, 0, bytes.length - 1, scanned), true, 'byte scanner rejected a canonical line');
+assert.equal(bytes.toString('latin1', scanned.actionStart, scanned.actionEnd), 'recommend');
+assert.ok(telemetry.METRIC_NAMES.requests.startsWith('event_agent_'));
+const ratio = await telemetry.diskFreeRatio(dir);
+assert.ok(ratio >= 0 && ratio <= 1, 'diskFreeRatio out of range: ' + ratio);
+
 const report = await core.createHealthModel({ version: '1.0.0', checks: [core.telemetryWritableCheck(file)] }).check();
 assert.equal(report.status, 'healthy', JSON.stringify(report));
-console.log('wrote ' + total + ' events in ' + names.length + ' files (' + writer.stats.rotations + ' rotations), read ' + read + ', ' + summarised);
+console.log('@eventkit/core/telemetry OK; wrote ' + total + ' events in ' + names.length + ' files (' + writer.stats.rotations + ' rotations), read ' + read + ', ' + summarised);
 `;
 
 async function main() {
@@ -121,6 +135,8 @@ async function main() {
     for (const needed of [
       'package/dist/index.js',
       'package/dist/index.d.ts',
+      'package/dist/telemetry.js',
+      'package/dist/telemetry.d.ts',
       'package/README.md',
     ]) {
       if (!listing.split('\n').includes(needed)) fail(`pack: ${tarball} lacks ${needed}`);

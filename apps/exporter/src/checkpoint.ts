@@ -1,5 +1,5 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { EventKitError } from '@eventkit/core';
+import { EventKitError } from '@eventkit/core/telemetry';
 import type { FilePosition } from './file-tailer.js';
 import type { TallySnapshot } from './tally.js';
 

@@ -1,10 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import {
-  EventKitError,
-  loadManifest,
-  SAMPLE_MANIFEST_PATH,
-  telemetrySettings,
-} from '@eventkit/core';
+import { EventKitError } from '@eventkit/core/telemetry';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createExporter } from './exporter.js';
 import { createMetricsServer } from './server.js';
@@ -151,6 +146,9 @@ Examples:
 
 async function resolveFiles(options: CliOptions): Promise<string[]> {
   if (options.file && options.file.length > 0) return options.file.map((file) => resolve(file));
+  // Only here is the whole of core needed (manifest schema, zod): loading it lazily keeps the
+  // exporter's resident memory low when --file is given, as in the systemd unit.
+  const { loadManifest, SAMPLE_MANIFEST_PATH, telemetrySettings } = await import('@eventkit/core');
   const loaded = await loadManifest(options.manifest ?? SAMPLE_MANIFEST_PATH);
   const { file } = telemetrySettings(loaded);
   return [file];

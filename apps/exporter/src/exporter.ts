@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { diskFreeRatio } from '@eventkit/core';
+import { diskFreeRatio } from '@eventkit/core/telemetry';
 import { Registry } from 'prom-client';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { isEventKitError } from '@eventkit/core';
+import { isEventKitError } from '@eventkit/core/telemetry';
 import { CommanderError } from 'commander';
 import { createCli } from './cli.js';
 

@@ -1,4 +1,8 @@
-import { LATENCY_BUCKETS_SECONDS, METRIC_CATALOG, type MetricDefinition } from '@eventkit/core';
+import {
+  LATENCY_BUCKETS_SECONDS,
+  METRIC_CATALOG,
+  type MetricDefinition,
+} from '@eventkit/core/telemetry';
 import {
   type Aggregator,
   Counter,

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { stat } from 'node:fs/promises';
-import { listRotatedFiles } from '@eventkit/core';
+import { listRotatedFiles } from '@eventkit/core/telemetry';
 import { contentSize, FINGERPRINT_BYTES, matchesFingerprint, readHead } from './file-head.js';
 
 // Finding a file again after it was renamed, compressed or left behind by a restart.

@@ -6,7 +6,7 @@ import {
   LATENCY_BUCKETS_SECONDS,
   parseLineBytes,
   scanCanonicalLine,
-} from '@eventkit/core';
+} from '@eventkit/core/telemetry';
 
 /** Per-action totals; `buckets[i]` counts observations in (bound[i-1], bound[i]], the last one +Inf. */
 export interface ActionTally {

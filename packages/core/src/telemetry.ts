@@ -1,0 +1,51 @@
+/**
+ * `@eventkit/core/telemetry`: the parts a telemetry consumer such as the exporter needs — the
+ * event schema and parser, the byte scanner, rotated-file discovery, the metrics catalog and
+ * the disk-free ratio — without loading the manifest, agent, reader-pipeline and metrics-math
+ * modules (and their dependencies: @datadog/sketches-js, sonic-boom) of the main entry.
+ * Everything here is also exported by `@eventkit/core`; both entries share the same modules,
+ * so `EventKitError` from either is the same class.
+ */
+export type { EventKitErrorCode } from './errors.js';
+export { EventKitError, isEventKitError } from './errors.js';
+export { diskFreeRatio } from './health/checks.js';
+export type {
+  ActionFolder,
+  ActionFolderOptions,
+  MetricDefinition,
+  MetricKey,
+  MetricName,
+} from './metrics-catalog/metrics-catalog.js';
+export {
+  AUTH_FAILURE_ACTION,
+  createActionFolder,
+  EXTRA_ACTIONS_CAP,
+  exposedSeriesNames,
+  initialActionLabels,
+  LATENCY_BUCKETS_SECONDS,
+  METRIC_CATALOG,
+  METRIC_NAMES,
+  OTHER_ACTION,
+} from './metrics-catalog/metrics-catalog.js';
+export type { ScannedLine } from './reader/line-scanner.js';
+export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
+export type { MalformedLine } from './reader/telemetry-file.js';
+export { parseLineBytes } from './reader/telemetry-file.js';
+export {
+  listRotatedFiles,
+  nextRotatedFileName,
+  rotatedFileName,
+} from './rotation/rotated-files.js';
+export type {
+  KnownTelemetryAction,
+  ParsedLine,
+  TelemetryEvent,
+  TelemetryEventInput,
+} from './telemetry/event.js';
+export {
+  formatTelemetryLine,
+  MAX_PAYLOAD_DEPTH,
+  parseTelemetryLine,
+  TELEMETRY_ACTIONS,
+  telemetryEventSchema,
+} from './telemetry/event.js';
