@@ -101,6 +101,7 @@ export async function createRuntime(
     file: settings.file,
     enabled: settings.enabled,
     maxSizeBytes: settings.maxSizeBytes,
+    retention: settings.retention,
     onError: (error) => logger.error(`Telemetry: ${(error as Error).message}`),
   });
   const tracing = createTracing({

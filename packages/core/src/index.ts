@@ -81,6 +81,8 @@ export type {
   TelemetrySettings,
 } from './manifest/load-manifest.js';
 export {
+  DEFAULT_TELEMETRY_MAX_AGE_DAYS,
+  DEFAULT_TELEMETRY_MAX_FILES,
   DEFAULT_TELEMETRY_MAX_SIZE_BYTES,
   exportSettings,
   loadManifest,
