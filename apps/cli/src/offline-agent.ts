@@ -52,6 +52,7 @@ export function createActionRecorder(
       ? createTelemetryWriter({
           file: settings.file,
           maxSizeBytes: settings.maxSizeBytes,
+          retention: settings.retention,
           now: ctx.now,
           onError: (error) =>
             ctx.stderr.write(`eventkit: telemetry not written: ${(error as Error).message}\n`),

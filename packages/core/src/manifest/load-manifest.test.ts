@@ -50,6 +50,7 @@ describe('parseManifest', () => {
       enabled: true,
       file: '/srv/telemetry.jsonl',
       maxSizeBytes: 52428800,
+      retention: { maxFiles: 20, maxAgeDays: 30 },
     });
   });
 
@@ -84,7 +85,26 @@ describe('parseManifest', () => {
       enabled: false,
       file: '/var/log/t.jsonl',
       maxSizeBytes: 0,
+      retention: { maxFiles: 20, maxAgeDays: 30 },
     });
+  });
+
+  it.each([
+    ['both limits', { maxFiles: 5, maxAgeDays: 7 }, { maxFiles: 5, maxAgeDays: 7 }],
+    ['only maxFiles', { maxFiles: 3 }, { maxFiles: 3, maxAgeDays: 30 }],
+    ['only maxAgeDays', { maxAgeDays: 90 }, { maxFiles: 20, maxAgeDays: 90 }],
+    ['0 turns both limits off', { maxFiles: 0, maxAgeDays: 0 }, { maxFiles: 0, maxAgeDays: 0 }],
+  ])('reads telemetry retention from agent.json: %s', (_name, telemetry, retention) => {
+    const manifest = parseManifest({ ...manifestWith(session()), telemetry });
+    expect(telemetrySettings(manifest).retention).toEqual(retention);
+  });
+
+  it('reads retention from the older features.telemetry too', () => {
+    const manifest = parseManifest({
+      ...manifestWith(session()),
+      features: { telemetry: { file: 'old.jsonl', maxFiles: 4, maxAgeDays: 2 } },
+    });
+    expect(telemetrySettings(manifest).retention).toEqual({ maxFiles: 4, maxAgeDays: 2 });
   });
 
   it.each([
@@ -179,6 +199,26 @@ describe('parseManifest', () => {
       'telemetry.enabled not boolean',
       { ...manifestWith(session()), telemetry: { enabled: 'yes' } },
       'agent.json: telemetry.enabled must be true or false, not the string "yes"',
+    ],
+    [
+      'negative telemetry.maxFiles',
+      { ...manifestWith(session()), telemetry: { maxFiles: -1 } },
+      'agent.json: telemetry.maxFiles must be 0 or more',
+    ],
+    [
+      'fractional telemetry.maxFiles',
+      { ...manifestWith(session()), telemetry: { maxFiles: 2.5 } },
+      'agent.json: telemetry.maxFiles must be a whole number, not the number 2.5',
+    ],
+    [
+      'telemetry.maxAgeDays as a string',
+      { ...manifestWith(session()), telemetry: { maxAgeDays: '30' } },
+      'agent.json: telemetry.maxAgeDays must be a number, not the string "30"',
+    ],
+    [
+      'negative telemetry.maxAgeDays',
+      { ...manifestWith(session()), telemetry: { maxAgeDays: -7 } },
+      'agent.json: telemetry.maxAgeDays must be 0 or more',
     ],
     [
       'bad time zone',

@@ -161,9 +161,15 @@ export interface TelemetrySettings {
   file: string;
   /** Rotation threshold; 0 = never rotate. */
   maxSizeBytes: number;
+  /** Archives the writer keeps: `telemetry.maxFiles` (20) and `telemetry.maxAgeDays` (30); 0 = that limit off. */
+  retention: { maxFiles: number; maxAgeDays: number };
 }
 
 export const DEFAULT_TELEMETRY_MAX_SIZE_BYTES = 52_428_800;
+/** Default `telemetry.maxFiles`: rotated archives kept (the writer's default too). */
+export const DEFAULT_TELEMETRY_MAX_FILES = 20;
+/** Default `telemetry.maxAgeDays`: archives older than this are deleted (the writer's default too). */
+export const DEFAULT_TELEMETRY_MAX_AGE_DAYS = 30;
 
 function manifestOf(input: LoadedManifest | Manifest): Manifest {
   return 'manifest' in input && 'dir' in input
@@ -175,8 +181,8 @@ function manifestOf(input: LoadedManifest | Manifest): Manifest {
  * Resolves `telemetry` (or the older `features.telemetry`; the top-level one wins).
  *
  * @example
- * const { enabled, file, maxSizeBytes } = telemetrySettings(loaded);
- * const writer = createTelemetryWriter({ file, enabled, maxSizeBytes });
+ * const { enabled, file, maxSizeBytes, retention } = telemetrySettings(loaded);
+ * const writer = createTelemetryWriter({ file, enabled, maxSizeBytes, retention });
  */
 export function telemetrySettings(
   input: LoadedManifest | Manifest,
@@ -188,6 +194,10 @@ export function telemetrySettings(
     enabled: config?.enabled ?? true,
     file: path.resolve(cwd, config?.file ?? 'telemetry.jsonl'),
     maxSizeBytes: config?.maxSizeBytes ?? DEFAULT_TELEMETRY_MAX_SIZE_BYTES,
+    retention: {
+      maxFiles: config?.maxFiles ?? DEFAULT_TELEMETRY_MAX_FILES,
+      maxAgeDays: config?.maxAgeDays ?? DEFAULT_TELEMETRY_MAX_AGE_DAYS,
+    },
   };
 }
 

@@ -71,6 +71,20 @@ export const telemetryConfigSchema = z.looseObject({
   enabled: z.boolean().default(true),
   file: nonEmpty(4096).default('telemetry.jsonl'),
   maxSizeBytes: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+  /** Rotated archives kept beside the live file (default 20; 0 = no count limit). */
+  maxFiles: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(100_000, 'must be at most 100000')
+    .optional(),
+  /** Archives older than this many days are deleted (default 30; 0 = no age limit). */
+  maxAgeDays: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(36_500, 'must be at most 36500')
+    .optional(),
 });
 
 const exportFeatureSchema = z.looseObject({
