@@ -18,9 +18,13 @@ const DASHBOARD = fileURLToPath(
   new URL('../../../deploy/grafana/event-agent-dashboard.json', import.meta.url),
 );
 
-/** Alerts this scenario cannot drive (the exporter is up; the disk is not full): the series they compare must exist. */
+/**
+ * Alerts this scenario cannot drive (the exporter is up and probes the agent; the disk is not
+ * full): the series they compare must exist.
+ */
 const QUIET_ALERTS: Record<string, string> = {
   EventAgentExporterDown: 'up{job="event-agent"} == 1',
+  EventAgentHealthProbeMissing: 'event_agent_health_up',
   DiskAlmostFull: 'event_agent_telemetry_disk_free_ratio',
 };
 
