@@ -27,13 +27,16 @@ export type {
   Explanation,
   Recommendation,
   RecommendOptions,
+  ScoredSession,
   SessionScore,
 } from './agent/scoring.js';
 export {
   DEFAULT_WEIGHTS,
   explainSession,
   findConflicts,
+  rankScoredSessions,
   recommendSessions,
+  scoreSessions,
 } from './agent/scoring.js';
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';

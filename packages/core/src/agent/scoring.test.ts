@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { Session } from '../manifest/manifest-schema.js';
 import { parseInterests } from './interests.js';
 import { pythonRound } from './python-round.js';
-import { explainSession, findConflicts, recommendSessions } from './scoring.js';
+import {
+  explainSession,
+  findConflicts,
+  rankScoredSessions,
+  recommendSessions,
+  scoreSessions,
+} from './scoring.js';
 
 let seq = 0;
 const session = (over: Partial<Session> = {}): Session => ({
@@ -97,6 +103,56 @@ describe('recommendSessions', () => {
     ];
     expect(recommendSessions(sessions, [], { top: 2 }).conflicts).toBe(1);
     expect(recommendSessions(sessions, [], { top: 3 }).conflicts).toBe(2);
+  });
+});
+
+describe('scoreSessions and rankScoredSessions (the two steps of recommendSessions)', () => {
+  const sessions = [
+    session({ title: 'A', tags: ['edge'], popularity: 0.5, start: '10:00', end: '11:00' }),
+    session({ title: 'B', tags: ['agents'], popularity: 0.9, start: '10:30', end: '11:30' }),
+    session({ title: 'C', tags: ['agents', 'edge'], popularity: 0.2 }),
+    session({ title: 'D', popularity: 0.5 }),
+  ];
+
+  it('scores every session unrounded, in the given order', () => {
+    const scored = scoreSessions(sessions, 'agents, edge', {
+      weights: { interest: 1, popularity: 0.1, diversity: 0.3 },
+    });
+    expect(scored.map((s) => [s.title, s.matched_tags])).toEqual([
+      ['A', ['edge']],
+      ['B', ['agents']],
+      ['C', ['agents', 'edge']],
+      ['D', []],
+    ]);
+    expect(scored[1]?.score).toBe(1 + 0.9 * 0.1 + 2 * 0.01 * 0.3);
+    expect(scored[1]?.session).toBe(sessions[1]);
+  });
+
+  it.each([
+    ['agents', 1],
+    ['agents, edge', 2],
+    ['edge', 3],
+    ['nothing', 4],
+  ])('composes to recommendSessions for %s, top %s', (interests, top) => {
+    expect(rankScoredSessions(scoreSessions(sessions, interests), { top })).toEqual(
+      recommendSessions(sessions, interests, { top }),
+    );
+  });
+
+  it('ranks without reordering its input', () => {
+    const scored = scoreSessions(sessions, 'agents');
+    const before = scored.map((s) => s.title);
+    expect(rankScoredSessions(scored, { top: 4 }).sessions.map((s) => s.title)).toEqual([
+      'B',
+      'C',
+      'A',
+      'D',
+    ]);
+    expect(scored.map((s) => s.title)).toEqual(before);
+  });
+
+  it.each([0, 2.5])('rejects top=%s when ranking', (top) => {
+    expect(() => rankScoredSessions(scoreSessions(sessions, 'x'), { top })).toThrow(/top must be/);
   });
 });
 

@@ -52,7 +52,8 @@ function toInterestSet(interests: Interests): Set<string> {
   return new Set(parseInterests(interests));
 }
 
-interface Scored extends Explanation {
+/** One session with its unrounded score and why: a step of `recommendSessions`, in input order. */
+export interface ScoredSession extends Explanation {
   session: Session;
 }
 
@@ -60,7 +61,7 @@ interface Scored extends Explanation {
  * Scores one session exactly as the Python Event Kit does, including the order of the
  * floating-point additions (interest_match + popularity + diversity).
  */
-function score(session: Session, interests: Set<string>, weights: Weights): Scored {
+function score(session: Session, interests: Set<string>, weights: Weights): ScoredSession {
   const matched = session.tags.filter((tag) => interests.has(tag.toLowerCase()));
   const contributions: Contributions = {
     interest_match: matched.length * weights.interest,
@@ -109,9 +110,60 @@ export function findConflicts(sessions: readonly Session[]): Conflict[] {
   return conflicts;
 }
 
+function checkTop(top: number): void {
+  if (!Number.isInteger(top) || top < 1) {
+    throw new EventKitError(
+      'INVALID_INPUT',
+      `top must be a whole number of 1 or more (got ${top})`,
+    );
+  }
+}
+
+/**
+ * The first step of `recommendSessions`: every session scored for a set of interests
+ * (DESIGN.md "Scoring"), unrounded and in the given (manifest) order.
+ *
+ * @example
+ * const scored = scoreSessions(manifest.sessions, ['agents', 'ai safety'], { weights: manifest.weights });
+ * const rec = rankScoredSessions(scored, { top: 3 });
+ */
+export function scoreSessions(
+  sessions: readonly Session[],
+  interests: Interests,
+  { weights }: Pick<RecommendOptions, 'weights'> = {},
+): ScoredSession[] {
+  const interestSet = toInterestSet(interests);
+  const resolved = resolveWeights(weights);
+  return sessions.map((session) => score(session, interestSet, resolved));
+}
+
+/**
+ * The second step of `recommendSessions`: highest score first, ties in the given order (a stable
+ * sort, as Python's), the `top` best with their scoring (scores rounded to 3 decimals as the
+ * Python agent does) and the number of time conflicts among them. `scored` is left as it is.
+ */
+export function rankScoredSessions(
+  scored: readonly ScoredSession[],
+  { top = 3 }: Pick<RecommendOptions, 'top'> = {},
+): Recommendation {
+  checkTop(top);
+  const ranked = [...scored].sort((a, b) => b.score - a.score).slice(0, top);
+  const returned = ranked.map((r) => r.session);
+  return {
+    sessions: returned,
+    scoring: ranked.map((r) => ({
+      title: r.title,
+      score: pythonRound(r.score, 3),
+      contributions: r.contributions,
+    })),
+    conflicts: findConflicts(returned).length,
+  };
+}
+
 /**
  * Ranks sessions for a set of interests (DESIGN.md "Scoring"): highest score first, ties in
  * manifest order; returns the `top` best with their scoring and the number of time conflicts.
+ * The same as `rankScoredSessions(scoreSessions(sessions, interests, { weights }), { top })`.
  *
  * @example
  * const rec = recommendSessions(manifest.sessions, parseInterests('agents, ai safety'), {
@@ -125,28 +177,8 @@ export function recommendSessions(
   interests: Interests,
   { weights, top = 3 }: RecommendOptions = {},
 ): Recommendation {
-  if (!Number.isInteger(top) || top < 1) {
-    throw new EventKitError(
-      'INVALID_INPUT',
-      `top must be a whole number of 1 or more (got ${top})`,
-    );
-  }
-  const interestSet = toInterestSet(interests);
-  const resolved = resolveWeights(weights);
-  const ranked = sessions
-    .map((session) => score(session, interestSet, resolved))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, top);
-  const returned = ranked.map((r) => r.session);
-  return {
-    sessions: returned,
-    scoring: ranked.map((r) => ({
-      title: r.title,
-      score: pythonRound(r.score, 3),
-      contributions: r.contributions,
-    })),
-    conflicts: findConflicts(returned).length,
-  };
+  checkTop(top);
+  return rankScoredSessions(scoreSessions(sessions, interests, { weights }), { top });
 }
 
 /**
