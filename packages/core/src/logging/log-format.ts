@@ -28,6 +28,29 @@ export function formatLogTime(date: Date): string {
   );
 }
 
+/**
+ * `formatLogTime` for a stream of mostly increasing times: the `2024-03-15 08:30:00,` part is
+ * formatted once per second and reused, only the milliseconds are added per call.
+ *
+ * @example
+ * const logTime = createLogTimeFormatter();
+ * logTime(new Date(2024, 2, 15, 8, 30, 0, 123)); // '2024-03-15 08:30:00,123'
+ */
+export function createLogTimeFormatter(): (date: Date) => string {
+  let second = Number.NaN;
+  let prefix = '';
+  return (date) => {
+    const ms = date.getTime();
+    const s = Math.floor(ms / 1000);
+    if (s !== second) {
+      second = s;
+      prefix = formatLogTime(date).slice(0, -3);
+    }
+    const milli = ms - s * 1000;
+    return prefix + (milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : `${milli}`);
+  };
+}
+
 // C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators: everything a
 // terminal, `grep` or a log shipper could read as a line break or an escape sequence.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point

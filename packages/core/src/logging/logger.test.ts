@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { escapeLogText, formatLogTime } from './log-format.js';
+import { createLogTimeFormatter, escapeLogText, formatLogTime } from './log-format.js';
 import { createLogger, type LogSink, parseLogLevel } from './logger.js';
 
 const LINE =
@@ -32,6 +32,19 @@ describe('formatLogTime', () => {
   it('prints local time like Python asctime, milliseconds after a comma', () => {
     expect(formatLogTime(new Date(2024, 2, 15, 8, 30, 0, 123))).toBe('2024-03-15 08:30:00,123');
     expect(formatLogTime(new Date(2025, 10, 5, 23, 4, 9, 7))).toBe('2025-11-05 23:04:09,007');
+  });
+});
+
+describe('createLogTimeFormatter', () => {
+  it('formats like formatLogTime across seconds, minutes, days and back in time', () => {
+    const logTime = createLogTimeFormatter();
+    const start = new Date(2024, 11, 31, 23, 59, 58, 990).getTime();
+    const steps = [0, 5, 9, 10, 99, 100, 1009, 1010, 2011, 60_000, -3_600_000, 7, 0];
+    let t = start;
+    for (const step of steps) {
+      t += step;
+      expect(logTime(new Date(t))).toBe(formatLogTime(new Date(t)));
+    }
   });
 });
 
@@ -159,6 +172,27 @@ describe('createLogger', () => {
     expect(lines).toHaveLength(20_000);
     expect(lines[19_999]).toMatch(/ - line 19999$/);
   });
+
+  it.each([0, 5])(
+    'with fileBatchMs %s gathers lines and writes them all, in order, on flush and close',
+    async (fileBatchMs) => {
+      const file = join(dir, 'agent.log');
+      const logger = createLogger({ name: 'n', file, console: false, fileBatchMs });
+      for (let i = 0; i < 3; i++) logger.info(`line ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      logger.info('line 3');
+      await logger.flush();
+      expect(fileLines(file).map((l) => l.split(' - ').at(-1))).toEqual([
+        'line 0',
+        'line 1',
+        'line 2',
+        'line 3',
+      ]);
+      logger.info('line 4');
+      await logger.close();
+      expect(fileLines(file)).toHaveLength(5);
+    },
+  );
 
   it('flush() resolves once every line so far is on disk', async () => {
     const file = join(dir, 'agent.log');

@@ -2,7 +2,14 @@ import { once } from 'node:events';
 import type { SonicBoom as SonicBoomStream } from 'sonic-boom';
 import sonicBoom from 'sonic-boom';
 import { EventKitError } from '../errors.js';
-import { formatLogLine, isLogLevel, LOG_LEVELS, type LogLevel } from './log-format.js';
+import {
+  createLogTimeFormatter,
+  escapeLogText,
+  formatLogLine,
+  isLogLevel,
+  LOG_LEVELS,
+  type LogLevel,
+} from './log-format.js';
 
 /** Anything with `write(string)`: `process.stderr`, a test's array sink, a socket. */
 export interface LogSink {
@@ -68,6 +75,12 @@ export interface LoggerOptions {
   maxBufferBytes?: number;
   /** Called when the log file cannot be opened or written; default: one line on the console sink. */
   onError?: (error: Error) => void;
+  /**
+   * How long lines may gather in memory before they go to the file together: 0 = at the end of
+   * the event-loop turn. A busy server saves a file write per turn with a few milliseconds;
+   * `flush()`, `flushSync()` and `close()` write what is gathered at once.
+   */
+  fileBatchMs?: number;
 }
 
 export interface Logger {
@@ -111,7 +124,7 @@ interface Destinations {
 }
 
 function createDestinations(
-  options: Required<Pick<LoggerOptions, 'maxBufferBytes'>> & {
+  options: Required<Pick<LoggerOptions, 'maxBufferBytes' | 'fileBatchMs'>> & {
     file: string | undefined;
     console: LogSink | false;
     onError: (error: Error) => void;
@@ -129,8 +142,13 @@ function createDestinations(
   // (and one byte count) per turn instead of per line keeps logging cheap on a busy server.
   let batch = '';
   let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const handOver = () => {
     scheduled = false;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
     const chunk = batch;
     batch = '';
     if (!stream || chunk === '') return;
@@ -166,7 +184,9 @@ function createDestinations(
         batch += line;
         if (!scheduled) {
           scheduled = true;
-          setImmediate(handOver);
+          if (options.fileBatchMs > 0) {
+            timer = setTimeout(handOver, options.fileBatchMs);
+          } else setImmediate(handOver);
         }
       }
       if (consoleSink) consoleSink.write(line);
@@ -243,6 +263,7 @@ export function createLogger({
   now = () => new Date(),
   maxBufferBytes = 16 * 1024 * 1024,
   onError,
+  fileBatchMs = 0,
 }: LoggerOptions): Logger {
   const threshold = parseLogLevel(level);
   let reported = false;
@@ -250,6 +271,7 @@ export function createLogger({
     file,
     console: consoleSink,
     maxBufferBytes,
+    fileBatchMs,
     onError:
       onError ??
       ((error) => {
@@ -261,10 +283,13 @@ export function createLogger({
       }),
   });
 
+  const logTime = createLogTimeFormatter();
   const make = (loggerName: string): Logger => {
+    // formatLogLine's format, with the name escaped once and the time prefix cached per second.
+    const infix = ` - ${escapeLogText(loggerName)} - `;
     const log = (lvl: LogLevel, message: string) => {
       if (LOG_LEVELS[lvl] < LOG_LEVELS[threshold]) return;
-      destinations.write(formatLogLine(now(), loggerName, lvl, message));
+      destinations.write(`${logTime(now())}${infix}${lvl} - ${escapeLogText(message)}\n`);
     };
     return {
       name: loggerName,
