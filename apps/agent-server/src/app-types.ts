@@ -63,5 +63,7 @@ export type AppEnv = {
     telemetryPayload: Record<string, unknown>;
     /** Short reason of a failed request, for telemetry and the log. */
     failure: string;
+    /** The parsed query string (see `queryOf`). */
+    query: Readonly<Record<string, string>>;
   };
 };

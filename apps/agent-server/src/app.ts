@@ -42,8 +42,9 @@ export function createApp(deps: AppDeps) {
   });
   app.use(observe(deps));
   app.use(urlLimit(deps.maxUrlBytes ?? 8192));
-  app.use(rateLimit(deps.rateLimiter, deps.clientAddress));
-  app.use(bearerAuth(deps.apiToken));
+  // Each layer is an async step of every request: the switched-off ones are left out.
+  if (deps.rateLimiter.enabled) app.use(rateLimit(deps.rateLimiter, deps.clientAddress));
+  if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
   app.use(requestBodyLimit(deps.maxBodyBytes ?? 65_536));
 
   // One ranking cache for /recommend and /export: attendees ask the same questions.

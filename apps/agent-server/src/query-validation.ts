@@ -47,6 +47,27 @@ export function readInterests(raw: string | undefined): string[] {
   return interests;
 }
 
+/**
+ * `readInterests` remembering its answers for the last `maxEntries` distinct raw strings: the
+ * same frozen array for a repeated query (so callers can key on it), the same error for bad input
+ * (errors are not remembered).
+ */
+export function createInterestsReader(
+  maxEntries = 1000,
+): (raw: string | undefined) => readonly string[] {
+  const known = new Map<string, readonly string[]>();
+  return (raw) => {
+    if (raw === undefined) return readInterests(raw);
+    let interests = known.get(raw);
+    if (interests === undefined) {
+      interests = Object.freeze(readInterests(raw));
+      if (known.size >= maxEntries) known.clear();
+      known.set(raw, interests);
+    }
+    return interests;
+  };
+}
+
 /** `top`: a whole number from 1 to 50; absent = the manifest's `recommend.max_sessions_default`. */
 export function readTop(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;

@@ -1,44 +1,55 @@
 import type { Recommendation, Session } from '@eventkit/core';
 
 export interface RecommendationCache {
-  /** The ranking for these sessions, interests and top: remembered, or computed and remembered. */
-  get(
-    sessions: readonly Session[],
-    interests: readonly string[],
-    top: number,
-    compute: () => Recommendation,
-  ): { rec: Recommendation; hit: boolean };
+  /** The key of a ranking: the set of interests (order does not matter) and `top`. */
+  key(interests: readonly string[], top: number): string;
+  /** The remembered ranking for these sessions and key, if any (and marks it recently used). */
+  get(sessions: readonly Session[], key: string): Recommendation | undefined;
+  remember(sessions: readonly Session[], key: string, rec: Recommendation): void;
 }
 
 /**
  * Remembers the last `maxEntries` rankings (least recently used go first). Scoring depends on the
- * set of interests, not their order, so the key is the sorted interests and `top`. The cache
- * belongs to one sessions array: when the source hands out a new one (the external file changed,
- * or a Graph read), it starts afresh. Rankings are shared read-only between requests.
+ * set of interests, not their order, so the key is the sorted interests and `top` (the sorted
+ * part is kept per interests array, which the query reader hands out again for a repeated query).
+ * The cache belongs to one sessions array: when the source hands out a new one (the external
+ * file changed, or a Graph read), it starts afresh. Rankings are shared read-only between requests.
  */
 export function createRecommendationCache(maxEntries = 1000): RecommendationCache {
   let owner: readonly Session[] | undefined;
   let entries = new Map<string, Recommendation>();
+  const sortedKeys = new WeakMap<readonly string[], string>();
+  const own = (sessions: readonly Session[]) => {
+    if (sessions !== owner) {
+      owner = sessions;
+      entries = new Map();
+    }
+  };
   return {
-    get(sessions, interests, top, compute) {
-      if (sessions !== owner) {
-        owner = sessions;
-        entries = new Map();
+    key(interests, top) {
+      let sorted = sortedKeys.get(interests);
+      if (sorted === undefined) {
+        sorted = JSON.stringify([...interests].sort());
+        sortedKeys.set(interests, sorted);
       }
-      const key = `${top}\u0000${[...interests].sort().join('\u0000')}`;
+      return `${top}${sorted}`;
+    },
+    get(sessions, key) {
+      own(sessions);
       const cached = entries.get(key);
       if (cached) {
         entries.delete(key);
         entries.set(key, cached);
-        return { rec: cached, hit: true };
       }
-      const rec = compute();
+      return cached;
+    },
+    remember(sessions, key, rec) {
+      own(sessions);
       entries.set(key, rec);
       if (entries.size > maxEntries) {
         const oldest = entries.keys().next().value;
         if (oldest !== undefined) entries.delete(oldest);
       }
-      return { rec, hit: false };
     },
   };
 }

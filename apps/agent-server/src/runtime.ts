@@ -87,6 +87,8 @@ export async function createRuntime(
     level: config.logLevel,
     file: config.logFile,
     console: consoleSink,
+    // Two lines per request: gathered for 10 ms, one file write instead of one per loop turn.
+    fileBatchMs: 10,
   });
   let loaded: LoadedManifest;
   try {

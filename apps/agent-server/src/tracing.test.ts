@@ -47,7 +47,7 @@ const PARENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN = '00f067aa0ba902b7';
 
 describe('tracing of the built server', () => {
-  it('exports real OTLP/HTTP spans request → load_sessions, score_sessions to the collector', async () => {
+  it('exports real OTLP/HTTP spans request → load_sessions, score_sessions, sort_results to the collector', async () => {
     const collector = await startCollector();
     try {
       agent = await startBuilt({
@@ -74,7 +74,7 @@ describe('tracing of the built server', () => {
       const root = spans.find((s) => s.name === 'recommend');
       expect(root).toMatchObject({ traceId: PARENT_TRACE, parentSpanId: PARENT_SPAN, kind: 2 });
       const children = spans.filter((s) => s.parentSpanId === root?.spanId).map((s) => s.name);
-      expect(children.sort()).toEqual(['load_sessions', 'score_sessions']);
+      expect(children.sort()).toEqual(['load_sessions', 'score_sessions', 'sort_results']);
       expect(spans.every((s) => s.traceId === PARENT_TRACE)).toBe(true);
       expect(res.headers.get('traceparent')).toBe(`00-${PARENT_TRACE}-${root?.spanId}-01`);
     } finally {

@@ -1,6 +1,7 @@
 import {
   type Attributes,
   type Context,
+  INVALID_SPAN_CONTEXT,
   ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
@@ -79,17 +80,21 @@ function parentContext(parent: RemoteParent | undefined): Context {
   return trace.setSpanContext(ROOT_CONTEXT, { ...parent, isRemote: true });
 }
 
-/** Tracing off: a no-op tracer, and ids that still make a valid `traceparent` answer. */
+/**
+ * Tracing off (OTEL_TRACES_EXPORTER unset or none): the API's no-op tracer, and ids that still
+ * make a valid `traceparent` answer. Nothing is recorded, so the request span is one shared
+ * non-recording span and its children start from the root context: no per-request span or
+ * context objects.
+ */
 function createNoopTracing(): Tracing {
   const tracer = new ProxyTracerProvider().getTracer('event-agent');
+  const span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
   return {
     tracer,
-    startRequestSpan(name, _traceId, parent, attributes) {
-      const context = parentContext(parent);
-      const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, context);
+    startRequestSpan(_name, _traceId, parent) {
       return {
         span,
-        context: trace.setSpan(context, span),
+        context: ROOT_CONTEXT,
         spanId: newSpanId(),
         sampled: parent ? (parent.traceFlags & 1) === 1 : false,
       };

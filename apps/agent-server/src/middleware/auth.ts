@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
+import { requestHeader } from '../request-input.js';
 import { HEALTH_PATHS } from './observe.js';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -16,7 +17,7 @@ export function bearerAuth(apiToken: string | undefined): MiddlewareHandler<AppE
   const expected = digest(apiToken);
   return async (c, next) => {
     if (HEALTH_PATHS.has(c.req.path) || c.req.method === 'OPTIONS') return next();
-    const header = c.req.header('authorization') ?? '';
+    const header = requestHeader(c, 'authorization') ?? '';
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (match?.[1] && timingSafeEqual(digest(match[1]), expected)) return next();
     const reason = header === '' ? 'missing' : 'invalid';

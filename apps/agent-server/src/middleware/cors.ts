@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
+import { requestHeader } from '../request-input.js';
 
 export interface CorsOptions {
   allowMethods: readonly string[];
@@ -26,7 +27,7 @@ export function cors({
   return async (c, next) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Access-Control-Expose-Headers', expose);
-    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method')) {
+    if (c.req.method === 'OPTIONS' && requestHeader(c, 'access-control-request-method')) {
       c.header('Access-Control-Allow-Methods', methods);
       c.header('Access-Control-Allow-Headers', headers);
       c.header('Access-Control-Max-Age', String(maxAgeSeconds));

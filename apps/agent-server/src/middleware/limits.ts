@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
+import { requestHeader } from '../request-input.js';
 import { HEALTH_PATHS } from './observe.js';
 import { clientKey, type RateLimiter } from './rate-limit.js';
 
@@ -50,12 +51,12 @@ export function urlLimit(maxUrlBytes: number): MiddlewareHandler<AppEnv> {
  */
 export function requestBodyLimit(maxBodyBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const declared = c.req.header('content-length');
+    const declared = requestHeader(c, 'content-length');
     if (declared !== undefined && Number(declared) > maxBodyBytes) {
       c.set('failure', 'request body too large');
       return c.json({ error: `Request body is larger than ${maxBodyBytes} bytes` }, 413);
     }
-    if (c.req.header('transfer-encoding') !== undefined) {
+    if (requestHeader(c, 'transfer-encoding') !== undefined) {
       c.set('failure', 'request body without length');
       return c.json({ error: 'Send a Content-Length with a request body' }, 411);
     }

@@ -145,7 +145,7 @@ describe('observe', () => {
     expect(logLines.filter((l) => / - ERROR - forged/.test(l))).toEqual([]);
   });
 
-  it('creates spans request → load_sessions, score_sessions in the request trace', async () => {
+  it('creates spans request → load_sessions, score_sessions, sort_results in the request trace', async () => {
     const exporter = new InMemorySpanExporter();
     const { app } = await createTestApp({
       tracing: createTracing({ exporter: 'none', spanExporter: exporter }),
@@ -164,7 +164,28 @@ describe('observe', () => {
     const children = spans.filter(
       (s) => s.parentSpanContext?.spanId === root?.spanContext().spanId,
     );
-    expect(children.map((s) => s.name)).toEqual(['load_sessions', 'score_sessions']);
+    expect(children.map((s) => s.name)).toEqual([
+      'load_sessions',
+      'score_sessions',
+      'sort_results',
+    ]);
+  });
+
+  it('keeps score_sessions and sort_results for a remembered ranking, marked as cache hits', async () => {
+    const exporter = new InMemorySpanExporter();
+    const { app } = await createTestApp({
+      tracing: createTracing({ exporter: 'none', spanExporter: exporter }),
+    });
+    const first = await (await app.request('/recommend?interests=agents,edge&top=3')).text();
+    const again = await (await app.request('/recommend?interests=edge,agents&top=3')).text();
+    expect(again).toBe(first);
+    const hits = (name: string) =>
+      exporter
+        .getFinishedSpans()
+        .filter((s) => s.name === name)
+        .map((s) => s.attributes['eventkit.cache_hit']);
+    expect(hits('score_sessions')).toEqual([false, true]);
+    expect(hits('sort_results')).toEqual([false, true]);
   });
 
   it('gives the request span our trace id when the request brought none', async () => {

@@ -1,6 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
+import { requestHeader } from '../request-input.js';
 import { formatTraceparent, resolveRequestTrace } from '../trace-context.js';
 
 /** Probes are neither logged nor traced nor written to telemetry (DESIGN.md). */
@@ -24,13 +25,13 @@ const MAX_FAILURE_LENGTH = 200;
 export function observe(
   deps: Pick<AppDeps, 'telemetry' | 'logger' | 'tracing' | 'now'>,
 ): MiddlewareHandler<AppEnv> {
-  const { telemetry, logger, tracing, now = () => new Date() } = deps;
+  const { telemetry, logger, tracing, now } = deps;
   return async (c, next) => {
     if (HEALTH_PATHS.has(c.req.path)) return next();
     const started = performance.now();
     const trace = resolveRequestTrace(
-      c.req.header('traceparent'),
-      c.req.header('x-correlation-id'),
+      requestHeader(c, 'traceparent'),
+      requestHeader(c, 'x-correlation-id'),
     );
     const action = ACTIONS[c.req.path] ?? 'unknown';
     const requestSpan = tracing.startRequestSpan(action, trace.traceId, trace.parent, {
@@ -61,7 +62,7 @@ export function observe(
       : (c.get('failure') ?? `HTTP ${status}`).slice(0, MAX_FAILURE_LENGTH);
 
     telemetry.write({
-      ts: now().getTime() / 1000,
+      ts: (now ? now().getTime() : Date.now()) / 1000,
       action: finalAction,
       success,
       latency_ms: latency,

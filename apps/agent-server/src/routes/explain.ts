@@ -2,6 +2,7 @@ import { explainSession } from '@eventkit/core';
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readInterests, readSessionTitle } from '../query-validation.js';
+import { queryOf } from '../request-input.js';
 import { inSpan } from '../tracing.js';
 
 /**
@@ -10,13 +11,14 @@ import { inSpan } from '../tracing.js';
  */
 export function explainRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().get('/', async (c) => {
-    const title = readSessionTitle(c.req.query('session'));
-    const raw = c.req.query('interests');
+    const query = queryOf(c);
+    const title = readSessionTitle(query.session);
+    const raw = query.interests;
     const interests = raw === undefined ? [] : readInterests(raw);
     const { tracer } = deps.tracing;
     const parent = c.get('requestSpan').context;
     const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
-      deps.sessions.load(c.req.query()),
+      deps.sessions.load(query),
     );
     const explanation = inSpan(tracer, parent, 'score_sessions', () =>
       explainSession(sessions, title, interests, deps.loaded.manifest.weights),

@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFormat } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
+import { queryOf } from '../request-input.js';
 import { inSpan } from '../tracing.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
 
@@ -21,7 +22,7 @@ import { readRecommendInput, recommendPayload, runRecommendation } from './recom
 export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCache }) {
   const now = deps.now ?? (() => new Date());
   return new Hono<AppEnv>().get('/', async (c) => {
-    const format = readFormat(c.req.query('format'));
+    const format = readFormat(queryOf(c).format);
     const input = await readRecommendInput(c, deps);
     const { rec, source } = await runRecommendation(c, deps, input);
     const { manifest } = deps.loaded;

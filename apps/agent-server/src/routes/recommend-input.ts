@@ -1,17 +1,26 @@
-import { EventKitError, type Recommendation, recommendSessions } from '@eventkit/core';
+import {
+  EventKitError,
+  type Recommendation,
+  rankScoredSessions,
+  scoreSessions,
+} from '@eventkit/core';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { requestedSource } from '../graph-source.js';
-import { readInterests, readProfileName, readTop } from '../query-validation.js';
+import { createInterestsReader, readProfileName, readTop } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
+import { queryOf } from '../request-input.js';
 import { inSpan } from '../tracing.js';
 
 export interface RecommendInput {
-  interests: string[];
+  interests: readonly string[];
   top: number;
   profileSave: string | undefined;
   profileLoaded: boolean;
 }
+
+// Attendees send the same few queries again and again: their validated interests are kept.
+const readInterests = createInterestsReader();
 
 /**
  * The query of /recommend and /export: `interests` (or `profileLoad=<name>` instead of them),
@@ -21,7 +30,7 @@ export async function readRecommendInput(
   c: Context<AppEnv>,
   deps: Pick<AppDeps, 'profiles' | 'loaded'>,
 ): Promise<RecommendInput> {
-  const query = c.req.query();
+  const query = queryOf(c);
   const profileSave = readProfileName(query.profileSave, 'profileSave');
   const profileLoad = readProfileName(query.profileLoad, 'profileLoad');
   const top = readTop(query.top, deps.loaded.manifest.recommend.max_sessions_default);
@@ -38,7 +47,11 @@ export async function readRecommendInput(
   return { interests: readInterests(query.interests), top, profileSave, profileLoaded: false };
 }
 
-/** Loads the sessions and ranks them, each step in its own span under the request span. */
+/**
+ * Loads the sessions, scores and ranks them, each step in its own span under the request span:
+ * load_sessions, score_sessions, sort_results. A remembered ranking (`eventkit.cache_hit` on both
+ * ranking spans) skips the scoring and sorting work but keeps the shape of the trace.
+ */
 export async function runRecommendation(
   c: Context<AppEnv>,
   deps: Pick<AppDeps, 'sessions' | 'tracing' | 'loaded' | 'profiles'> & {
@@ -47,25 +60,32 @@ export async function runRecommendation(
   input: RecommendInput,
 ): Promise<{ rec: Recommendation; source: string }> {
   const { tracer } = deps.tracing;
+  const { recommendations } = deps;
   const parent = c.get('requestSpan').context;
+  const query = queryOf(c);
   // Set before loading, so a failed Graph request is still counted under source "graph".
   c.set('telemetryPayload', {
     interests_count: input.interests.length,
     top: input.top,
-    source: requestedSource(c.req.query()),
+    source: requestedSource(query),
   });
   const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
-    deps.sessions.load(c.req.query()),
+    deps.sessions.load(query),
   );
-  const rec = inSpan(tracer, parent, 'score_sessions', (span) => {
-    const { rec, hit } = deps.recommendations.get(sessions, input.interests, input.top, () =>
-      recommendSessions(sessions, input.interests, {
-        weights: deps.loaded.manifest.weights,
-        top: input.top,
-      }),
-    );
-    span.setAttribute('eventkit.cache_hit', hit);
-    return rec;
+  const key = recommendations.key(input.interests, input.top);
+  const cached = recommendations.get(sessions, key);
+  const scored = inSpan(tracer, parent, 'score_sessions', (span) => {
+    span.setAttribute('eventkit.cache_hit', cached !== undefined);
+    return cached
+      ? undefined
+      : scoreSessions(sessions, input.interests, { weights: deps.loaded.manifest.weights });
+  });
+  const rec = inSpan(tracer, parent, 'sort_results', (span) => {
+    span.setAttribute('eventkit.cache_hit', cached !== undefined);
+    if (cached) return cached;
+    const ranked = rankScoredSessions(scored ?? [], { top: input.top });
+    recommendations.remember(sessions, key, ranked);
+    return ranked;
   });
   if (input.profileSave) await deps.profiles.save(input.profileSave, input.interests);
   return { rec, source };

@@ -3,27 +3,34 @@ import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFlag } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
+import { queryOf } from '../request-input.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 /**
  * `{sessions, scoring, conflicts, source}` as JSON. Cached rankings are shared between requests,
- * so their serialisation is kept with them (weakly) and only `source` is appended per request.
+ * so their serialisation is kept with them (weakly), complete with the source of the last
+ * request (nearly always the same one); another source reuses the JSON of the ranking.
  */
 function createBodyWriter() {
-  const serialised = new WeakMap<Recommendation, string>();
+  const serialised = new WeakMap<Recommendation, { json: string; source: string; body: string }>();
   return (rec: Recommendation, source: string): string => {
-    let json = serialised.get(rec);
-    if (json === undefined) {
-      json = JSON.stringify({
+    let kept = serialised.get(rec);
+    if (kept === undefined) {
+      const json = JSON.stringify({
         sessions: rec.sessions,
         scoring: rec.scoring,
         conflicts: rec.conflicts,
       });
-      serialised.set(rec, json);
+      kept = { json, source: '', body: '' };
+      serialised.set(rec, kept);
     }
-    return `${json.slice(0, -1)},"source":${JSON.stringify(source)}}`;
+    if (kept.source !== source || kept.body === '') {
+      kept.source = source;
+      kept.body = `${kept.json.slice(0, -1)},"source":${JSON.stringify(source)}}`;
+    }
+    return kept.body;
   };
 }
 
@@ -31,7 +38,7 @@ function createBodyWriter() {
 export function recommendRoutes(deps: AppDeps & { recommendations: RecommendationCache }) {
   const body = createBodyWriter();
   return new Hono<AppEnv>().get('/', async (c) => {
-    const card = readFlag(c.req.query('card'), 'card');
+    const card = readFlag(queryOf(c).card, 'card');
     const input = await readRecommendInput(c, deps);
     const { rec, source } = await runRecommendation(c, deps, input);
     c.set('telemetryPayload', {
