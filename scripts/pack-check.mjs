@@ -44,6 +44,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@eventkit/core';
+import * as manifestEntry from '@eventkit/core/manifest';
 import * as telemetry from '@eventkit/core/telemetry';
 
 const dir = process.argv[2];
@@ -113,12 +114,15 @@ const bytes = Buffer.from(line);
 assert.equal(telemetry.scanCanonicalLine(bytes, 0, bytes.length - 1, scanned), true, 'byte scanner rejected a canonical line');
 assert.equal(bytes.toString('latin1', scanned.actionStart, scanned.actionEnd), 'recommend');
 assert.ok(telemetry.METRIC_NAMES.requests.startsWith('event_agent_'));
+const sample = await manifestEntry.loadManifest(manifestEntry.SAMPLE_MANIFEST_PATH);
+assert.equal(manifestEntry.telemetrySettings(sample, dir).retention.maxFiles, 20);
+assert.equal(manifestEntry.parseManifest, core.parseManifest);
 const ratio = await telemetry.diskFreeRatio(dir);
 assert.ok(ratio >= 0 && ratio <= 1, 'diskFreeRatio out of range: ' + ratio);
 
 const report = await core.createHealthModel({ version: '1.0.0', checks: [core.telemetryWritableCheck(file)] }).check();
 assert.equal(report.status, 'healthy', JSON.stringify(report));
-console.log('@eventkit/core/telemetry OK; wrote ' + total + ' events in ' + names.length + ' files (' + writer.stats.rotations + ' rotations), read ' + read + ', ' + summarised);
+console.log('subpaths telemetry + manifest OK; wrote ' + total + ' events in ' + names.length + ' files (' + writer.stats.rotations + ' rotations), read ' + read + ', ' + summarised);
 `;
 
 async function main() {
@@ -137,6 +141,8 @@ async function main() {
       'package/dist/index.d.ts',
       'package/dist/telemetry.js',
       'package/dist/telemetry.d.ts',
+      'package/dist/manifest.js',
+      'package/dist/manifest.d.ts',
       'package/README.md',
     ]) {
       if (!listing.split('\n').includes(needed)) fail(`pack: ${tarball} lacks ${needed}`);

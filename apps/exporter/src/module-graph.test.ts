@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as core from '@eventkit/core';
+import * as manifest from '@eventkit/core/manifest';
 import * as telemetry from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
 
@@ -14,6 +15,12 @@ function staticImports(file: string): string[] {
   return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)';/gms)]
     .filter((match) => !/^(?:import|export)\s+type\s/.test(match[0]))
     .map((match) => match[1] as string);
+}
+
+/** `await import('…')` specifiers: modules loaded later, on some path only. */
+function lazyImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((match) => match[1] as string);
 }
 
 /** Every module `entry` loads at startup: workspace files (relative to the repo) and packages. */
@@ -53,17 +60,30 @@ describe('what the exporter loads at startup', () => {
     }
   });
 
+  it("loads the manifest (for the default --file) lazily from core's manifest subpath, never the whole index", () => {
+    const root = resolve(here, '../../..');
+    const lazy = graph.files.flatMap((file) => lazyImports(join(root, file)));
+    expect(lazy).toContain('@eventkit/core/manifest');
+    expect(lazy).not.toContain('@eventkit/core');
+  });
+
   it('loads no package beyond node builtins, commander, prom-client and zod (the event schema)', () => {
     const outside = graph.packages.filter((name) => !name.startsWith('node:'));
     expect(outside.sort()).toEqual(['commander', 'prom-client', 'zod']);
   });
 });
 
-describe('@eventkit/core/telemetry', () => {
-  it('exports the same bindings as the main entry (one module instance, one EventKitError)', () => {
-    const main = new Map(Object.entries(core));
-    const subpath = Object.entries(telemetry);
-    expect(subpath.length).toBeGreaterThan(15);
-    for (const [name, value] of subpath) expect(main.get(name), name).toBe(value);
-  });
+describe("core's subpaths", () => {
+  it.each([
+    ['@eventkit/core/telemetry', telemetry],
+    ['@eventkit/core/manifest', manifest],
+  ])(
+    '%s exports the same bindings as the main entry (one module instance, one EventKitError)',
+    (_name, entry) => {
+      const main = new Map(Object.entries(core));
+      const subpath = Object.entries(entry);
+      expect(subpath.length).toBeGreaterThan(10);
+      for (const [name, value] of subpath) expect(main.get(name), name).toBe(value);
+    },
+  );
 });
