@@ -183,8 +183,8 @@ export {
   MAX_PAYLOAD_DEPTH,
   parseTelemetryLine,
   TELEMETRY_ACTIONS,
-  telemetryEventSchema,
 } from './telemetry/event.js';
+export { telemetryEventSchema } from './telemetry/event-schema.js';
 export type {
   TelemetryRetention,
   TelemetryWriter,

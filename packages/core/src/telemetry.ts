@@ -1,10 +1,11 @@
 /**
  * `@eventkit/core/telemetry`: the parts a telemetry consumer such as the exporter needs — the
- * event schema and parser, the byte scanner, rotated-file discovery, the metrics catalog and
+ * event parser and types, the byte scanner, rotated-file discovery, the metrics catalog and
  * the disk-free ratio — without loading the manifest, agent, reader-pipeline and metrics-math
- * modules (and their dependencies: @datadog/sketches-js, sonic-boom) of the main entry.
- * Everything here is also exported by `@eventkit/core`; both entries share the same modules,
- * so `EventKitError` from either is the same class.
+ * modules of the main entry, nor zod, @datadog/sketches-js or sonic-boom. (The zod schema,
+ * `telemetryEventSchema`, is in the main entry: `parseTelemetryLine` applies its rules without
+ * zod.) Everything here is also exported by `@eventkit/core`; both entries share the same
+ * modules, so `EventKitError` from either is the same class.
  */
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
@@ -47,5 +48,4 @@ export {
   MAX_PAYLOAD_DEPTH,
   parseTelemetryLine,
   TELEMETRY_ACTIONS,
-  telemetryEventSchema,
 } from './telemetry/event.js';

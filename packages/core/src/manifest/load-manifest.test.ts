@@ -229,6 +229,22 @@ describe('parseManifest', () => {
     expect(messageOf(() => parseManifest(json))).toBe(`INVALID_MANIFEST: ${message}`);
   });
 
+  it.each(['Europe/Berlin', 'UTC', 'US/Eastern', 'europe/berlin'])(
+    'accepts event.timezone %s, as Intl.DateTimeFormat does (canonical names, aliases, any case)',
+    (timezone) => {
+      const manifest = parseManifest({ ...manifestWith(session()), event: { timezone } });
+      expect(manifest.event?.timezone).toBe(timezone);
+    },
+  );
+
+  it('takes only zones Intl.DateTimeFormat accepts from the canonical list it checks first', () => {
+    const zones = Intl.supportedValuesOf('timeZone');
+    expect(zones.length).toBeGreaterThan(300);
+    for (const timeZone of zones) {
+      expect(() => new Intl.DateTimeFormat('en-US', { timeZone }), timeZone).not.toThrow();
+    }
+  });
+
   it('lists up to three problems and counts the rest', () => {
     const bad = manifestWith(
       ...[1, 2, 3, 4, 5].map((n) => session({ id: `s${n}`, popularity: 9 })),

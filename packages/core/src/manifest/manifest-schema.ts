@@ -3,7 +3,17 @@ import { isValidDate, parseSessionTime, sessionInterval } from './session-time.j
 
 const TIME_HINT = 'must be a time "HH:MM" or an ISO date-time such as "2026-03-15T13:00"';
 
+let canonicalTimeZones: Set<string> | undefined;
+
+/**
+ * Whether `Intl.DateTimeFormat` accepts the zone. The list of canonical zone names answers the
+ * common case without constructing a formatter, which maps ~8 MB of ICU data into a process that
+ * may never format a date (the exporter reading its default telemetry file); anything not on it
+ * (aliases, other spellings) is still decided by `Intl.DateTimeFormat`.
+ */
 function isTimeZone(value: string): boolean {
+  canonicalTimeZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (canonicalTimeZones.has(value)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });
     return true;

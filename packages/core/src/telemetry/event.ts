@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { telemetryEventSchema } from './event-schema.js';
 
 /** Actions the agent writes; anything else is still readable, but folds into `other` in metrics. */
 export const TELEMETRY_ACTIONS = [
@@ -17,7 +18,8 @@ export type KnownTelemetryAction = (typeof TELEMETRY_ACTIONS)[number];
  */
 export const MAX_PAYLOAD_DEPTH = 32;
 
-function nestedDeeperThan(root: object, limit: number): boolean {
+/** True when a container inside `root` (level 1) is nested deeper than `limit`. */
+export function nestedDeeperThan(root: object, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop() as [unknown, number];
@@ -29,32 +31,90 @@ function nestedDeeperThan(root: object, limit: number): boolean {
   return false;
 }
 
-const payloadSchema = z
-  .record(z.string(), z.unknown())
-  .refine((payload) => !nestedDeeperThan(payload, MAX_PAYLOAD_DEPTH), {
-    message: `is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`,
-  });
-
-/**
- * One telemetry line, as DESIGN.md defines it. The TypeScript type is derived from this schema;
- * nothing else in Event Kit declares the shape again.
- */
-export const telemetryEventSchema = z.object({
-  ts: z.number().finite(),
-  action: z.string().min(1).max(200),
-  success: z.boolean(),
-  latency_ms: z.number().finite().nonnegative(),
-  payload: payloadSchema.default({}),
-  error: z.string().nullable().default(null),
-  trace_id: z.string().max(200).optional(),
-});
+/** Longest `action` and `trace_id` a line may carry. */
+export const ACTION_MAX_LENGTH = 200;
+export const TRACE_ID_MAX_LENGTH = 200;
 
 export type TelemetryEvent = z.infer<typeof telemetryEventSchema>;
 /** What a writer accepts: payload and error may be left out. */
 export type TelemetryEventInput = z.input<typeof telemetryEventSchema>;
 
+type Issue = [field: string, message: string];
+
+/** zod's name for a JSON value's type in "received …" (zod 4's en locale). */
+function received(value: unknown): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? 'number' : String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+const invalid = (expected: string, got: string) =>
+  `Invalid input: expected ${expected}, received ${got}`;
+
+function checkString(field: string, value: unknown, min: number, max: number): Issue | undefined {
+  if (typeof value !== 'string') return [field, invalid('string', received(value))];
+  if (value.length < min) return [field, `Too small: expected string to have >=${min} characters`];
+  if (value.length > max) return [field, `Too big: expected string to have <=${max} characters`];
+  return undefined;
+}
+
+function checkNumber(field: string, value: unknown, min?: number): Issue | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return [field, invalid('number', received(value))];
+  }
+  if (min !== undefined && value < min) return [field, `Too small: expected number to be >=${min}`];
+  return undefined;
+}
+
+/**
+ * `telemetryEventSchema.safeParse` by hand, for a JSON object: the event (known fields only, in
+ * schema order, defaults applied) or the schema's first issue as `field: message`. Loading zod
+ * for this would cost ~14 MB in every telemetry consumer (the exporter, reader workers).
+ */
+function validateEvent(raw: Record<string, unknown>): ParsedLine {
+  const { ts, action, success, latency_ms, payload, error, trace_id } = raw;
+  let copy: Record<string, unknown> = {};
+  const issue =
+    checkNumber('ts', ts) ??
+    checkString('action', action, 1, ACTION_MAX_LENGTH) ??
+    (typeof success === 'boolean'
+      ? undefined
+      : (['success', invalid('boolean', received(success))] as Issue)) ??
+    checkNumber('latency_ms', latency_ms, 0) ??
+    (() => {
+      if (payload === undefined) return undefined;
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        return ['payload', invalid('record', received(payload))] as Issue;
+      }
+      // Copied key by key as zod's record does (a "__proto__" key sets the copy's prototype).
+      for (const key of Object.keys(payload)) copy[key] = (payload as Record<string, unknown>)[key];
+      return nestedDeeperThan(copy, MAX_PAYLOAD_DEPTH)
+        ? (['payload', `is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`] as Issue)
+        : undefined;
+    })() ??
+    (error === undefined || error === null
+      ? undefined
+      : checkString('error', error, 0, Number.POSITIVE_INFINITY)) ??
+    (trace_id === undefined
+      ? undefined
+      : checkString('trace_id', trace_id, 0, TRACE_ID_MAX_LENGTH));
+  if (issue) return { ok: false, reason: `${issue[0]}: ${issue[1]}` };
+  if (payload === undefined) copy = {};
+  const event: TelemetryEvent = {
+    ts: ts as number,
+    action: action as string,
+    success: success as boolean,
+    latency_ms: latency_ms as number,
+    payload: copy,
+    error: (error ?? null) as string | null,
+  };
+  if ('trace_id' in raw) event.trace_id = trace_id as string | undefined;
+  return { ok: true, event };
+}
+
 /** The original Python Event Kit's field names, mapped onto ours before validation. */
-function normaliseLegacy(raw: Record<string, unknown>): Record<string, unknown> {
+export function normaliseLegacy(raw: Record<string, unknown>): Record<string, unknown> {
   if ('ts' in raw && 'latency_ms' in raw) return raw;
   const { timestamp, start, duration_ms, correlation_id, ...rest } = raw;
   return {
@@ -85,15 +145,7 @@ export function parseTelemetryLine(line: string): ParsedLine {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'not a JSON object' };
   }
-  const result = telemetryEventSchema.safeParse(normaliseLegacy(raw as Record<string, unknown>));
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    return {
-      ok: false,
-      reason: `${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`,
-    };
-  }
-  return { ok: true, event: result.data };
+  return validateEvent(normaliseLegacy(raw as Record<string, unknown>));
 }
 
 /** Serialises an event as one JSONL line (with its trailing newline), fields in schema order. */
