@@ -76,7 +76,7 @@ export interface RuntimeOptions {
 export async function createRuntime(
   config: ServerConfig,
   {
-    console: consoleSink = createStderrSink(),
+    console: consoleSink = createStderrSink({ batchMs: 10 }),
     sessions,
     extraChecks = [],
     now,
@@ -87,7 +87,8 @@ export async function createRuntime(
     level: config.logLevel,
     file: config.logFile,
     console: consoleSink,
-    // Two lines per request: gathered for 10 ms, one file write instead of one per loop turn.
+    // Two lines per request: gathered for 10 ms, one file write instead of one per loop turn
+    // (the stderr sink likewise).
     fileBatchMs: 10,
   });
   let loaded: LoadedManifest;

@@ -28,8 +28,11 @@ export interface LogSink {
  */
 export function createStderrSink({
   maxBufferBytes = 16 * 1024 * 1024,
+  batchMs = 0,
 }: {
   maxBufferBytes?: number;
+  /** How long lines may gather before they are written together; 0 = end of the loop turn. */
+  batchMs?: number;
 } = {}): LogSink {
   const stream = new sonicBoom.SonicBoom({ fd: 2, sync: false, maxLength: maxBufferBytes });
   stream.on('error', () => {
@@ -37,8 +40,13 @@ export function createStderrSink({
   });
   let batch = '';
   let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const handOver = () => {
     scheduled = false;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
     if (batch !== '') stream.write(batch);
     batch = '';
   };
@@ -47,7 +55,8 @@ export function createStderrSink({
       batch += chunk;
       if (!scheduled) {
         scheduled = true;
-        setImmediate(handOver);
+        if (batchMs > 0) timer = setTimeout(handOver, batchMs);
+        else setImmediate(handOver);
       }
     },
     flushSync: () => {
