@@ -44,6 +44,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@eventkit/core';
+import * as analysis from '@eventkit/core/analysis';
 import * as manifestEntry from '@eventkit/core/manifest';
 import * as telemetry from '@eventkit/core/telemetry';
 
@@ -117,12 +118,15 @@ assert.ok(telemetry.METRIC_NAMES.requests.startsWith('event_agent_'));
 const sample = await manifestEntry.loadManifest(manifestEntry.SAMPLE_MANIFEST_PATH);
 assert.equal(manifestEntry.telemetrySettings(sample, dir).retention.maxFiles, 20);
 assert.equal(manifestEntry.parseManifest, core.parseManifest);
+// The analysis subpath (eventkit summarize): the same reader and summary as the main entry.
+assert.equal(analysis.summarizeTelemetry, core.summarizeTelemetry);
+assert.equal((await analysis.summarizeTelemetry(file)).total, total);
 const ratio = await telemetry.diskFreeRatio(dir);
 assert.ok(ratio >= 0 && ratio <= 1, 'diskFreeRatio out of range: ' + ratio);
 
 const report = await core.createHealthModel({ version: '1.0.0', checks: [core.telemetryWritableCheck(file)] }).check();
 assert.equal(report.status, 'healthy', JSON.stringify(report));
-console.log('subpaths telemetry + manifest OK; wrote ' + total + ' events in ' + names.length + ' files (' + writer.stats.rotations + ' rotations), read ' + read + ', ' + summarised);
+console.log('subpaths telemetry + manifest + analysis OK; wrote ' + total + ' events in ' + names.length + ' files (' + writer.stats.rotations + ' rotations), read ' + read + ', ' + summarised);
 `;
 
 async function main() {
@@ -143,6 +147,8 @@ async function main() {
       'package/dist/telemetry.d.ts',
       'package/dist/manifest.js',
       'package/dist/manifest.d.ts',
+      'package/dist/analysis.js',
+      'package/dist/analysis.d.ts',
       'package/README.md',
     ]) {
       if (!listing.split('\n').includes(needed)) fail(`pack: ${tarball} lacks ${needed}`);
