@@ -1,20 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { runAlert } from './commands/alert.js';
-import { runDashboard } from './commands/dashboard.js';
-import { runDoctor } from './commands/doctor.js';
-import { runErrors } from './commands/errors.js';
-import { runExplain } from './commands/explain.js';
-import { runExport } from './commands/export.js';
-import { runHealth } from './commands/health.js';
-import { runMetrics } from './commands/metrics.js';
-import { runQuery } from './commands/query.js';
-import { runRecommend } from './commands/recommend.js';
-import { runRotate } from './commands/rotate.js';
-import { runSlo } from './commands/slo.js';
-import { runSlow } from './commands/slow.js';
-import { runSummarize } from './commands/summarize.js';
-import { runTail } from './commands/tail.js';
 import type { CliContext } from './context.js';
 import { manifestOption, noRotatedOption, withInputOptions } from './input-options.js';
 import {
@@ -25,7 +10,7 @@ import {
   parsePercent,
   parsePositiveInt,
 } from './option-parsers.js';
-import { SESSION_SOURCES } from './session-source.js';
+import { SESSION_SOURCES } from './session-sources.js';
 import { parseSize } from './sizes.js';
 
 const EXIT_CODES_HELP = `
@@ -62,7 +47,9 @@ function version(): string {
 
 /**
  * The `eventkit` command tree. Handlers return an exit code into `result`; errors propagate to
- * main.ts, the one place that maps them to exit codes.
+ * main.ts, the one place that maps them to exit codes. Each handler's module is imported when its
+ * command runs, so a command loads only the parts of core it uses (`summarize` reads telemetry
+ * without loading the manifest, agent, graph or zod modules).
  */
 export function createProgram(ctx: CliContext): { program: Command; result: ProgramResult } {
   const result: ProgramResult = { exitCode: 0 };
@@ -94,7 +81,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       'after',
       "\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'",
     )
-    .action(async (files: string[], flags) => done(await runSummarize(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runSummarize } = await import('./commands/summarize.js');
+      done(await runSummarize(ctx, files, flags));
+    });
 
   program
     .command('metrics')
@@ -104,7 +94,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--json', 'print the WindowMetrics JSON')
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
-    .action(async (files: string[], flags) => done(await runMetrics(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runMetrics } = await import('./commands/metrics.js');
+      done(await runMetrics(ctx, files, flags));
+    });
 
   program
     .command('slo')
@@ -118,19 +111,28 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--json', 'print the checks as JSON')
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
-    .action(async (files: string[], flags) => done(await runSlo(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runSlo } = await import('./commands/slo.js');
+      done(await runSlo(ctx, files, flags));
+    });
 
   withInputOptions(program.command('slow'), ctx)
     .description('requests slower than --threshold ms, as `action: 123.4ms - {payload}`')
     .option('--threshold <ms>', 'latency threshold in ms (strictly above)', parseNonNegative, 100)
     .option('--json', 'print the slow events as JSONL instead')
-    .action(async (files: string[], flags) => done(await runSlow(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runSlow } = await import('./commands/slow.js');
+      done(await runSlow(ctx, files, flags));
+    });
 
   withInputOptions(program.command('errors'), ctx)
     .description('failed requests as JSONL (default: all of history; the seed asks --since 1h)')
     .option('--action <names...>', 'only these actions (comma-separated or repeated)')
     .option('--pretty', 'one human-readable line per event instead of JSONL')
-    .action(async (files: string[], flags) => done(await runErrors(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runErrors } = await import('./commands/errors.js');
+      done(await runErrors(ctx, files, flags));
+    });
 
   withInputOptions(program.command('query'), ctx)
     .description('events matching every filter, as JSONL (pipe-able to jq)')
@@ -146,7 +148,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       'after',
       "\nExamples:\n  eventkit query --action recommend --failed --since 1h\n  eventkit query --min-latency 100 | jq -r '.trace_id'",
     )
-    .action(async (files: string[], flags) => done(await runQuery(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runQuery } = await import('./commands/query.js');
+      done(await runQuery(ctx, files, flags));
+    });
 
   program
     .command('tail')
@@ -165,16 +170,11 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       250,
     )
     .addOption(manifestOption(ctx))
-    .action(async (file: string | undefined, flags) =>
-      done(
-        await runTail(
-          ctx,
-          file,
-          flags,
-          flags.follow ? ctx.interruptSignal() : new AbortController().signal,
-        ),
-      ),
-    );
+    .action(async (file: string | undefined, flags) => {
+      const { runTail } = await import('./commands/tail.js');
+      const signal = flags.follow ? ctx.interruptSignal() : new AbortController().signal;
+      done(await runTail(ctx, file, flags, signal));
+    });
 
   program
     .command('dashboard')
@@ -189,7 +189,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--interval <seconds>', 'seconds between refreshes', parsePositiveInt, 5)
     .option('--once', 'print one frame and exit (the default when stdout is not a terminal)')
     .addOption(manifestOption(ctx))
-    .action(async (flags) => done(await runDashboard(ctx, flags)));
+    .action(async (flags) => {
+      const { runDashboard } = await import('./commands/dashboard.js');
+      done(await runDashboard(ctx, flags));
+    });
 
   program
     .command('health')
@@ -208,7 +211,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       'after',
       `\nExamples:\n  eventkit health --url http://127.0.0.1:8000\n  eventkit health --watch --on-fail 'mail -s "Event Agent Down" admin@example.com'`,
     )
-    .action(async (flags) => done(await runHealth(ctx, flags)));
+    .action(async (flags) => {
+      const { runHealth } = await import('./commands/health.js');
+      done(await runHealth(ctx, flags));
+    });
 
   program
     .command('alert')
@@ -245,7 +251,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       'after',
       '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
     )
-    .action(async (files: string[], flags) => done(await runAlert(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runAlert } = await import('./commands/alert.js');
+      done(await runAlert(ctx, files, flags));
+    });
 
   program
     .command('rotate')
@@ -265,7 +274,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--no-compress', 'leave archives uncompressed')
     .option('--json', 'print what was done as JSON')
     .addOption(manifestOption(ctx))
-    .action(async (files: string[], flags) => done(await runRotate(ctx, files, flags)));
+    .action(async (files: string[], flags) => {
+      const { runRotate } = await import('./commands/rotate.js');
+      done(await runRotate(ctx, files, flags));
+    });
 
   program
     .command('doctor')
@@ -280,7 +292,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       windowOption('warn when the newest event is older than this', 3600, '1h', '--max-age'),
     )
     .option('--json', 'print the checks as JSON')
-    .action(async (flags) => done(await runDoctor(ctx, flags)));
+    .action(async (flags) => {
+      const { runDoctor } = await import('./commands/doctor.js');
+      done(await runDoctor(ctx, flags));
+    });
 
   const agentOptions = (command: Command) =>
     command
@@ -311,13 +326,19 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       'how many sessions (default: the manifest recommend.max_sessions_default)',
       parsePositiveInt,
     )
-    .action(async (flags) => done(await runRecommend(ctx, flags)));
+    .action(async (flags) => {
+      const { runRecommend } = await import('./commands/recommend.js');
+      done(await runRecommend(ctx, flags));
+    });
 
   agentOptions(program.command('explain'))
     .description('why a session scores what it scores, offline; exit 1 for an unknown title')
     .argument('<title>', 'session title (case-insensitive)')
     .requiredOption('-i, --interests <list>', 'interests separated by , or ;')
-    .action(async (title: string, flags) => done(await runExplain(ctx, title, flags)));
+    .action(async (title: string, flags) => {
+      const { runExplain } = await import('./commands/explain.js');
+      done(await runExplain(ctx, title, flags));
+    });
 
   agentOptions(program.command('export'))
     .description('the itinerary for some interests as Markdown or iCalendar, offline')
@@ -337,7 +358,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       '--save',
       "write it into the manifest's features.export.output_dir under a safe generated name",
     )
-    .action(async (flags) => done(await runExport(ctx, flags)));
+    .action(async (flags) => {
+      const { runExport } = await import('./commands/export.js');
+      done(await runExport(ctx, flags));
+    });
 
   return { program, result };
 }

@@ -1,4 +1,4 @@
-import { isEventKitError } from '@eventkit/core';
+import { isEventKitError } from '@eventkit/core/telemetry';
 import { CommanderError } from 'commander';
 
 /** The documented exit codes (README, `eventkit --help`). */

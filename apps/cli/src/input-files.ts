@@ -1,12 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  EventKitError,
-  loadManifest,
-  resolveTelemetryFiles,
-  telemetrySettings,
-} from '@eventkit/core';
-import { glob, isDynamicPattern } from 'tinyglobby';
+import { resolveTelemetryFiles } from '@eventkit/core/analysis';
+import { EventKitError } from '@eventkit/core/telemetry';
 
 export const DEFAULT_TELEMETRY_FILE = 'telemetry.jsonl';
 
@@ -23,6 +18,12 @@ export interface InputOptions {
   since?: number | undefined;
 }
 
+/**
+ * Characters without which no argument is a glob (a superset of what tinyglobby's
+ * `isDynamicPattern` looks for), so plain paths do not load the glob library.
+ */
+const GLOB_SYNTAX = /[*?[\]{}()!+@]/;
+
 /** Clock skew and writer buffering allowance for the modification-time shortcut. */
 const MTIME_SLACK_SECONDS = 60;
 
@@ -35,6 +36,8 @@ export async function defaultTelemetryFile(
   manifest: string | undefined,
 ): Promise<string> {
   if (manifest === undefined || manifest === '') return path.resolve(cwd, DEFAULT_TELEMETRY_FILE);
+  // Loaded only here: the manifest's validation (zod) is not needed when FILES are given.
+  const { loadManifest, telemetrySettings } = await import('@eventkit/core/manifest');
   const loaded = await loadManifest(path.resolve(cwd, manifest));
   return telemetrySettings(loaded, cwd).file;
 }
@@ -51,9 +54,12 @@ export async function resolveInputs(
   const includeRotated = options.rotated ?? true;
   const named = args.length > 0 ? args : [await defaultTelemetryFile(cwd, options.manifest)];
   const paths: string[] = [];
+  const globbing = named.some((arg) => GLOB_SYNTAX.test(arg))
+    ? await import('tinyglobby')
+    : undefined;
   for (const arg of named) {
-    if (isDynamicPattern(arg)) {
-      const matches = await glob(arg, { cwd, absolute: true, onlyFiles: true, dot: true });
+    if (globbing?.isDynamicPattern(arg)) {
+      const matches = await globbing.glob(arg, { cwd, absolute: true, onlyFiles: true, dot: true });
       if (matches.length === 0) {
         throw new EventKitError(
           'UNREADABLE_INPUT',

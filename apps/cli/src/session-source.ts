@@ -8,9 +8,9 @@ import {
 } from '@eventkit/core';
 import type { CliContext } from './context.js';
 import type { AgentFlags } from './offline-agent.js';
+import type { SessionSource } from './session-sources.js';
 
-export const SESSION_SOURCES = ['manifest', 'graph'] as const;
-export type SessionSource = (typeof SESSION_SOURCES)[number];
+export type { SessionSource } from './session-sources.js';
 
 /**
  * Where the offline agent commands get their sessions: the manifest (plus its external sessions

@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { summarizeTelemetry } from '@eventkit/core';
+import { summarizeTelemetry } from '@eventkit/core/analysis';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, resolveInputs } from '../input-files.js';
 import type { InputFlags } from '../input-options.js';
-import { createStatusLine } from '../progress.js';
 import { formatSize } from '../sizes.js';
 import { renderSummaryReport } from '../summary-report.js';
 import { checkTimeRange } from '../time-range.js';
@@ -54,6 +53,7 @@ async function summaryStatus(ctx: CliContext, files: string[]): Promise<{ stop()
   );
   const bytes = sizes.reduce((sum, size) => sum + size, 0);
   if (bytes < 32 * 1024 * 1024) return { stop() {} };
+  const { createStatusLine } = await import('../progress.js');
   return createStatusLine(
     ctx,
     `summarizing ${formatSize(bytes)} in ${files.length} file${files.length === 1 ? '' : 's'}…`,
