@@ -3,7 +3,7 @@ import type { AppDeps, AppEnv } from './app-types.js';
 import { createErrorHandler, notFound } from './http-errors.js';
 import { bearerAuth } from './middleware/auth.js';
 import { cors } from './middleware/cors.js';
-import { rateLimit, requestBodyLimit, urlLimit } from './middleware/limits.js';
+import { rateLimit, requestLimits } from './middleware/limits.js';
 import { observe, TRACE_HEADERS } from './middleware/observe.js';
 import { createRecommendationCache } from './recommendation-cache.js';
 import { explainRoutes } from './routes/explain.js';
@@ -34,18 +34,19 @@ export function createApp(deps: AppDeps) {
       ],
       exposeHeaders: [...TRACE_HEADERS, 'Retry-After', 'X-Export-File'],
       maxAgeSeconds: 600,
+      draining: () => deps.lifecycle.draining,
     }),
   );
-  app.use(async (c, next) => {
-    if (deps.lifecycle.draining) c.header('Connection', 'close');
-    return next();
-  });
   app.use(observe(deps));
-  app.use(urlLimit(deps.maxUrlBytes ?? 8192));
+  app.use(
+    requestLimits({
+      maxUrlBytes: deps.maxUrlBytes ?? 8192,
+      maxBodyBytes: deps.maxBodyBytes ?? 65_536,
+    }),
+  );
   // Each layer is an async step of every request: the switched-off ones are left out.
   if (deps.rateLimiter.enabled) app.use(rateLimit(deps.rateLimiter, deps.clientAddress));
   if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
-  app.use(requestBodyLimit(deps.maxBodyBytes ?? 65_536));
 
   // One ranking cache for /recommend and /export: attendees ask the same questions.
   const ranked = { ...deps, recommendations: createRecommendationCache() };

@@ -18,7 +18,9 @@ export interface RecommendationCache {
 export function createRecommendationCache(maxEntries = 1000): RecommendationCache {
   let owner: readonly Session[] | undefined;
   let entries = new Map<string, Recommendation>();
-  const sortedKeys = new WeakMap<readonly string[], string>();
+  // Per interests array: its keys by top, so a repeated query reuses the same key string (whose
+  // hash V8 keeps) instead of building and hashing a new one.
+  const keysOf = new WeakMap<readonly string[], Map<number, string>>();
   const own = (sessions: readonly Session[]) => {
     if (sessions !== owner) {
       owner = sessions;
@@ -27,12 +29,17 @@ export function createRecommendationCache(maxEntries = 1000): RecommendationCach
   };
   return {
     key(interests, top) {
-      let sorted = sortedKeys.get(interests);
-      if (sorted === undefined) {
-        sorted = JSON.stringify([...interests].sort());
-        sortedKeys.set(interests, sorted);
+      let byTop = keysOf.get(interests);
+      if (byTop === undefined) {
+        byTop = new Map();
+        keysOf.set(interests, byTop);
       }
-      return `${top}${sorted}`;
+      let key = byTop.get(top);
+      if (key === undefined) {
+        key = `${top}${JSON.stringify([...interests].sort())}`;
+        byTop.set(top, key);
+      }
+      return key;
     },
     get(sessions, key) {
       own(sessions);

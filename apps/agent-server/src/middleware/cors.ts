@@ -7,6 +7,8 @@ export interface CorsOptions {
   allowHeaders: readonly string[];
   exposeHeaders: readonly string[];
   maxAgeSeconds: number;
+  /** True once shutdown began: answers then say `Connection: close`. */
+  draining?: () => boolean;
 }
 
 /**
@@ -20,6 +22,7 @@ export function cors({
   allowHeaders,
   exposeHeaders,
   maxAgeSeconds,
+  draining,
 }: CorsOptions): MiddlewareHandler<AppEnv> {
   const expose = exposeHeaders.join(',');
   const methods = allowMethods.join(',');
@@ -27,6 +30,7 @@ export function cors({
   return async (c, next) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Access-Control-Expose-Headers', expose);
+    if (draining?.()) c.header('Connection', 'close');
     if (c.req.method === 'OPTIONS' && requestHeader(c, 'access-control-request-method')) {
       c.header('Access-Control-Allow-Methods', methods);
       c.header('Access-Control-Allow-Headers', headers);

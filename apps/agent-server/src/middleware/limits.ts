@@ -34,23 +34,28 @@ export function rateLimit(
   };
 }
 
-/** 414 for URLs (and so query strings) longer than `maxUrlBytes`. */
-export function urlLimit(maxUrlBytes: number): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const length = Buffer.byteLength(c.req.url);
-    if (length <= maxUrlBytes) return next();
-    c.set('failure', 'URL too long');
-    return c.json({ error: `URL is ${length} bytes; the limit is ${maxUrlBytes}` }, 414);
-  };
-}
-
 /**
- * 413 for a declared body over `maxBodyBytes`, 411 for a chunked body (no length declared).
- * The agent's routes never read a body, so the headers decide; hono's bodyLimit would build
- * a full fetch Request for every request just to look.
+ * 414 for URLs (and so query strings) longer than `maxUrlBytes`; 413 for a declared body over
+ * `maxBodyBytes`, 411 for a chunked body (no length declared). The agent's routes never read a
+ * body, so the headers decide; hono's bodyLimit would build a full fetch Request for every
+ * request just to look. One middleware for both: every layer is an async step of each request.
  */
-export function requestBodyLimit(maxBodyBytes: number): MiddlewareHandler<AppEnv> {
+export function requestLimits({
+  maxUrlBytes,
+  maxBodyBytes,
+}: {
+  maxUrlBytes: number;
+  maxBodyBytes: number;
+}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const url = c.req.url;
+    // A string's length never exceeds its UTF-8 byte length by more than 3x; count bytes only
+    // when the URL could be over the limit.
+    const length = url.length * 3 <= maxUrlBytes ? url.length : Buffer.byteLength(url);
+    if (length > maxUrlBytes) {
+      c.set('failure', 'URL too long');
+      return c.json({ error: `URL is ${length} bytes; the limit is ${maxUrlBytes}` }, 414);
+    }
     const declared = requestHeader(c, 'content-length');
     if (declared !== undefined && Number(declared) > maxBodyBytes) {
       c.set('failure', 'request body too large');
