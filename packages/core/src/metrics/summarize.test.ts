@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readTelemetry } from '../reader/read-telemetry.js';
 import { parseTelemetryLine } from '../telemetry/event.js';
 import { EXACT_SAMPLE_LIMIT, SKETCH_RELATIVE_ACCURACY } from './latency-sketch.js';
-import { runSummary, summarizeTelemetry } from './summarize.js';
+import { defaultSummaryThreads, runSummary, summarizeTelemetry } from './summarize.js';
 import { createSummaryBuilder } from './summary-builder.js';
 import { joinLines, telemetryLines } from './test-support/telemetry-lines.js';
 
@@ -51,6 +51,21 @@ function exactQuantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(Math.floor(sorted.length * q), sorted.length - 1)] as number;
 }
+
+describe('defaultSummaryThreads', () => {
+  it.each([
+    [2, 0, 2],
+    [2, 0.3, 2],
+    [2, 0.7, 1],
+    [2, 2.6, 1],
+    [1, 0, 1],
+    [8, 2.3, 6],
+    [16, 0.5, 8],
+    [4, Number.NaN, 4],
+  ])('%i cores at load %s: %i threads', (cores, load, threads) => {
+    expect(defaultSummaryThreads(cores, load)).toBe(threads);
+  });
+});
 
 describe('summarizeTelemetry', () => {
   it('matches the seed summary computed line by line with parseTelemetryLine', async () => {
@@ -178,6 +193,41 @@ describe('summarizeTelemetry', () => {
     );
     expect(fallback.workers).toBe(0);
     expect(fallback.builder.result()).toStrictEqual(serial.builder.result());
+  });
+
+  it.each([
+    ['a quiet machine: one worker beside this thread', { cores: 2, loadAverage: 0.3 }, 1],
+    ['both cores busy with other processes: this thread only', { cores: 2, loadAverage: 2.6 }, 0],
+  ])(
+    'by default, on %s, with the same result',
+    async (_name, machine, workers) => {
+      const file = join(dir, 'telemetry.jsonl');
+      await writeFile(file, joinLines(telemetryLines(4000, { malformedPercent: 2, seed: 13 })));
+      const serial = await runSummary(file, { threads: 1 });
+      const run = await runSummary(
+        file,
+        {},
+        { parallelMinBytes: 0, rangeBytes: 50_000, machine: () => machine },
+      );
+      expect(run.workers).toBe(workers);
+      expect(run.builder.result()).toStrictEqual(serial.builder.result());
+    },
+    60_000,
+  );
+
+  it('does not look at the load for inputs too small for workers', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(telemetryLines(100)));
+    const run = await runSummary(
+      file,
+      {},
+      {
+        machine: () => {
+          throw new Error('looked at the load');
+        },
+      },
+    );
+    expect(run.workers).toBe(0);
   });
 
   it('passes the first malformed lines to onMalformed, with file line numbers', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EventKitError, type EventKitErrorCode } from '../errors.js';
 import type { ReadOptions } from '../reader/read-telemetry.js';
@@ -22,20 +22,40 @@ import type { WorkerRequest } from './summary-worker.js';
 
 export interface SummarizeOptions extends ReadOptions {
   /**
-   * Threads for big inputs (this one included). Default: the machine's parallelism (at most 8)
-   * from 128 MiB of input on; an explicit value > 1 applies from 16 MiB. 1 = this thread only.
+   * Threads for big inputs (this one included). Default: one per core that other processes
+   * leave free (at most 8; see `defaultSummaryThreads`), from 64 MiB of input on; an explicit
+   * value > 1 applies from 16 MiB. 1 = this thread only.
    */
   threads?: number;
 }
 
 /**
- * With the default thread count, inputs under this many bytes stay on one thread: a worker
- * costs ~0.1 s of start-up plus its own JIT warm-up, which pays off from about half a million
- * lines (measured on a 2-vCPU VM).
+ * With the default thread count, inputs under this many bytes stay on one thread. A worker
+ * needs ~45 ms to start (Node's per-thread bootstrap and its modules) and then its own JIT
+ * warm-up: about 0.1 s of one core lost in all (measured on a 2-vCPU VM), which a second core
+ * wins back from roughly 0.15 s of single-thread work, i.e. ~70 MB of telemetry.
  */
-export const PARALLEL_MIN_BYTES = 128 * 1024 * 1024;
+export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 /** With an explicit `threads` > 1, workers are used from this size on. */
 export const EXPLICIT_PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+/** The most threads a summary uses by default. */
+export const MAX_DEFAULT_THREADS = 8;
+
+/**
+ * The default thread count: one per core not already busy with other processes (the cores less
+ * the 1-minute load average, rounded), at least 1 and at most MAX_DEFAULT_THREADS. A worker only
+ * pays when it gets a core of its own: on a 2-vCPU VM whose cores other jobs kept busy, a worker
+ * added ~0.15-0.2 s of CPU (start-up, warm-up) and finished no sooner than one thread.
+ *
+ * @example
+ * defaultSummaryThreads(2, 0.3); // 2: a quiet 2-core machine
+ * defaultSummaryThreads(2, 2.6); // 1: both cores busy, a worker would only compete for them
+ */
+export function defaultSummaryThreads(cores: number, loadAverage: number): number {
+  const free = Number.isFinite(loadAverage) ? cores - Math.max(0, loadAverage) : cores;
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_THREADS, Math.round(free)));
+}
+
 const MIN_RANGE_BYTES = 8 * 1024 * 1024;
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
 
@@ -55,6 +75,8 @@ interface WorkerReply {
 
 /** Knobs for tests: smaller thresholds exercise range splitting on small files. */
 export interface SummaryTuning {
+  /** The machine's cores and 1-minute load average (default: `node:os`). */
+  machine?: () => { cores: number; loadAverage: number };
   parallelMinBytes?: number;
   rangeBytes?: number;
   /** Run the planned ranges one after another in this thread instead of in workers. */
@@ -216,8 +238,8 @@ function mergeResults(tasks: RangeTask[], results: RangeResult[]): SummaryBuilde
   return builder;
 }
 
-function defaultThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), 8));
+function machineNow(): { cores: number; loadAverage: number } {
+  return { cores: availableParallelism(), loadAverage: loadavg()[0] ?? 0 };
 }
 
 /** summarizeTelemetry's engine, also telling how the work was done. */
@@ -227,8 +249,8 @@ export async function runSummary(
   tuning: SummaryTuning = {},
 ): Promise<SummaryRun> {
   const { since, until, actions, includeRotated } = options;
-  const threads = options.threads ?? defaultThreads();
   const {
+    machine = machineNow,
     parallelMinBytes = options.threads === undefined
       ? PARALLEL_MIN_BYTES
       : EXPLICIT_PARALLEL_MIN_BYTES,
@@ -242,6 +264,12 @@ export async function runSummary(
   const filter: SummaryFilter = { since, until, actions };
   const planned = await Promise.all(files.map(planFile));
   const totalBytes = planned.reduce((sum, file) => sum + file.size, 0);
+  // The load is looked at only when the input is big enough for workers to be considered.
+  let threads = options.threads ?? 1;
+  if (options.threads === undefined && totalBytes >= parallelMinBytes) {
+    const { cores, loadAverage } = machine();
+    threads = defaultSummaryThreads(cores, loadAverage);
+  }
   const parallel = threads > 1 && totalBytes >= parallelMinBytes;
   const tasks = parallel
     ? splitIntoTasks(planned, threads, rangeBytes)
