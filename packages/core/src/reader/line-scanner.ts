@@ -225,16 +225,42 @@ function readNumber(buf: Buffer, i: number, end: number, out: ScannedLine): numb
   return i;
 }
 
-function literal(buf: Buffer, i: number, end: number, word: Uint8Array): number {
-  const stop = i + word.length;
-  if (stop > end) return -1;
-  for (let k = 0; k < word.length; k++) if (buf[i + k] !== word[k]) return -1;
-  return stop;
+// Fixed byte sequences are compared in unrolled code: a loop over a pattern buffer took a
+// quarter of the scanner's time. Each returns the index after the sequence at i, or -1.
+
+/** `true` at i. */
+function afterTrue(buf: Buffer, i: number, end: number): number {
+  return i + 4 <= end &&
+    buf[i] === 0x74 &&
+    buf[i + 1] === 0x72 &&
+    buf[i + 2] === 0x75 &&
+    buf[i + 3] === 0x65
+    ? i + 4
+    : -1;
 }
 
-const TRUE = Buffer.from('true');
-const FALSE = Buffer.from('false');
-const NULL = Buffer.from('null');
+/** `false` at i. */
+function afterFalse(buf: Buffer, i: number, end: number): number {
+  return i + 5 <= end &&
+    buf[i] === 0x66 &&
+    buf[i + 1] === 0x61 &&
+    buf[i + 2] === 0x6c &&
+    buf[i + 3] === 0x73 &&
+    buf[i + 4] === 0x65
+    ? i + 5
+    : -1;
+}
+
+/** `null` at i. */
+function afterNull(buf: Buffer, i: number, end: number): number {
+  return i + 4 <= end &&
+    buf[i] === 0x6e &&
+    buf[i + 1] === 0x75 &&
+    buf[i + 2] === 0x6c &&
+    buf[i + 3] === 0x6c
+    ? i + 4
+    : -1;
+}
 
 /** "__proto__" is the one key JSON.parse and the schema treat differently: slow path. */
 function isProtoKey(buf: Buffer, start: number, stop: number): boolean {
@@ -253,9 +279,9 @@ function skipValue(buf: Buffer, i: number, end: number, depth: number, out: Scan
   if (b === QUOTE) return skipString(buf, i, end, out);
   if (b === OPEN_BRACE) return skipObject(buf, i, end, depth + 1, out);
   if (b === OPEN_BRACKET) return skipArray(buf, i, end, depth + 1, out);
-  if (b === 0x74) return literal(buf, i, end, TRUE);
-  if (b === 0x66) return literal(buf, i, end, FALSE);
-  if (b === 0x6e) return literal(buf, i, end, NULL);
+  if (b === 0x74) return afterTrue(buf, i, end);
+  if (b === 0x66) return afterFalse(buf, i, end);
+  if (b === 0x6e) return afterNull(buf, i, end);
   return readNumber(buf, i, end, out);
 }
 
@@ -331,20 +357,129 @@ function same(buf: Buffer, start: number, word: Buffer): boolean {
   return true;
 }
 
-const P_TS = Buffer.from('{"ts":');
-const P_ACTION = Buffer.from(',"action":"');
-const P_SUCCESS = Buffer.from(',"success":');
-const P_LATENCY = Buffer.from(',"latency_ms":');
-const P_PAYLOAD = Buffer.from(',"payload":{');
-const P_ERROR = Buffer.from(',"error":');
-const P_TRACE = Buffer.from(',"trace_id":"');
+/** `{"ts":` at i (our writer's layout). */
+function afterTsKey(buf: Buffer, i: number, end: number): number {
+  return i + 6 <= end &&
+    buf[i] === 0x7b &&
+    buf[i + 1] === 0x22 &&
+    buf[i + 2] === 0x74 &&
+    buf[i + 3] === 0x73 &&
+    buf[i + 4] === 0x22 &&
+    buf[i + 5] === 0x3a
+    ? i + 6
+    : -1;
+}
 
-/** Index after `pattern` when it is at i, else -1. */
-function expect(buf: Buffer, i: number, end: number, pattern: Buffer): number {
-  const stop = i + pattern.length;
-  if (stop > end) return -1;
-  for (let k = 0; k < pattern.length; k++) if (buf[i + k] !== pattern[k]) return -1;
-  return stop;
+/** `,"action":"` at i (our writer's layout). */
+function afterActionKey(buf: Buffer, i: number, end: number): number {
+  return i + 11 <= end &&
+    buf[i] === 0x2c &&
+    buf[i + 1] === 0x22 &&
+    buf[i + 2] === 0x61 &&
+    buf[i + 3] === 0x63 &&
+    buf[i + 4] === 0x74 &&
+    buf[i + 5] === 0x69 &&
+    buf[i + 6] === 0x6f &&
+    buf[i + 7] === 0x6e &&
+    buf[i + 8] === 0x22 &&
+    buf[i + 9] === 0x3a &&
+    buf[i + 10] === 0x22
+    ? i + 11
+    : -1;
+}
+
+/** `,"success":` at i (our writer's layout). */
+function afterSuccessKey(buf: Buffer, i: number, end: number): number {
+  return i + 11 <= end &&
+    buf[i] === 0x2c &&
+    buf[i + 1] === 0x22 &&
+    buf[i + 2] === 0x73 &&
+    buf[i + 3] === 0x75 &&
+    buf[i + 4] === 0x63 &&
+    buf[i + 5] === 0x63 &&
+    buf[i + 6] === 0x65 &&
+    buf[i + 7] === 0x73 &&
+    buf[i + 8] === 0x73 &&
+    buf[i + 9] === 0x22 &&
+    buf[i + 10] === 0x3a
+    ? i + 11
+    : -1;
+}
+
+/** `,"latency_ms":` at i (our writer's layout). */
+function afterLatencyKey(buf: Buffer, i: number, end: number): number {
+  return i + 14 <= end &&
+    buf[i] === 0x2c &&
+    buf[i + 1] === 0x22 &&
+    buf[i + 2] === 0x6c &&
+    buf[i + 3] === 0x61 &&
+    buf[i + 4] === 0x74 &&
+    buf[i + 5] === 0x65 &&
+    buf[i + 6] === 0x6e &&
+    buf[i + 7] === 0x63 &&
+    buf[i + 8] === 0x79 &&
+    buf[i + 9] === 0x5f &&
+    buf[i + 10] === 0x6d &&
+    buf[i + 11] === 0x73 &&
+    buf[i + 12] === 0x22 &&
+    buf[i + 13] === 0x3a
+    ? i + 14
+    : -1;
+}
+
+/** `,"payload":{` at i (our writer's layout). */
+function afterPayloadKey(buf: Buffer, i: number, end: number): number {
+  return i + 12 <= end &&
+    buf[i] === 0x2c &&
+    buf[i + 1] === 0x22 &&
+    buf[i + 2] === 0x70 &&
+    buf[i + 3] === 0x61 &&
+    buf[i + 4] === 0x79 &&
+    buf[i + 5] === 0x6c &&
+    buf[i + 6] === 0x6f &&
+    buf[i + 7] === 0x61 &&
+    buf[i + 8] === 0x64 &&
+    buf[i + 9] === 0x22 &&
+    buf[i + 10] === 0x3a &&
+    buf[i + 11] === 0x7b
+    ? i + 12
+    : -1;
+}
+
+/** `,"error":` at i (our writer's layout). */
+function afterErrorKey(buf: Buffer, i: number, end: number): number {
+  return i + 9 <= end &&
+    buf[i] === 0x2c &&
+    buf[i + 1] === 0x22 &&
+    buf[i + 2] === 0x65 &&
+    buf[i + 3] === 0x72 &&
+    buf[i + 4] === 0x72 &&
+    buf[i + 5] === 0x6f &&
+    buf[i + 6] === 0x72 &&
+    buf[i + 7] === 0x22 &&
+    buf[i + 8] === 0x3a
+    ? i + 9
+    : -1;
+}
+
+/** `,"trace_id":"` at i (our writer's layout). */
+function afterTraceKey(buf: Buffer, i: number, end: number): number {
+  return i + 13 <= end &&
+    buf[i] === 0x2c &&
+    buf[i + 1] === 0x22 &&
+    buf[i + 2] === 0x74 &&
+    buf[i + 3] === 0x72 &&
+    buf[i + 4] === 0x61 &&
+    buf[i + 5] === 0x63 &&
+    buf[i + 6] === 0x65 &&
+    buf[i + 7] === 0x5f &&
+    buf[i + 8] === 0x69 &&
+    buf[i + 9] === 0x64 &&
+    buf[i + 10] === 0x22 &&
+    buf[i + 11] === 0x3a &&
+    buf[i + 12] === 0x22
+    ? i + 13
+    : -1;
 }
 
 /**
@@ -353,45 +488,45 @@ function expect(buf: Buffer, i: number, end: number, pattern: Buffer): number {
  * scan then decides.
  */
 function scanWriterLayout(buf: Buffer, start: number, end: number, out: ScannedLine): boolean {
-  let i = expect(buf, start, end, P_TS);
+  let i = afterTsKey(buf, start, end);
   if (i < 0) return false;
   i = readNumber(buf, i, end, out);
   if (i < 0 || !Number.isFinite(out.number)) return false;
   out.ts = out.number;
-  i = expect(buf, i, end, P_ACTION);
+  i = afterActionKey(buf, i, end);
   if (i < 0) return false;
   const actionEnd = skipPlainString(buf, i - 1, end);
   const length = actionEnd - i - 1;
   if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return false;
   out.actionStart = i;
   out.actionEnd = actionEnd - 1;
-  i = expect(buf, actionEnd, end, P_SUCCESS);
+  i = afterSuccessKey(buf, actionEnd, end);
   if (i < 0) return false;
   if (buf[i] === 0x74) {
-    i = literal(buf, i, end, TRUE);
+    i = afterTrue(buf, i, end);
     out.success = true;
   } else if (buf[i] === 0x66) {
-    i = literal(buf, i, end, FALSE);
+    i = afterFalse(buf, i, end);
     out.success = false;
   } else return false;
   if (i < 0) return false;
-  i = expect(buf, i, end, P_LATENCY);
+  i = afterLatencyKey(buf, i, end);
   if (i < 0) return false;
   i = readNumber(buf, i, end, out);
   if (i < 0 || !(out.number >= 0) || out.number === Number.POSITIVE_INFINITY) return false;
   out.latencyMs = out.number;
-  i = expect(buf, i, end, P_PAYLOAD);
+  i = afterPayloadKey(buf, i, end);
   if (i < 0) return false;
   i = skipObject(buf, i - 1, end, 1, out);
   if (i < 0) return false;
-  i = expect(buf, i, end, P_ERROR);
+  i = afterErrorKey(buf, i, end);
   if (i < 0 || i >= end) return false;
   if (buf[i] === QUOTE) i = skipString(buf, i, end, out);
-  else if (buf[i] === 0x6e) i = literal(buf, i, end, NULL);
+  else if (buf[i] === 0x6e) i = afterNull(buf, i, end);
   else return false;
   if (i < 0) return false;
   if (i < end && buf[i] === COMMA) {
-    i = expect(buf, i, end, P_TRACE);
+    i = afterTraceKey(buf, i, end);
     if (i < 0) return false;
     const traceEnd = skipPlainString(buf, i - 1, end);
     if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return false;
@@ -460,10 +595,10 @@ export function scanCanonicalLine(
       }
       case F_SUCCESS:
         if (b === 0x74) {
-          i = literal(buf, i, end, TRUE);
+          i = afterTrue(buf, i, end);
           out.success = true;
         } else if (b === 0x66) {
-          i = literal(buf, i, end, FALSE);
+          i = afterFalse(buf, i, end);
           out.success = false;
         } else return false;
         if (i < 0) return false;
@@ -475,7 +610,7 @@ export function scanCanonicalLine(
         break;
       case F_ERROR:
         if (b === QUOTE) i = skipString(buf, i, end, out);
-        else if (b === 0x6e) i = literal(buf, i, end, NULL);
+        else if (b === 0x6e) i = afterNull(buf, i, end);
         else return false;
         if (i < 0) return false;
         break;
