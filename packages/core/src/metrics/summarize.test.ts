@@ -196,18 +196,29 @@ describe('summarizeTelemetry', () => {
   });
 
   it.each([
-    ['a quiet machine: one worker beside this thread', { cores: 2, loadAverage: 0.3 }, 1],
-    ['both cores busy with other processes: this thread only', { cores: 2, loadAverage: 2.6 }, 0],
+    ['a quiet machine: one worker beside this thread', { cores: 2, loadAverage: 0.3 }, {}, 1],
+    [
+      'a busy machine: this thread only',
+      { cores: 2, loadAverage: 2.6 },
+      { busyParallelMinBytes: 1e9 },
+      0,
+    ],
+    [
+      'a busy machine, input above the busy threshold: a worker all the same',
+      { cores: 2, loadAverage: 2.6 },
+      { busyParallelMinBytes: 0 },
+      1,
+    ],
   ])(
     'by default, on %s, with the same result',
-    async (_name, machine, workers) => {
+    async (_name, machine, busy, workers) => {
       const file = join(dir, 'telemetry.jsonl');
       await writeFile(file, joinLines(telemetryLines(4000, { malformedPercent: 2, seed: 13 })));
       const serial = await runSummary(file, { threads: 1 });
       const run = await runSummary(
         file,
         {},
-        { parallelMinBytes: 0, rangeBytes: 50_000, machine: () => machine },
+        { parallelMinBytes: 0, rangeBytes: 50_000, machine: () => machine, ...busy },
       );
       expect(run.workers).toBe(workers);
       expect(run.builder.result()).toStrictEqual(serial.builder.result());

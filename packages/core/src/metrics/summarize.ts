@@ -22,30 +22,37 @@ import type { WorkerRequest } from './summary-worker.js';
 
 export interface SummarizeOptions extends ReadOptions {
   /**
-   * Threads for big inputs (this one included). Default: one per core that other processes
-   * leave free (at most 8; see `defaultSummaryThreads`), from 64 MiB of input on; an explicit
-   * value > 1 applies from 16 MiB. 1 = this thread only.
+   * Threads for big inputs (this one included). Default: from 128 MiB of input, one per core
+   * that other processes leave free (see `defaultSummaryThreads`); from 512 MiB, every core (at
+   * most 8) whatever the load. An explicit value > 1 applies from 16 MiB. 1 = this thread only.
    */
   threads?: number;
 }
 
 /**
  * With the default thread count, inputs under this many bytes stay on one thread. A worker
- * needs ~45 ms to start (Node's per-thread bootstrap and its modules) and then its own JIT
- * warm-up: about 0.1 s of one core lost in all (measured on a 2-vCPU VM), which a second core
- * wins back from roughly 0.15 s of single-thread work, i.e. ~70 MB of telemetry.
+ * costs ~0.2 s of CPU before it pulls its weight (Node's per-thread bootstrap ~60 ms, its
+ * modules ~20 ms, its own JIT warm-up and GC); measured on a 2-vCPU VM with a core free, two
+ * threads lost on 54 MB (0.22 vs 0.14 s) and won by 10-25% on 215 MB (0.35-0.39 vs 0.38-0.51 s).
  */
-export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
+export const PARALLEL_MIN_BYTES = 128 * 1024 * 1024;
+/**
+ * From this many bytes the default uses every core even when the load average says they are
+ * busy: the worker's fixed cost is then small against what it can win (5M lines, 1 GB, with
+ * other jobs running: 1.06-1.35 s with two threads vs 1.76-2.04 s with one).
+ */
+export const BUSY_PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
 /** With an explicit `threads` > 1, workers are used from this size on. */
 export const EXPLICIT_PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 /** The most threads a summary uses by default. */
 export const MAX_DEFAULT_THREADS = 8;
 
 /**
- * The default thread count: one per core not already busy with other processes (the cores less
- * the 1-minute load average, rounded), at least 1 and at most MAX_DEFAULT_THREADS. A worker only
- * pays when it gets a core of its own: on a 2-vCPU VM whose cores other jobs kept busy, a worker
- * added ~0.15-0.2 s of CPU (start-up, warm-up) and finished no sooner than one thread.
+ * The default thread count for an input between PARALLEL_MIN_BYTES and BUSY_PARALLEL_MIN_BYTES:
+ * one per core not already busy with other processes (the cores less the 1-minute load
+ * average, rounded), at least 1 and at most MAX_DEFAULT_THREADS. On a 2-vCPU VM whose cores
+ * other jobs kept busy (load ~3), a worker on 1M lines added ~0.2 s of CPU and finished later
+ * than one thread (0.70-1.04 s vs 0.44-0.74 s).
  *
  * @example
  * defaultSummaryThreads(2, 0.3); // 2: a quiet 2-core machine
@@ -77,6 +84,8 @@ interface WorkerReply {
 export interface SummaryTuning {
   /** The machine's cores and 1-minute load average (default: `node:os`). */
   machine?: () => { cores: number; loadAverage: number };
+  /** Replaces BUSY_PARALLEL_MIN_BYTES (default threads only). */
+  busyParallelMinBytes?: number;
   parallelMinBytes?: number;
   rangeBytes?: number;
   /** Run the planned ranges one after another in this thread instead of in workers. */
@@ -254,6 +263,7 @@ export async function runSummary(
     parallelMinBytes = options.threads === undefined
       ? PARALLEL_MIN_BYTES
       : EXPLICIT_PARALLEL_MIN_BYTES,
+    busyParallelMinBytes = BUSY_PARALLEL_MIN_BYTES,
     rangeBytes,
     inProcess = false,
     useThisThread = true,
@@ -268,7 +278,10 @@ export async function runSummary(
   let threads = options.threads ?? 1;
   if (options.threads === undefined && totalBytes >= parallelMinBytes) {
     const { cores, loadAverage } = machine();
-    threads = defaultSummaryThreads(cores, loadAverage);
+    threads =
+      totalBytes >= busyParallelMinBytes
+        ? Math.max(1, Math.min(cores, MAX_DEFAULT_THREADS))
+        : defaultSummaryThreads(cores, loadAverage);
   }
   const parallel = threads > 1 && totalBytes >= parallelMinBytes;
   const tasks = parallel
