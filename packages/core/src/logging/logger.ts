@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { SonicBoom as SonicBoomStream } from 'sonic-boom';
 import sonicBoom from 'sonic-boom';
 import { EventKitError } from '../errors.js';
+import { createLineBatcher } from './line-batcher.js';
 import {
   createLogTimeFormatter,
   escapeLogText,
@@ -38,30 +39,12 @@ export function createStderrSink({
   stream.on('error', () => {
     // stderr gone (closed pipe): nothing left to tell, and the log file still has every line.
   });
-  let batch = '';
-  let scheduled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const handOver = () => {
-    scheduled = false;
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (batch !== '') stream.write(batch);
-    batch = '';
-  };
+  const batcher = createLineBatcher((chunk) => stream.write(chunk), batchMs);
   return {
-    write: (chunk) => {
-      batch += chunk;
-      if (!scheduled) {
-        scheduled = true;
-        if (batchMs > 0) timer = setTimeout(handOver, batchMs);
-        else setImmediate(handOver);
-      }
-    },
+    write: (chunk) => batcher.add(chunk),
     flushSync: () => {
       try {
-        handOver();
+        batcher.flush();
         stream.flushSync();
       } catch {
         // Not ready or already broken: nothing more can be done on stderr.
@@ -147,23 +130,12 @@ function createDestinations(
   // sonic-boom drops a reopen that is still waiting for an in-flight write when end() comes
   // first (and then never closes), so close() waits for a requested reopen to finish.
   let reopening: Promise<unknown> | undefined;
-  // Lines of the current event-loop turn, handed to sonic-boom together at its end: one write
-  // (and one byte count) per turn instead of per line keeps logging cheap on a busy server.
-  let batch = '';
-  let scheduled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const handOver = () => {
-    scheduled = false;
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    const chunk = batch;
-    batch = '';
-    if (!stream || chunk === '') return;
+  const batcher = createLineBatcher((chunk) => {
+    if (!stream) return;
     pending += Buffer.byteLength(chunk);
     stream.write(chunk);
-  };
+  }, options.fileBatchMs);
+  const handOver = batcher.flush;
   if (file !== undefined) {
     stream = new sonicBoom.SonicBoom({
       dest: file,
@@ -189,15 +161,7 @@ function createDestinations(
 
   return {
     write(line) {
-      if (stream) {
-        batch += line;
-        if (!scheduled) {
-          scheduled = true;
-          if (options.fileBatchMs > 0) {
-            timer = setTimeout(handOver, options.fileBatchMs);
-          } else setImmediate(handOver);
-        }
-      }
+      if (stream) batcher.add(line);
       if (consoleSink) consoleSink.write(line);
     },
     reopen() {
