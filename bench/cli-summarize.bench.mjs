@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// Benchmark: `eventkit summarize` (the built CLI) against, in the same run, the seed's jq summary
-// and a naive Node summarizer, on 1M and 5M generated lines; plus exactness on a file with 2%
+// Benchmark: `eventkit summarize` (the built CLI) against, in the same run, the seed's jq summary,
+// a naive Node summarizer and DuckDB (@duckdb/node-api, one read_json + quantile_disc query, see
+// bench/duckdb-summary.mjs), on 1M and 5M generated lines; plus exactness on a file with 2%
 // malformed lines. Prints lines/s, peak RSS and ratios, and writes bench/.data/cli-summarize.json.
 //
 //   pnpm exec turbo run build --filter=@eventkit/cli...
 //   node bench/cli-summarize.bench.mjs [--sizes 1000000,5000000] [--jq-max 1000000] [--no-jq] [--runs 3]
+//     [--duckdb-threads N] [--no-duckdb]
+//
+// DuckDB's time here is, like eventkit's, the whole process (Node start-up, loading the module and
+// DuckDB, the query); the query alone is printed beside it.
 //
 // Peak RSS is the process's VmHWM from /proc (Linux), sampled every 20 ms until it exits. Each
 // Node contender runs --runs times and the fastest run counts (the slower ones measure whatever
@@ -14,11 +19,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { unavailableReason } from './duckdb-summary.mjs';
 import { ensureTelemetryFile } from './generate-telemetry.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
 const RESULTS = join(ROOT, 'bench/.data/cli-summarize.json');
+const DUCKDB = join(ROOT, 'bench/duckdb-summary.mjs');
 
 const { values } = parseArgs({
   options: {
@@ -26,11 +33,44 @@ const { values } = parseArgs({
     'jq-max': { type: 'string', default: '1000000' },
     'no-jq': { type: 'boolean', default: false },
     runs: { type: 'string', default: '3' },
+    'duckdb-threads': { type: 'string' },
+    'no-duckdb': { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
 const jqMax = Number(values['jq-max']);
 const runs = Math.max(1, Number(values.runs));
+const duckdbThreads = Number(
+  values['duckdb-threads'] ?? (await import('node:os')).availableParallelism(),
+);
+let duckdbUnavailable = values['no-duckdb'] ? 'skipped (--no-duckdb)' : undefined;
+
+/** DuckDB's summary of `file` in its own process, or undefined (and a line saying why). */
+async function duckdb(file, lines, { repeat = true } = {}) {
+  if (duckdbUnavailable) {
+    console.log(`  DuckDB unavailable: ${duckdbUnavailable}`);
+    return undefined;
+  }
+  const args = [DUCKDB, '--file', file, '--threads', String(duckdbThreads)];
+  let result;
+  try {
+    result = repeat ? await best(process.execPath, args) : await measure(process.execPath, args);
+  } catch (error) {
+    duckdbUnavailable = error.message;
+  }
+  if (!duckdbUnavailable && result.code !== 0) {
+    duckdbUnavailable = unavailableReason(result.stdout, result.stderr, result.code);
+  }
+  if (duckdbUnavailable) {
+    console.log(`  DuckDB unavailable: ${duckdbUnavailable}`);
+    return undefined;
+  }
+  const inner = JSON.parse(result.stdout.trim().split('\n').at(-1));
+  console.log(
+    `${row(`DuckDB ${inner.version} (${inner.threads} threads)`, lines, result)}  (query alone ${(inner.ms / 1000).toFixed(2)} s)`,
+  );
+  return { ...result, inner };
+}
 
 if (!existsSync(CLI)) {
   console.error(`${CLI} is missing: run pnpm exec turbo run build --filter=@eventkit/cli... first`);
@@ -154,6 +194,7 @@ for (const lines of sizes) {
   console.log(row('eventkit summarize --threads 1', lines, single));
   const naive = await best(process.execPath, ['--input-type=module', '-e', NAIVE, data.file]);
   console.log(row('naive Node (readline + JSON.parse)', lines, naive));
+  const duck = await duckdb(data.file, lines);
   const run = {
     lines,
     bytes: data.bytes,
@@ -161,6 +202,18 @@ for (const lines of sizes) {
     eventkitSingleThread: strip(single),
     naive: strip(naive),
   };
+  if (duck) {
+    run.duckdb = {
+      ...strip(duck),
+      queryMs: Math.round(duck.inner.ms),
+      version: duck.inner.version,
+    };
+    run.duckdbAgrees = agree(JSON.parse(eventkit.stdout), duck.inner.summary);
+    const ratio = eventkit.seconds / duck.seconds;
+    console.log(
+      `  ratio eventkit/DuckDB (wall time, whole processes): ${ratio.toFixed(2)} (${ratio < 1 ? 'eventkit faster' : 'DuckDB faster'}; --threads 1: ${(single.seconds / duck.seconds).toFixed(2)}); same answers as DuckDB (quantile_disc): ${run.duckdbAgrees.summary}`,
+    );
+  }
   if (!values['no-jq'] && lines <= jqMax) {
     const jq = await measure('jq', ['-s', '-c', JQ_SUMMARY, data.file]);
     console.log(row('jq summary (seed percentiles)', lines, jq));
@@ -200,6 +253,14 @@ const naiveSummary = JSON.parse(naiveDirty.stdout);
 console.log(
   `  naive Node: ${naiveSummary.total.toLocaleString('en-US')} events, ${naiveSummary.malformed_lines.toLocaleString('en-US')} malformed (${naiveSummary.total === dirty.valid ? 'exact' : 'miscounted'})`,
 );
+const duckDirty = await duckdb(dirty.file, 1_000_000, { repeat: false });
+if (duckDirty) {
+  const theirs = duckDirty.inner.summary;
+  const verdict = agree(summary, theirs);
+  console.log(
+    `  DuckDB: ${theirs.total.toLocaleString('en-US')} events (${theirs.total === dirty.valid ? 'exact' : `miscounted by ${(theirs.total - dirty.valid).toLocaleString('en-US')}`}), failures ${theirs.failures.toLocaleString('en-US')} vs ours ${summary.failures.toLocaleString('en-US')}; vs eventkit: ${verdict.summary}; ${duckDirty.seconds.toFixed(2)} s, ${duckDirty.peakMb.toFixed(0)} MB`,
+  );
+}
 const jqDirty = values['no-jq'] ? undefined : await measure('jq', ['-c', '.action', dirty.file]);
 if (jqDirty) {
   const read = jqDirty.stdout.split('\n').filter(Boolean).length;
@@ -216,6 +277,14 @@ results.malformed = {
     peakMb: ours.peakMb,
   },
   naive: { total: naiveSummary.total, malformed_lines: naiveSummary.malformed_lines },
+  duckdb: duckDirty
+    ? {
+        total: duckDirty.inner.summary.total,
+        failures: duckDirty.inner.summary.failures,
+        seconds: Number(duckDirty.seconds.toFixed(3)),
+        peakMb: Number(duckDirty.peakMb.toFixed(1)),
+      }
+    : { unavailable: duckdbUnavailable },
   jqLinesBeforeStop: jqDirty ? jqDirty.stdout.split('\n').filter(Boolean).length : undefined,
 };
 writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);

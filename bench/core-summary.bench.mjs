@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Telemetry summary throughput: @eventkit/core's summarizeTelemetry (built dist: worker threads
 // over byte ranges, canonical-line fast path, DDSketch percentiles) against a naive baseline
-// measured in the same run — readline + JSON.parse per line + sort for percentiles.
+// measured in the same run — readline + JSON.parse per line + sort for percentiles — and DuckDB
+// (@duckdb/node-api, read_json + quantile_disc, see bench/duckdb-summary.mjs) on the same file.
 //
 //   pnpm --filter @eventkit/core build
 //   node bench/core-summary.bench.mjs [--sizes 1000000,5000000] [--malformed 2] [--runs 3] [--threads 2]
+//     [--duckdb-threads N] [--no-duckdb]
 //
 // Each measurement runs in its own child process (one after another), which reports its time and
 // its peak RSS (process.resourceUsage().maxRSS, worker threads included) and the CPU time the
@@ -17,9 +19,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { unavailableReason } from './duckdb-summary.mjs';
 import { ensureTelemetryFile } from './generate-telemetry.mjs';
 
 const DIST = new URL('../packages/core/dist/index.js', import.meta.url);
+const DUCKDB = new URL('./duckdb-summary.mjs', import.meta.url);
 const QUANTILES = [
   ['p50_ms', 0.5],
   ['p95_ms', 0.95],
@@ -32,6 +36,8 @@ const { values } = parseArgs({
     malformed: { type: 'string', default: '0' },
     runs: { type: 'string', default: '1' },
     threads: { type: 'string' },
+    'duckdb-threads': { type: 'string' },
+    'no-duckdb': { type: 'boolean', default: false },
     child: { type: 'string' },
     file: { type: 'string' },
   },
@@ -163,27 +169,46 @@ function measure(kind, file, threads) {
   return JSON.parse(child.stdout.trim().split('\n').at(-1));
 }
 
+/** DuckDB in its own process; `{ unavailable }` instead of throwing when it cannot run. */
+function measureDuckdb(file, threads) {
+  const child = spawnSync(
+    process.execPath,
+    [fileURLToPath(DUCKDB), '--file', file, '--threads', String(threads)],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (child.error) return { unavailable: child.error.message };
+  if (child.status !== 0) {
+    return { unavailable: unavailableReason(child.stdout, child.stderr, child.status) };
+  }
+  return JSON.parse(child.stdout.trim().split('\n').at(-1));
+}
+
 function median(numbers) {
   const sorted = [...numbers].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-/** Exact counts, and core's percentiles within 1% of the naive (exact) ones. */
-function compare(core, naive) {
+/** Exact counts, and `core`'s percentiles within 1% of the naive (exact) ones. */
+function compare(
+  core,
+  naive,
+  { label = 'core', keys = ['total', 'failures', 'malformed_lines'] } = {},
+) {
   const problems = [];
-  for (const key of ['total', 'failures', 'malformed_lines']) {
-    if (core[key] !== naive[key]) problems.push(`${key}: core ${core[key]} ≠ naive ${naive[key]}`);
+  for (const key of keys) {
+    if (core[key] !== naive[key])
+      problems.push(`${key}: ${label} ${core[key]} ≠ naive ${naive[key]}`);
   }
   let worst = 0;
   for (const [name, expected] of Object.entries(naive.actions)) {
     const got = core.actions[name];
     if (!got) {
-      problems.push(`action ${name} missing from core`);
+      problems.push(`action ${name} missing from ${label}`);
       continue;
     }
     if (got.count !== expected.count || got.failures !== expected.failures) {
       problems.push(
-        `${name}: core ${got.count}/${got.failures} ≠ naive ${expected.count}/${expected.failures}`,
+        `${name}: ${label} ${got.count}/${got.failures} ≠ naive ${expected.count}/${expected.failures}`,
       );
     }
     for (const [key] of QUANTILES) {
@@ -193,7 +218,7 @@ function compare(core, naive) {
           : Math.abs(got[key] - expected[key]) / expected[key];
       worst = Math.max(worst, deviation);
       if (deviation > 0.01 + 1e-9)
-        problems.push(`${name} ${key}: core ${got[key]} vs exact ${expected[key]}`);
+        problems.push(`${name} ${key}: ${label} ${got[key]} vs exact ${expected[key]}`);
     }
   }
   return { problems, worst };
@@ -206,6 +231,7 @@ const sizes = values.sizes.split(',').map(Number);
 const malformedPercent = Number(values.malformed);
 const runs = Math.max(1, Number(values.runs));
 const threads = values.threads ? Number(values.threads) : undefined;
+const duckdbThreads = Number(values['duckdb-threads'] ?? threads ?? availableParallelism());
 console.log(
   `core summary benchmark — node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()
     .map((l) => l.toFixed(1))
@@ -238,9 +264,53 @@ for (const lines of sizes) {
       `  ${label.padEnd(18)} ${fmt(ms / 1000, 2).padStart(6)} s  ${fmt(lines / (ms / 1000)).padStart(10)} lines/s  peak RSS ${fmt(rss).padStart(4)} MB  CPU ${fmt(cpu / 1000, 2).padStart(5)} s`,
     );
   }
+  let duckdb;
+  if (values['no-duckdb']) {
+    console.log('  DuckDB skipped (--no-duckdb)');
+  } else {
+    const label = `DuckDB (${duckdbThreads} thr.)`;
+    const samples = [];
+    for (let i = 0; i < runs; i++) {
+      const sample = measureDuckdb(data.file, duckdbThreads);
+      if (sample.unavailable) {
+        console.log(`  DuckDB unavailable: ${sample.unavailable}`);
+        samples.length = 0;
+        break;
+      }
+      samples.push(sample);
+    }
+    if (samples.length > 0) {
+      const ms = median(samples.map((s) => s.ms));
+      const rss = Math.max(...samples.map((s) => s.maxRssMb));
+      const cpu = median(samples.map((s) => s.cpuMs));
+      const loadMs = median(samples.map((s) => s.loadMs));
+      duckdb = { ms, rss, cpu, summary: samples[0].summary, version: samples[0].version };
+      console.log(
+        `  ${label.padEnd(18)} ${fmt(ms / 1000, 2).padStart(6)} s  ${fmt(lines / (ms / 1000)).padStart(10)} lines/s  peak RSS ${fmt(rss).padStart(4)} MB  CPU ${fmt(cpu / 1000, 2).padStart(5)} s  (DuckDB ${duckdb.version}; query only, +${fmt(loadMs / 1000, 2)} s to load and start)`,
+      );
+    }
+  }
   const naive = results['naive baseline'];
   const core = results[variants[0][1]];
   const single = results['core (1 thread)'];
+  if (duckdb) {
+    const verdict = core.ms < duckdb.ms ? 'core faster' : 'DuckDB faster';
+    console.log(
+      `  ratio core/DuckDB (wall time): ${fmt(core.ms / duckdb.ms, 2)} (${verdict}; 1 thread: ${fmt(single.ms / duckdb.ms, 2)}); CPU time: ${fmt(core.cpu / duckdb.cpu, 2)}`,
+    );
+    const { problems, worst } = compare(duckdb.summary, naive.summary, {
+      label: 'DuckDB',
+      keys: ['total', 'failures'],
+    });
+    const counts = problems.filter((p) => !/_ms:/.test(p));
+    const truth =
+      duckdb.summary.total === data.valid
+        ? 'equals the generator'
+        : `generator says ${fmt(data.valid)}`;
+    console.log(
+      `  DuckDB vs ours: ${counts.length === 0 ? 'counts match exactly' : `counts DIFFER: ${counts.join('; ')}`} (DuckDB total ${fmt(duckdb.summary.total)}, ${truth}); percentiles (quantile_disc) within ${fmt(worst * 100, 2)}% of exact sorted[floor(n·q)]`,
+    );
+  }
   console.log(
     `  ratio (wall): core ${fmt(naive.ms / core.ms, 1)}× the naive baseline (1 thread: ${fmt(naive.ms / single.ms, 1)}×)`,
   );
