@@ -256,9 +256,14 @@ console.log(
 const duckDirty = await duckdb(dirty.file, 1_000_000, { repeat: false });
 if (duckDirty) {
   const theirs = duckDirty.inner.summary;
-  const verdict = agree(summary, theirs);
+  const differing = Object.entries(theirs.actions)
+    .filter(([name, action]) => summary.actions[name]?.count !== action.count)
+    .map(([name, action]) => {
+      const delta = action.count - (summary.actions[name]?.count ?? 0);
+      return `${name} ${delta > 0 ? '+' : ''}${delta.toLocaleString('en-US')}`;
+    });
   console.log(
-    `  DuckDB: ${theirs.total.toLocaleString('en-US')} events (${theirs.total === dirty.valid ? 'exact' : `miscounted by ${(theirs.total - dirty.valid).toLocaleString('en-US')}`}), failures ${theirs.failures.toLocaleString('en-US')} vs ours ${summary.failures.toLocaleString('en-US')}; vs eventkit: ${verdict.summary}; ${duckDirty.seconds.toFixed(2)} s, ${duckDirty.peakMb.toFixed(0)} MB`,
+    `  DuckDB: ${theirs.total.toLocaleString('en-US')} events (${theirs.total === dirty.valid ? 'exact' : `miscounted by ${(theirs.total - dirty.valid).toLocaleString('en-US')}`}), failures ${theirs.failures.toLocaleString('en-US')} vs ours ${summary.failures.toLocaleString('en-US')}; per-action counts vs eventkit: ${differing.length === 0 ? 'all equal' : differing.join(', ')}; ${duckDirty.seconds.toFixed(2)} s, ${duckDirty.peakMb.toFixed(0)} MB`,
   );
 }
 const jqDirty = values['no-jq'] ? undefined : await measure('jq', ['-c', '.action', dirty.file]);
