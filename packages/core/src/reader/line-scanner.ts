@@ -225,6 +225,32 @@ function readNumber(buf: Buffer, i: number, end: number, out: ScannedLine): numb
   return i;
 }
 
+/** A JSON number whose value is not needed (payload, unknown keys): syntax only. */
+function skipNumber(buf: Buffer, i: number, end: number): number {
+  if (i < end && buf[i] === MINUS) i++;
+  if (i >= end) return -1;
+  let b = buf[i] as number;
+  if (b === ZERO) i++;
+  else if (b > ZERO && b <= NINE) {
+    do i++;
+    while (i < end && (b = buf[i] as number) >= ZERO && b <= NINE);
+  } else return -1;
+  if (i < end && buf[i] === DOT) {
+    i++;
+    if (i >= end || (b = buf[i] as number) < ZERO || b > NINE) return -1;
+    do i++;
+    while (i < end && (b = buf[i] as number) >= ZERO && b <= NINE);
+  }
+  if (i < end && (buf[i] === 0x65 || buf[i] === 0x45)) {
+    i++;
+    if (i < end && (buf[i] === PLUS || buf[i] === MINUS)) i++;
+    if (i >= end || (b = buf[i] as number) < ZERO || b > NINE) return -1;
+    do i++;
+    while (i < end && (b = buf[i] as number) >= ZERO && b <= NINE);
+  }
+  return i;
+}
+
 // Fixed byte sequences are compared in unrolled code: a loop over a pattern buffer took a
 // quarter of the scanner's time. Each returns the index after the sequence at i, or -1.
 
@@ -282,7 +308,7 @@ function skipValue(buf: Buffer, i: number, end: number, depth: number, out: Scan
   if (b === 0x74) return afterTrue(buf, i, end);
   if (b === 0x66) return afterFalse(buf, i, end);
   if (b === 0x6e) return afterNull(buf, i, end);
-  return readNumber(buf, i, end, out);
+  return skipNumber(buf, i, end);
 }
 
 function skipObject(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
@@ -321,6 +347,35 @@ function skipArray(buf: Buffer, i: number, end: number, depth: number, out: Scan
     if (b === COMMA) i = skipWs(buf, i + 1, end);
     else if (b === CLOSE_BRACKET) return i + 1;
     else return -1;
+  }
+}
+
+/**
+ * After the `{` of a payload in our writer's layout: a flat object without whitespace (string,
+ * number, true/false/null values). Returns -2 for anything else (nesting, whitespace, errors):
+ * the general skipObject then decides from the `{`.
+ */
+function skipCompactObject(buf: Buffer, i: number, end: number, out: ScannedLine): number {
+  if (i < end && buf[i] === CLOSE_BRACE) return i + 1;
+  for (;;) {
+    if (i >= end || buf[i] !== QUOTE) return -2;
+    const keyEnd = skipKey(buf, i, end, out);
+    if (keyEnd < 0 || keyEnd >= end || buf[keyEnd] !== COLON) return -2;
+    if (isProtoKey(buf, i + 1, keyEnd - 1)) return -2;
+    i = keyEnd + 1;
+    if (i >= end) return -2;
+    const b = buf[i] as number;
+    if (b === QUOTE) i = skipString(buf, i, end, out);
+    else if ((b >= ZERO && b <= NINE) || b === MINUS) i = skipNumber(buf, i, end);
+    else if (b === 0x74) i = afterTrue(buf, i, end);
+    else if (b === 0x66) i = afterFalse(buf, i, end);
+    else if (b === 0x6e) i = afterNull(buf, i, end);
+    else return -2;
+    if (i < 0 || i >= end) return -2;
+    const c = buf[i];
+    if (c === COMMA) i++;
+    else if (c === CLOSE_BRACE) return i + 1;
+    else return -2;
   }
 }
 
@@ -517,7 +572,8 @@ function scanWriterLayout(buf: Buffer, start: number, end: number, out: ScannedL
   out.latencyMs = out.number;
   i = afterPayloadKey(buf, i, end);
   if (i < 0) return false;
-  i = skipObject(buf, i - 1, end, 1, out);
+  const payloadEnd = skipCompactObject(buf, i, end, out);
+  i = payloadEnd === -2 ? skipObject(buf, i - 1, end, 1, out) : payloadEnd;
   if (i < 0) return false;
   i = afterErrorKey(buf, i, end);
   if (i < 0 || i >= end) return false;
