@@ -31,6 +31,28 @@ const latency = fc.oneof(
 );
 
 describe('createLatencySketch', () => {
+  it('addAll gives exactly what add one by one gives, across the exact/sketch switch', () => {
+    const sample = fc.oneof(latency, fc.constantFrom(-1, Number.NaN, Number.POSITIVE_INFINITY));
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(sample, { maxLength: 700 }), { maxLength: 6 }),
+        fc.array(sample, { maxLength: 5 }),
+        (chunks, before) => {
+          const single = sketchOf(before);
+          const batched = sketchOf(before);
+          for (const chunk of chunks) {
+            for (const value of chunk) single.add(value);
+            // Extra slots past n must be ignored.
+            batched.addAll(Float64Array.from([...chunk, 42]), chunk.length);
+          }
+          expect(batched.toJSON()).toEqual(single.toJSON());
+          for (const q of QUANTILES) expect(batched.quantile(q)).toBe(single.quantile(q));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('is exact up to EXACT_SAMPLE_LIMIT samples', () => {
     fc.assert(
       fc.property(fc.array(latency, { minLength: 1, maxLength: EXACT_SAMPLE_LIMIT }), (values) => {

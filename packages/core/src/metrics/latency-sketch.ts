@@ -29,6 +29,8 @@ export interface SerializedLatencySketch {
 export interface LatencySketch {
   /** Adds one sample in milliseconds; false (and `rejected` + 1) when it is not a valid latency. */
   add(valueMs: number): boolean;
+  /** Adds `values[0..n)` as `add` would, one by one (the summary's batched fast path). */
+  addAll(values: Float64Array, n: number): void;
   merge(other: LatencySketch): void;
   /** The value at index floor(count * q) of the sorted samples; undefined when empty. */
   quantile(q: number): number | undefined;
@@ -119,6 +121,37 @@ export function createLatencySketch(): LatencySketch {
       if (value > max) max = value;
       keep(value);
       return true;
+    },
+    addAll(batch, n) {
+      let i = 0;
+      // Exact mode: copy while there is room.
+      if (!dd) {
+        const room = Math.min(n, EXACT_SAMPLE_LIMIT - size);
+        for (; i < room; i++) {
+          const value = batch[i] as number;
+          if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
+            rejected++;
+            continue;
+          }
+          count++;
+          if (value < min) min = value;
+          if (value > max) max = value;
+          keep(value);
+        }
+      }
+      if (i >= n) return;
+      const target = toSketch();
+      for (; i < n; i++) {
+        const value = batch[i] as number;
+        if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
+          rejected++;
+          continue;
+        }
+        count++;
+        if (value < min) min = value;
+        if (value > max) max = value;
+        target.accept(value);
+      }
     },
     merge(other) {
       absorb(other.toJSON());

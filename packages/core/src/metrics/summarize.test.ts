@@ -164,6 +164,32 @@ describe('summarizeTelemetry', () => {
     expect(summary.first_malformed[0]?.file).toBe(`${file}.1.gz`);
   });
 
+  it.each([
+    ["many distinct actions (beyond the fast path's table and the fold limit)", undefined],
+    ['an actions filter over them', ['recommend', 'name-7', 'name-70', 'name-299']],
+  ])('agrees with readTelemetry on %s', async (_label, actions) => {
+    const file = join(dir, 'telemetry.jsonl');
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const action = i % 3 === 0 ? 'recommend' : `name-${(i * 7) % 300}`;
+      lines.push(
+        JSON.stringify({
+          ts: 1_732_540_000 + i / 10,
+          action,
+          success: i % 11 !== 0,
+          latency_ms: (i % 97) + i / 1000,
+          payload: { n: i },
+          error: null,
+        }),
+      );
+    }
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const builder = createSummaryBuilder();
+    for await (const event of readTelemetry(file, { actions })) builder.add(event);
+    const summary = await summarizeTelemetry(file, { actions, threads: 1 });
+    expect(summary).toStrictEqual(builder.result());
+  });
+
   it('shares the ranges between this thread and a worker, with the same result', async () => {
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(file, joinLines(telemetryLines(8000, { malformedPercent: 2, seed: 9 })));

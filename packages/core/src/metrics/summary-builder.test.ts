@@ -59,6 +59,32 @@ describe('createSummaryBuilder', () => {
     );
   });
 
+  it('addBatch per action equals addSample per event', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(event, { maxLength: 700 }), { maxLength: 4 }), (parts) => {
+        const batched = createSummaryBuilder();
+        for (const part of parts) {
+          for (const action of new Set(part.map((e) => e.action))) {
+            const of = part.filter((e) => e.action === action);
+            const ts = of.map((e) => e.ts);
+            batched.addBatch(
+              action,
+              Float64Array.from(of, (e) => e.latency_ms),
+              of.length,
+              of.filter((e) => !e.success).length,
+              Math.min(...ts),
+              Math.max(...ts),
+            );
+          }
+        }
+        // Before result(), which sorts the kept samples in place.
+        expect(batched.toJSON()).toStrictEqual(build(parts.flat()).toJSON());
+        expect(batched.result()).toStrictEqual(build(parts.flat()).result());
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it(`folds unknown actions into "other" beyond ${MAX_DISTINCT_ACTIONS} names, the same way when merged`, () => {
     const events = Array.from({ length: MAX_DISTINCT_ACTIONS * 2 }, (_, i) => ({
       ts: i,

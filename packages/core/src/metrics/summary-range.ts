@@ -39,26 +39,94 @@ export interface RangeResult {
 
 const NEWLINE = 0x0a;
 
-/** Interns action names straight from the bytes, so the hot path makes no string per line. */
-function createActionNames() {
-  const known: { bytes: Buffer; name: string }[] = [];
-  return (buf: Buffer, start: number, end: number): string => {
+/** Samples of one action buffered before they go to the builder in one `addBatch`. */
+const BATCH_SIZE = 1024;
+/** Distinct action names a range tracks by their bytes; others go through `addSample`. */
+const MAX_TRACKED_ACTIONS = 64;
+
+interface ActionBatch {
+  bytes: Buffer;
+  name: string;
+  /** False when the `actions` filter excludes this name. */
+  included: boolean;
+  latencies: Float64Array;
+  n: number;
+  failed: number;
+  minTs: number;
+  maxTs: number;
+}
+
+/**
+ * The fast path's per-action accumulator: finds an action by its bytes (no string per line)
+ * and buffers its samples, so the builder sees one call per BATCH_SIZE samples.
+ */
+function createActionBatches(builder: SummaryBuilder, actions: Set<string> | undefined) {
+  const batches: ActionBatch[] = [];
+
+  function flush(batch: ActionBatch): void {
+    builder.addBatch(batch.name, batch.latencies, batch.n, batch.failed, batch.minTs, batch.maxTs);
+    batch.n = 0;
+    batch.failed = 0;
+    batch.minTs = Number.POSITIVE_INFINITY;
+    batch.maxTs = Number.NEGATIVE_INFINITY;
+  }
+
+  function find(buf: Buffer, start: number, end: number): ActionBatch | undefined {
     const length = end - start;
-    for (const entry of known) {
-      const bytes = entry.bytes;
+    for (let e = 0; e < batches.length; e++) {
+      const batch = batches[e] as ActionBatch;
+      const bytes = batch.bytes;
       if (bytes.length !== length || bytes[0] !== buf[start]) continue;
-      let same = true;
-      for (let k = 1; k < length; k++) {
-        if (bytes[k] !== buf[start + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return entry.name;
+      let k = 1;
+      while (k < length && bytes[k] === buf[start + k]) k++;
+      if (k === length) return batch;
     }
-    const name = buf.toString('latin1', start, end);
-    if (known.length < 64) known.push({ bytes: Buffer.from(buf.subarray(start, end)), name });
-    return name;
+    return undefined;
+  }
+
+  return {
+    /** Adds one fast-path sample; the action is bytes [start, end) of buf (ASCII). */
+    add(
+      buf: Buffer,
+      start: number,
+      end: number,
+      success: boolean,
+      latencyMs: number,
+      ts: number,
+    ): void {
+      let batch = find(buf, start, end);
+      if (batch === undefined) {
+        const name = buf.toString('latin1', start, end);
+        const included = actions === undefined || actions.has(name);
+        if (batches.length >= MAX_TRACKED_ACTIONS) {
+          if (included) builder.addSample(name, success, latencyMs, ts);
+          return;
+        }
+        batch = {
+          bytes: Buffer.from(buf.subarray(start, end)),
+          name,
+          included,
+          latencies: new Float64Array(included ? BATCH_SIZE : 0),
+          n: 0,
+          failed: 0,
+          minTs: Number.POSITIVE_INFINITY,
+          maxTs: Number.NEGATIVE_INFINITY,
+        };
+        batches.push(batch);
+        // Registered now, so the builder sees names in the order they first appear.
+        if (included) flush(batch);
+      }
+      if (!batch.included) return;
+      batch.latencies[batch.n++] = latencyMs;
+      if (!success) batch.failed++;
+      if (ts < batch.minTs) batch.minTs = ts;
+      if (ts > batch.maxTs) batch.maxTs = ts;
+      if (batch.n === BATCH_SIZE) flush(batch);
+    },
+    /** Hands every buffered sample to the builder. */
+    flushAll(): void {
+      for (const batch of batches) if (batch.included && batch.n > 0) flush(batch);
+    },
   };
 }
 
@@ -67,22 +135,27 @@ function createSummaryFramer(
   builder: SummaryBuilder,
   filter: SummaryFilter,
   atFileStart: boolean,
-): LineFramer {
+): { framer: LineFramer; flush: () => void } {
   const since = filter.since ?? Number.NEGATIVE_INFINITY;
   const until = filter.until ?? Number.POSITIVE_INFINITY;
   const actions = filter.actions === undefined ? undefined : new Set(filter.actions);
   const scanned = createScannedLine();
-  const actionName = createActionNames();
-  return createLineFramer({
+  const batches = createActionBatches(builder, actions);
+  const framer = createLineFramer({
     atFileStart,
     onTooLong: (line) => builder.addMalformed({ file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (scanCanonicalLine(buf, start, end, scanned)) {
         const ts = scanned.ts;
         if (ts < since || ts >= until) return;
-        const action = actionName(buf, scanned.actionStart, scanned.actionEnd);
-        if (actions && !actions.has(action)) return;
-        builder.addSample(action, scanned.success, scanned.latencyMs, ts);
+        batches.add(
+          buf,
+          scanned.actionStart,
+          scanned.actionEnd,
+          scanned.success,
+          scanned.latencyMs,
+          ts,
+        );
         return;
       }
       const parsed = parseLineBytes(buf, start, end);
@@ -97,6 +170,7 @@ function createSummaryFramer(
       builder.addSample(event.action, event.success, event.latency_ms, event.ts);
     },
   });
+  return { framer, flush: batches.flushAll };
 }
 
 /** Reads at a position; synchronously when `sync` (a worker thread has nothing else to do). */
@@ -186,7 +260,7 @@ export async function summarizeRange(
   { syncReads = false }: { syncReads?: boolean } = {},
 ): Promise<RangeResult> {
   const builder = createSummaryBuilder();
-  const framer = createSummaryFramer(task.file, builder, filter, task.start === 0);
+  const { framer, flush } = createSummaryFramer(task.file, builder, filter, task.start === 0);
   const handle = await openTelemetryFile(task.file);
   let gzip: boolean;
   try {
@@ -202,5 +276,6 @@ export async function summarizeRange(
       // feedFile hands every line to the framer; nothing to do between chunks.
     }
   }
+  flush();
   return { summary: builder.toJSON(), lines: framer.lines };
 }
