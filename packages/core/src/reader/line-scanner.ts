@@ -225,28 +225,39 @@ function readNumber(buf: Buffer, i: number, end: number, out: ScannedLine): numb
   return i;
 }
 
+/** Index of the first non-digit at or after i (or end). */
+function skipDigits(buf: Buffer, i: number, end: number): number {
+  while (i < end) {
+    const b = buf[i] as number;
+    if (b < ZERO || b > NINE) return i;
+    i++;
+  }
+  return i;
+}
+
+function isDigitAt(buf: Buffer, i: number, end: number): boolean {
+  if (i >= end) return false;
+  const b = buf[i] as number;
+  return b >= ZERO && b <= NINE;
+}
+
 /** A JSON number whose value is not needed (payload, unknown keys): syntax only. */
 function skipNumber(buf: Buffer, i: number, end: number): number {
   if (i < end && buf[i] === MINUS) i++;
   if (i >= end) return -1;
-  let b = buf[i] as number;
+  const b = buf[i] as number;
   if (b === ZERO) i++;
-  else if (b > ZERO && b <= NINE) {
-    do i++;
-    while (i < end && (b = buf[i] as number) >= ZERO && b <= NINE);
-  } else return -1;
+  else if (b > ZERO && b <= NINE) i = skipDigits(buf, i + 1, end);
+  else return -1;
   if (i < end && buf[i] === DOT) {
-    i++;
-    if (i >= end || (b = buf[i] as number) < ZERO || b > NINE) return -1;
-    do i++;
-    while (i < end && (b = buf[i] as number) >= ZERO && b <= NINE);
+    if (!isDigitAt(buf, i + 1, end)) return -1;
+    i = skipDigits(buf, i + 2, end);
   }
   if (i < end && (buf[i] === 0x65 || buf[i] === 0x45)) {
     i++;
     if (i < end && (buf[i] === PLUS || buf[i] === MINUS)) i++;
-    if (i >= end || (b = buf[i] as number) < ZERO || b > NINE) return -1;
-    do i++;
-    while (i < end && (b = buf[i] as number) >= ZERO && b <= NINE);
+    if (!isDigitAt(buf, i, end)) return -1;
+    i = skipDigits(buf, i + 1, end);
   }
   return i;
 }
