@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
-import { createScannedLine, scanCanonicalLine } from '../reader/line-scanner.js';
+import { createScannedLine, scanCanonicalLine, scanWriterLine } from '../reader/line-scanner.js';
 import {
   feedFile,
   isGzipFile,
@@ -143,6 +143,22 @@ function createSummaryFramer(
   const batches = createActionBatches(builder, actions);
   const framer = createLineFramer({
     atFileStart,
+    tryLine: (buf, start, limit) => {
+      const newline = scanWriterLine(buf, start, limit, scanned);
+      if (newline < 0) return -1;
+      const ts = scanned.ts;
+      if (ts >= since && ts < until) {
+        batches.add(
+          buf,
+          scanned.actionStart,
+          scanned.actionEnd,
+          scanned.success,
+          scanned.latencyMs,
+          ts,
+        );
+      }
+      return newline;
+    },
     onTooLong: (line) => builder.addMalformed({ file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (scanCanonicalLine(buf, start, end, scanned)) {

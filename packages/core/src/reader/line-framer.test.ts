@@ -2,11 +2,27 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLineFramer, MAX_LINE_BYTES } from './line-framer.js';
 
-function frame(chunks: Buffer[], atFileStart = false) {
+/** A tryLine that takes every complete line starting with "a" (and records it as taken). */
+function takeLinesStartingWithA(taken: string[]) {
+  return (buf: Buffer, start: number, limit: number): number => {
+    if (start >= limit || buf[start] !== 0x61) return -1;
+    const newline = buf.subarray(0, limit).indexOf(0x0a, start);
+    if (newline < 0) return -1;
+    taken.push(buf.toString('latin1', start, newline));
+    return newline;
+  };
+}
+
+function frame(
+  chunks: Buffer[],
+  atFileStart = false,
+  tryLine?: ReturnType<typeof takeLinesStartingWithA>,
+) {
   const lines: { text: string; line: number; terminated: boolean }[] = [];
   const tooLong: number[] = [];
   const framer = createLineFramer({
     atFileStart,
+    tryLine,
     onLine: (buf, start, end, line, terminated) =>
       lines.push({ text: buf.toString('latin1', start, end), line, terminated }),
     onTooLong: (line) => tooLong.push(line),
@@ -40,6 +56,37 @@ describe('createLineFramer', () => {
           expect(frame(chunks).lines).toEqual(expected);
         },
       ),
+    );
+  });
+
+  it('with tryLine, hands the other lines to onLine with the same numbers, however chunked', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', '\n', '\uFEFF'), maxLength: 200 }),
+        fc.array(fc.nat({ max: 400 }), { maxLength: 10 }),
+        fc.boolean(),
+        (text, cuts, atFileStart) => {
+          const bytes = Buffer.from(text, 'utf8');
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const chunks: Buffer[] = [];
+          let from = 0;
+          for (const point of [...points, bytes.length]) {
+            chunks.push(bytes.subarray(from, point));
+            from = point;
+          }
+          const plain = frame(chunks, atFileStart);
+          const taken: string[] = [];
+          const shortcut = frame(chunks, atFileStart, takeLinesStartingWithA(taken));
+          const isTaken = (l: { text: string; line: number; terminated: boolean }) =>
+            l.terminated && l.text.startsWith('a') && !(atFileStart && l.line === 1);
+          expect(shortcut.lines).toEqual(plain.lines.filter((l) => !isTaken(l)));
+          expect(taken).toEqual(plain.lines.filter(isTaken).map((l) => l.text));
+          expect(shortcut.count).toBe(plain.count);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatTelemetryLine, parseTelemetryLine } from '../telemetry/event.js';
-import { createScannedLine, scanCanonicalLine } from './line-scanner.js';
+import { createScannedLine, scanCanonicalLine, scanWriterLine } from './line-scanner.js';
 
 /** The definition the scanner must agree with: UTF-8, then parseTelemetryLine. */
 function reference(bytes: Buffer) {
@@ -26,9 +26,39 @@ function scan(bytes: Buffer) {
   };
 }
 
+/**
+ * scanWriterLine on the line followed by a newline and more lines, as the framer calls it: when it
+ * claims a line, that line ends at the first newline and parseTelemetryLine accepts it with the
+ * same fields.
+ */
+function expectWriterLineAgreement(bytes: Buffer): boolean {
+  const padded = Buffer.concat([Buffer.from('{"x":1}\n'), bytes, Buffer.from('\n{"ts":1}\n,}"1 ')]);
+  const out = createScannedLine();
+  const newline = scanWriterLine(padded, 8, padded.length, out);
+  if (newline < 0) return false;
+  expect(padded.indexOf(0x0a, 8)).toBe(newline);
+  const line = padded.subarray(8, newline);
+  const parsed = reference(line);
+  expect(parsed.ok, line.toString('latin1')).toBe(true);
+  if (parsed.ok) {
+    const { ts, action, success, latency_ms } = parsed.event;
+    expect({
+      ts: out.ts,
+      action: padded.toString('latin1', out.actionStart, out.actionEnd),
+      success: out.success,
+      latency_ms: out.latencyMs,
+    }).toStrictEqual({ ts, action, success, latency_ms });
+  }
+  return true;
+}
+
 /** Asserts: the scanner vouches for a line only when parseTelemetryLine accepts it, with the same fields. */
 function expectAgreement(bytes: Buffer): boolean {
+  const viaWriterLine = expectWriterLineAgreement(bytes);
   const fast = scan(bytes);
+  // Whatever the framer's shortcut takes, the full scan takes too (the same line when it holds
+  // no newline; otherwise the shortcut only saw the part before it).
+  if (viaWriterLine && !bytes.includes(0x0a)) expect(fast.ok).toBe(true);
   if (!fast.ok) return false;
   const parsed = reference(bytes);
   expect(parsed.ok, bytes.toString('latin1')).toBe(true);
@@ -63,7 +93,7 @@ const event = fc.record({
 /** Bytes that matter to a JSON scanner, plus invalid UTF-8 and escapes. */
 const nastyBytes = fc.oneof(
   fc.constantFrom(
-    ...'{}[]":,\\ \t\r0123456789-+.eEtrufalsn'.split('').map((c) => Buffer.from(c)),
+    ...'{}[]":,\\ \t\r\n0123456789-+.eEtrufalsn'.split('').map((c) => Buffer.from(c)),
     Buffer.from([0xff]),
     Buffer.from([0xc3]),
     Buffer.from('é'),
@@ -154,6 +184,7 @@ describe('scanCanonicalLine', () => {
 
   it('takes the fast path for the lines our writer produces', () => {
     let fast = 0;
+    let shortcut = 0;
     fc.assert(
       fc.property(
         event.filter((e) => /^[\x20-\x7e]+$/.test(e.action) && e.action.length <= 200),
@@ -164,11 +195,14 @@ describe('scanCanonicalLine', () => {
             error: e.success ? null : 'session not found',
             trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
           };
-          if (expectAgreement(Buffer.from(formatTelemetryLine(ascii).slice(0, -1)))) fast++;
+          const line = Buffer.from(formatTelemetryLine(ascii).slice(0, -1));
+          if (expectAgreement(line)) fast++;
+          if (expectWriterLineAgreement(line)) shortcut++;
         },
       ),
       { numRuns: 500 },
     );
+    expect(shortcut).toBe(fast);
     // Only actions with a quote or backslash (escaped by JSON) leave the fast path.
     expect(fast).toBeGreaterThan(400);
   });

@@ -30,6 +30,7 @@ export function createScannedLine(): ScannedLine {
   };
 }
 
+const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
@@ -553,55 +554,82 @@ function afterTraceKey(buf: Buffer, i: number, end: number): number {
  * as fixed byte patterns. Returns false when the line departs from it anywhere; the general
  * scan then decides.
  */
-function scanWriterLayout(buf: Buffer, start: number, end: number, out: ScannedLine): boolean {
+function writerLayoutEnd(buf: Buffer, start: number, end: number, out: ScannedLine): number {
   let i = afterTsKey(buf, start, end);
-  if (i < 0) return false;
+  if (i < 0) return -1;
   i = readNumber(buf, i, end, out);
-  if (i < 0 || !Number.isFinite(out.number)) return false;
+  if (i < 0 || !Number.isFinite(out.number)) return -1;
   out.ts = out.number;
   i = afterActionKey(buf, i, end);
-  if (i < 0) return false;
+  if (i < 0) return -1;
   const actionEnd = skipPlainString(buf, i - 1, end);
   const length = actionEnd - i - 1;
-  if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return false;
+  if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return -1;
   out.actionStart = i;
   out.actionEnd = actionEnd - 1;
   i = afterSuccessKey(buf, actionEnd, end);
-  if (i < 0) return false;
+  if (i < 0) return -1;
   if (buf[i] === 0x74) {
     i = afterTrue(buf, i, end);
     out.success = true;
   } else if (buf[i] === 0x66) {
     i = afterFalse(buf, i, end);
     out.success = false;
-  } else return false;
-  if (i < 0) return false;
+  } else return -1;
+  if (i < 0) return -1;
   i = afterLatencyKey(buf, i, end);
-  if (i < 0) return false;
+  if (i < 0) return -1;
   i = readNumber(buf, i, end, out);
-  if (i < 0 || !(out.number >= 0) || out.number === Number.POSITIVE_INFINITY) return false;
+  if (i < 0 || !(out.number >= 0) || out.number === Number.POSITIVE_INFINITY) return -1;
   out.latencyMs = out.number;
   i = afterPayloadKey(buf, i, end);
-  if (i < 0) return false;
-  const payloadEnd = skipCompactObject(buf, i, end, out);
-  i = payloadEnd === -2 ? skipObject(buf, i - 1, end, 1, out) : payloadEnd;
-  if (i < 0) return false;
+  if (i < 0) return -1;
+  // No whitespace anywhere in this layout (a nested or spaced payload takes the general scan), so
+  // nothing here can step over a newline: scanWriterLine relies on it.
+  i = skipCompactObject(buf, i, end, out);
+  if (i < 0) return -1;
   i = afterErrorKey(buf, i, end);
-  if (i < 0 || i >= end) return false;
+  if (i < 0 || i >= end) return -1;
   if (buf[i] === QUOTE) i = skipString(buf, i, end, out);
   else if (buf[i] === 0x6e) i = afterNull(buf, i, end);
-  else return false;
-  if (i < 0) return false;
+  else return -1;
+  if (i < 0) return -1;
   if (i < end && buf[i] === COMMA) {
     i = afterTraceKey(buf, i, end);
-    if (i < 0) return false;
+    if (i < 0) return -1;
     const traceEnd = skipPlainString(buf, i - 1, end);
-    if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return false;
+    if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return -1;
     i = traceEnd;
   }
-  if (i >= end || buf[i] !== CLOSE_BRACE) return false;
-  if (skipWs(buf, i + 1, end) !== end) return false;
+  if (i >= end || buf[i] !== CLOSE_BRACE) return -1;
+  return i + 1;
+}
+
+function scanWriterLayout(buf: Buffer, start: number, end: number, out: ScannedLine): boolean {
+  const after = writerLayoutEnd(buf, start, end, out);
+  if (after < 0 || skipWs(buf, after, end) !== end) return false;
   return !out.high || isUtf8(buf.subarray(start, end));
+}
+
+/**
+ * The framer's shortcut: a line in our writer's exact layout that starts at `start` and ends with
+ * `}` right before a newline below `limit`. Returns the newline's index (the line is then
+ * [start, newline), valid, its fields in `out`, exactly as scanCanonicalLine would give them),
+ * or -1 for anything else, which then goes the usual way (find the newline, scanCanonicalLine,
+ * parseTelemetryLine). The layout admits no whitespace or control byte, so the scan never steps
+ * over a newline.
+ */
+export function scanWriterLine(
+  buf: Buffer,
+  start: number,
+  limit: number,
+  out: ScannedLine,
+): number {
+  out.high = false;
+  const after = writerLayoutEnd(buf, start, limit, out);
+  if (after < 0 || after >= limit || buf[after] !== NEWLINE) return -1;
+  if (out.high && !isUtf8(buf.subarray(start, after))) return -1;
+  return after;
 }
 
 /**
