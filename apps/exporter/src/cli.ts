@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EventKitError } from '@eventkit/core/telemetry';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -189,6 +190,10 @@ async function serve(options: CliOptions, io: CliIo): Promise<void> {
     server.listen(options.port, options.host, resolveListen);
   });
   exporter.run();
+  for (const file of files) {
+    if (!existsSync(file))
+      warn(`${file} does not exist yet; counting starts when the agent creates it`);
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   io.stderr(

@@ -204,6 +204,18 @@ describe('event-agent-exporter process', () => {
     },
   );
 
+  it('says when the telemetry file does not exist yet, then counts it once the agent creates it', async () => {
+    const exporter = await start();
+    expect(exporter.stderr()).toContain(
+      `${file} does not exist yet; counting starts when the agent creates it`,
+    );
+    appendLines(file, 0, 3);
+    await waitFor(
+      () => requests(exporter),
+      (count) => count === 3,
+    );
+  });
+
   it('serves /health and answers 404 elsewhere', async () => {
     const exporter = await start();
     const health = await fetch(`http://127.0.0.1:${exporter.port}/health`);
