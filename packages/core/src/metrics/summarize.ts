@@ -2,23 +2,25 @@ import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EventKitError, type EventKitErrorCode } from '../errors.js';
+import { EventKitError } from '../errors.js';
 import type { ReadOptions } from '../reader/read-telemetry.js';
 import { resolveTelemetryFiles } from '../reader/resolve-files.js';
-import { unreadable } from '../reader/telemetry-file.js';
+import { FIRST_MALFORMED_KEPT, type MalformedLine, unreadable } from '../reader/telemetry-file.js';
 import {
   createSummaryBuilder,
+  type SerializedSummary,
   type SummaryBuilder,
   summaryBuilderFromJSON,
   type TelemetrySummary,
 } from './summary-builder.js';
 import {
-  type RangeResult,
+  createRangeSummarizer,
+  type RangeOutcome,
   type RangeTask,
   type SummaryFilter,
-  summarizeRange,
+  takeRanges,
 } from './summary-range.js';
-import type { WorkerRequest } from './summary-worker.js';
+import type { WorkerReply, WorkerRequest } from './summary-worker.js';
 
 export interface SummarizeOptions extends ReadOptions {
   /**
@@ -63,29 +65,21 @@ export function defaultSummaryThreads(cores: number, loadAverage: number): numbe
   return Math.max(1, Math.min(cores, MAX_DEFAULT_THREADS, Math.round(free)));
 }
 
-const MIN_RANGE_BYTES = 8 * 1024 * 1024;
 /**
- * Up to this many bytes per thread, each thread gets one range; beyond, three (so a thread
- * that starts late or shares its core does not hold the rest up). Every range costs CPU of
- * its own (its reads, sketch growth and merge, the round trip to a worker): on 1M lines
- * (215 MB, 2 threads) 2 ranges took 0.44-0.45 s of CPU and 0.24-0.26 s against 0.52-0.55 s
- * and 0.30-0.32 s for 6.
+ * Ranges are this size (within these bounds): small enough that a thread which starts late (a
+ * worker needs ~70 ms to start on a busy 2-vCPU VM) or shares its core takes fewer, so all
+ * finish together; large enough that a range's own cost (open, the first line's search) stays
+ * far below its lines'. Threads claim them from one shared cursor and keep one summary each.
  */
-const ONE_RANGE_PER_THREAD_MAX_BYTES = 256 * 1024 * 1024;
+const MIN_RANGE_BYTES = 8 * 1024 * 1024;
+const MAX_RANGE_BYTES = 32 * 1024 * 1024;
+const RANGES_PER_THREAD = 8;
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
 
 interface PlannedFile {
   file: string;
   size: number;
   gzip: boolean;
-}
-
-interface WorkerReply {
-  id: number;
-  ok: boolean;
-  result?: RangeResult;
-  code?: EventKitErrorCode;
-  message?: string;
 }
 
 /** Knobs for tests: smaller thresholds exercise range splitting on small files. */
@@ -131,11 +125,12 @@ async function planFile(file: string): Promise<PlannedFile> {
 
 function splitIntoTasks(files: PlannedFile[], threads: number, rangeBytes?: number): RangeTask[] {
   const totalBytes = files.reduce((sum, planned) => sum + planned.size, 0);
-  // A few ranges per thread, so a thread that finishes early picks up more work.
-  const perThread = Math.ceil(totalBytes / threads);
-  const rangesPerThread = perThread <= ONE_RANGE_PER_THREAD_MAX_BYTES ? 1 : 3;
   const target =
-    rangeBytes ?? Math.max(MIN_RANGE_BYTES, Math.ceil(totalBytes / (threads * rangesPerThread)));
+    rangeBytes ??
+    Math.min(
+      MAX_RANGE_BYTES,
+      Math.max(MIN_RANGE_BYTES, Math.ceil(totalBytes / (threads * RANGES_PER_THREAD))),
+    );
   const tasks: RangeTask[] = [];
   for (const { file, size, gzip } of files) {
     if (gzip || size <= target) {
@@ -164,15 +159,25 @@ function workerScript(): { url: URL; workerData?: { sourceEntry: string } } {
 }
 
 interface PoolRun {
-  results: RangeResult[];
+  outcomes: RangeOutcome[];
+  /** One per thread that took ranges. */
+  summaries: SerializedSummary[];
   workers: number;
   workerTasks: number;
 }
 
+/** The same work on this thread alone, one range after another. */
+async function runInProcess(tasks: RangeTask[], filter: SummaryFilter): Promise<PoolRun> {
+  const summarizer = createRangeSummarizer(filter);
+  const outcomes: RangeOutcome[] = [];
+  for (const task of tasks) outcomes.push(await summarizer.summarize(task));
+  return { outcomes, summaries: [summarizer.finish()], workers: 0, workerTasks: 0 };
+}
+
 /**
- * Runs the tasks on `threads` lanes pulling from one queue: this thread (reads are async, so it
- * keeps serving the workers' messages) plus threads - 1 workers — or `threads` workers when
- * `useThisThread` is false.
+ * Runs the tasks on `threads` lanes claiming ranges from one shared cursor: this thread (reads
+ * are async, so it keeps serving the workers' messages) plus threads - 1 workers — or `threads`
+ * workers when `useThisThread` is false. Each lane keeps one summary for all its ranges.
  */
 async function runPool(
   tasks: RangeTask[],
@@ -181,81 +186,106 @@ async function runPool(
   useThisThread: boolean,
   workerUrl: URL | undefined,
 ): Promise<PoolRun> {
-  const results: RangeResult[] = new Array(tasks.length);
+  const outcomes: RangeOutcome[] = new Array(tasks.length);
+  const summaries: SerializedSummary[] = [];
+  const cursor = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const { url, workerData } = workerUrl
     ? { url: workerUrl, workerData: undefined }
     : workerScript();
   const workers: Worker[] = [];
-  let next = 0;
-  let stopped = false;
   let workerTasks = 0;
-  const take = (): number => (stopped || next >= tasks.length ? -1 : next++);
+  let thisThreadTasks = 0;
 
   const workerLane = (worker: Worker): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      let current = -1;
-      const send = (): void => {
-        current = take();
-        if (current < 0) {
-          resolve();
+      let replied = false;
+      worker.once('message', (reply: WorkerReply) => {
+        replied = true;
+        if (!reply.ok) {
+          reject(
+            reply.code ? new EventKitError(reply.code, reply.message) : new Error(reply.message),
+          );
           return;
         }
-        const request: WorkerRequest = { id: current, task: tasks[current] as RangeTask, filter };
-        worker.postMessage(request);
-      };
-      worker.on('message', (reply: WorkerReply) => {
-        if (!reply.ok || !reply.result) {
-          const message = reply.message ?? 'worker failed';
-          reject(reply.code ? new EventKitError(reply.code, message) : new Error(message));
-          return;
-        }
-        results[reply.id] = reply.result;
-        workerTasks++;
-        send();
+        for (const [id, outcome] of reply.outcomes) outcomes[id] = outcome;
+        workerTasks += reply.outcomes.length;
+        summaries.push(reply.summary);
+        resolve();
       });
       worker.on('error', reject);
       worker.on('exit', (code) => {
-        if (current >= 0) reject(new Error(`summary worker exited with code ${code}`));
+        if (!replied) reject(new Error(`summary worker exited with code ${code}`));
       });
-      send();
+      const request: WorkerRequest = { tasks, filter, cursor: cursor.buffer as SharedArrayBuffer };
+      worker.postMessage(request);
     });
-
-  const thisThreadLane = async (): Promise<void> => {
-    for (let id = take(); id >= 0; id = take()) {
-      results[id] = await summarizeRange(tasks[id] as RangeTask, filter);
-    }
-  };
 
   const workerCount = Math.min(useThisThread ? threads - 1 : threads, tasks.length);
   try {
-    const lanes: Promise<void>[] = [];
+    const workerLanes: Promise<void>[] = [];
     for (let w = 0; w < workerCount; w++) {
       // The hot path allocates almost nothing: a small young generation keeps each thread lean.
       const worker = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
       workers.push(worker);
-      lanes.push(workerLane(worker));
+      workerLanes.push(workerLane(worker));
     }
-    if (useThisThread) lanes.push(thisThreadLane());
-    await Promise.all(lanes);
+    const allWorkers = Promise.all(workerLanes);
+    if (useThisThread) {
+      // Without this, a worker that fails before claiming anything would go unnoticed until the end.
+      allWorkers.catch(() => Atomics.store(cursor, 0, tasks.length));
+      const summarizer = createRangeSummarizer(filter);
+      for (const [id, outcome] of await takeRanges(summarizer, tasks, cursor)) {
+        outcomes[id] = outcome;
+        thisThreadTasks++;
+      }
+      summaries.push(summarizer.finish());
+    }
+    // When this thread took every range, the workers (maybe still starting) have nothing to add.
+    if (thisThreadTasks < tasks.length) await allWorkers;
   } finally {
-    stopped = true;
+    Atomics.store(cursor, 0, tasks.length);
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
-  return { results, workers: workerCount, workerTasks };
+  return { outcomes, summaries, workers: workerCount, workerTasks };
 }
 
-/** Combines range results in file order, turning range-relative line numbers into file ones. */
-function mergeResults(tasks: RangeTask[], results: RangeResult[]): SummaryBuilder {
+/**
+ * Combines the threads' summaries, and the ranges' malformed lines in file order (range-relative
+ * line numbers turned into file ones).
+ */
+function mergeLanes(tasks: RangeTask[], run: PoolRun): SummaryBuilder {
   const builder = createSummaryBuilder();
+  for (const summary of run.summaries) builder.merge(summaryBuilderFromJSON(summary));
   const linesBefore = new Map<string, number>();
+  let malformed = 0;
+  const firstMalformed: MalformedLine[] = [];
   tasks.forEach((task, index) => {
-    const result = results[index] as RangeResult;
+    const outcome = run.outcomes[index] as RangeOutcome;
     const offset = task.start === 0 ? 0 : (linesBefore.get(task.file) ?? 0);
-    for (const malformed of result.summary.firstMalformed) malformed.line += offset;
-    linesBefore.set(task.file, offset + result.lines);
-    builder.merge(summaryBuilderFromJSON(result.summary));
+    linesBefore.set(task.file, offset + outcome.lines);
+    malformed += outcome.malformed;
+    for (const located of outcome.firstMalformed) {
+      if (firstMalformed.length < FIRST_MALFORMED_KEPT) {
+        firstMalformed.push({ ...located, line: located.line + offset });
+      }
+    }
   });
+  builder.merge(summaryBuilderFromJSON(malformedOnly(malformed, firstMalformed)));
   return builder;
+}
+
+/** A summary with no events, only malformed lines. */
+function malformedOnly(count: number, first: MalformedLine[]): SerializedSummary {
+  return {
+    total: 0,
+    failures: 0,
+    malformed: count,
+    firstMalformed: first,
+    firstTs: Number.POSITIVE_INFINITY,
+    lastTs: Number.NEGATIVE_INFINITY,
+    folded: false,
+    actions: [],
+  };
 }
 
 function machineNow(): { cores: number; loadAverage: number } {
@@ -298,33 +328,20 @@ export async function runSummary(
   const tasks = parallel
     ? splitIntoTasks(planned, threads, rangeBytes)
     : files.map((file) => ({ file, start: 0, end: Number.POSITIVE_INFINITY }));
-  let results: RangeResult[] | undefined;
-  let workers = 0;
-  let workerTasks = 0;
+  let run: PoolRun | undefined;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {
-      ({ results, workers, workerTasks } = await runPool(
-        tasks,
-        filter,
-        threads,
-        useThisThread,
-        tuning.workerUrl,
-      ));
+      run = await runPool(tasks, filter, threads, useThisThread, tuning.workerUrl);
     } catch (error) {
       if (error instanceof EventKitError) throw error;
       // Worker threads unavailable (e.g. core bundled without its worker file): same work in-process.
-      results = undefined;
-      workers = 0;
-      workerTasks = 0;
+      run = undefined;
     }
   }
-  if (!results) {
-    results = [];
-    for (const task of tasks) results.push(await summarizeRange(task, filter));
-  }
-  const builder = mergeResults(tasks, results);
+  run ??= await runInProcess(tasks, filter);
+  const builder = mergeLanes(tasks, run);
   for (const malformed of builder.result().first_malformed) options.onMalformed?.(malformed);
-  return { builder, workers, tasks: tasks.length, workerTasks };
+  return { builder, workers: run.workers, tasks: tasks.length, workerTasks: run.workerTasks };
 }
 
 /**

@@ -3,8 +3,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
 import { createScannedLine, scanCanonicalLine, scanWriterLine } from '../reader/line-scanner.js';
 import {
+  FIRST_MALFORMED_KEPT,
   feedFile,
   isGzipFile,
+  type MalformedLine,
   openTelemetryFile,
   parseLineBytes,
   TOO_LONG_REASON,
@@ -31,10 +33,13 @@ export interface RangeTask {
   end: number;
 }
 
-export interface RangeResult {
-  summary: SerializedSummary;
-  /** Lines that started in the range; malformed line numbers are relative to the range. */
+/** What a range adds besides its samples; line numbers are relative to the range. */
+export interface RangeOutcome {
+  /** Lines that started in the range. */
   lines: number;
+  malformed: number;
+  /** The first few malformed lines of the range (FIRST_MALFORMED_KEPT), in order. */
+  firstMalformed: MalformedLine[];
 }
 
 const NEWLINE = 0x0a;
@@ -130,11 +135,28 @@ function createActionBatches(builder: SummaryBuilder, actions: Set<string> | und
   };
 }
 
+/** Malformed lines of one range: all counted, the first few kept with their location. */
+interface MalformedRecorder {
+  count: number;
+  first: MalformedLine[];
+}
+
+function record(recorder: MalformedRecorder, malformed: MalformedLine): void {
+  recorder.count++;
+  if (recorder.first.length < FIRST_MALFORMED_KEPT) recorder.first.push(malformed);
+}
+
+/** The range being read: where its malformed lines are reported. */
+interface CurrentRange {
+  file: string;
+  malformed: MalformedRecorder;
+}
+
+/** One framer for every range of a thread, feeding one builder. */
 function createSummaryFramer(
-  file: string,
   builder: SummaryBuilder,
   filter: SummaryFilter,
-  atFileStart: boolean,
+  current: CurrentRange,
 ): { framer: LineFramer; flush: () => void } {
   const since = filter.since ?? Number.NEGATIVE_INFINITY;
   const until = filter.until ?? Number.POSITIVE_INFINITY;
@@ -142,7 +164,6 @@ function createSummaryFramer(
   const scanned = createScannedLine();
   const batches = createActionBatches(builder, actions);
   const framer = createLineFramer({
-    atFileStart,
     tryLine: (buf, start, limit) => {
       const newline = scanWriterLine(buf, start, limit, scanned);
       if (newline < 0) return -1;
@@ -159,7 +180,8 @@ function createSummaryFramer(
       }
       return newline;
     },
-    onTooLong: (line) => builder.addMalformed({ file, line, reason: TOO_LONG_REASON }),
+    onTooLong: (line) =>
+      record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (scanCanonicalLine(buf, start, end, scanned)) {
         const ts = scanned.ts;
@@ -177,7 +199,7 @@ function createSummaryFramer(
       const parsed = parseLineBytes(buf, start, end);
       if (!parsed.ok) {
         const reason = terminated ? parsed.reason : truncatedReason(parsed.reason);
-        builder.addMalformed({ file, line, reason });
+        record(current.malformed, { file: current.file, line, reason });
         return;
       }
       const event = parsed.event;
@@ -266,32 +288,69 @@ async function feedRange(
   }
 }
 
+export interface RangeSummarizer {
+  /** Adds the lines that start in one byte range of a file (all of a gzip file, which cannot be split). */
+  summarize(task: RangeTask): Promise<RangeOutcome>;
+  /** Everything summarised so far; malformed lines are not in it but in each range's outcome. */
+  finish(): SerializedSummary;
+}
+
 /**
- * Summarises the lines that start in one byte range of a file (or all of a gzip file, which
- * cannot be split). Runs the same in a worker thread and in-process.
+ * One thread's share of a summary: every range it takes goes into one builder, so a range costs
+ * little more than its lines and ranges can be small enough to balance threads that start late.
+ * Runs the same in a worker thread and in-process; `syncReads` suits a thread with nothing else
+ * to do.
  */
-export async function summarizeRange(
-  task: RangeTask,
+export function createRangeSummarizer(
   filter: SummaryFilter,
   { syncReads = false }: { syncReads?: boolean } = {},
-): Promise<RangeResult> {
+): RangeSummarizer {
   const builder = createSummaryBuilder();
-  const { framer, flush } = createSummaryFramer(task.file, builder, filter, task.start === 0);
-  const handle = await openTelemetryFile(task.file);
-  let gzip: boolean;
-  try {
-    gzip = await isGzipFile(handle);
-    if (!gzip) await feedRange(handle, task, framer, syncReads);
-  } finally {
-    await handle.close().catch(() => undefined);
+  const current: CurrentRange = { file: '', malformed: { count: 0, first: [] } };
+  const { framer, flush } = createSummaryFramer(builder, filter, current);
+
+  return {
+    async summarize(task) {
+      const malformed: MalformedRecorder = { count: 0, first: [] };
+      current.file = task.file;
+      current.malformed = malformed;
+      framer.restart(task.start === 0);
+      const handle = await openTelemetryFile(task.file);
+      let gzip: boolean;
+      try {
+        gzip = await isGzipFile(handle);
+        if (!gzip) await feedRange(handle, task, framer, syncReads);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+      if (gzip) {
+        const onCorrupt = (line: number, reason: string): void =>
+          record(malformed, { file: task.file, line, reason });
+        for await (const _ of feedFile(task.file, framer, onCorrupt)) {
+          // feedFile hands every line to the framer; nothing to do between chunks.
+        }
+      }
+      return { lines: framer.lines, malformed: malformed.count, firstMalformed: malformed.first };
+    },
+    finish() {
+      flush();
+      return builder.toJSON();
+    },
+  };
+}
+
+/**
+ * Summarises ranges claimed one by one through a cursor shared by every thread of a summary
+ * (`cursor[0]`: the next unclaimed index), so threads that start late or run slow take fewer.
+ */
+export async function takeRanges(
+  summarizer: RangeSummarizer,
+  tasks: RangeTask[],
+  cursor: Int32Array,
+): Promise<[id: number, outcome: RangeOutcome][]> {
+  const outcomes: [number, RangeOutcome][] = [];
+  for (let id = Atomics.add(cursor, 0, 1); id < tasks.length; id = Atomics.add(cursor, 0, 1)) {
+    outcomes.push([id, await summarizer.summarize(tasks[id] as RangeTask)]);
   }
-  if (gzip) {
-    const onCorrupt = (line: number, reason: string): void =>
-      builder.addMalformed({ file: task.file, line, reason });
-    for await (const _ of feedFile(task.file, framer, onCorrupt)) {
-      // feedFile hands every line to the framer; nothing to do between chunks.
-    }
-  }
-  flush();
-  return { summary: builder.toJSON(), lines: framer.lines };
+  return outcomes;
 }

@@ -1,24 +1,42 @@
 import { parentPort } from 'node:worker_threads';
-import { isEventKitError } from '../errors.js';
-import { type RangeTask, type SummaryFilter, summarizeRange } from './summary-range.js';
+import { type EventKitErrorCode, isEventKitError } from '../errors.js';
+import type { SerializedSummary } from './summary-builder.js';
+import {
+  createRangeSummarizer,
+  type RangeOutcome,
+  type RangeTask,
+  type SummaryFilter,
+  takeRanges,
+} from './summary-range.js';
 
-/** A message from summarizeTelemetry: one range to summarise. */
+/** What summarizeTelemetry sends a worker: every range, and the shared cursor to claim them by. */
 export interface WorkerRequest {
-  id: number;
-  task: RangeTask;
+  tasks: RangeTask[];
   filter: SummaryFilter;
+  /** Int32Array over it: [0] is the index of the next unclaimed range. */
+  cursor: SharedArrayBuffer;
 }
 
-// Worker thread entry of summarizeTelemetry: summarises the ranges it is sent, one at a time.
-parentPort?.on('message', (request: WorkerRequest) => {
-  summarizeRange(request.task, request.filter, { syncReads: true }).then(
-    (result) => parentPort?.postMessage({ id: request.id, ok: true, result }),
-    (error: unknown) =>
-      parentPort?.postMessage({
-        id: request.id,
+export type WorkerReply =
+  | { ok: true; outcomes: [id: number, outcome: RangeOutcome][]; summary: SerializedSummary }
+  | { ok: false; code?: EventKitErrorCode; message: string };
+
+// Worker thread entry of summarizeTelemetry: claims ranges until none is left, adds them all to
+// one summary, and sends it with each range's outcome.
+parentPort?.once('message', ({ tasks, filter, cursor }: WorkerRequest) => {
+  const summarizer = createRangeSummarizer(filter, { syncReads: true });
+  takeRanges(summarizer, tasks, new Int32Array(cursor)).then(
+    (outcomes) => {
+      const reply: WorkerReply = { ok: true, outcomes, summary: summarizer.finish() };
+      parentPort?.postMessage(reply);
+    },
+    (error: unknown) => {
+      const reply: WorkerReply = {
         ok: false,
         code: isEventKitError(error) ? error.code : undefined,
         message: error instanceof Error ? error.message : String(error),
-      }),
+      };
+      parentPort?.postMessage(reply);
+    },
   );
 });

@@ -114,4 +114,29 @@ describe('createLineFramer', () => {
     expect(tooLong).toEqual([2, 4]);
     expect(count).toBe(4);
   });
+
+  it('restart() begins another stream: lines counted from 1, nothing carried over', () => {
+    const lines: [number, string][] = [];
+    const tooLong: number[] = [];
+    const framer = createLineFramer({
+      onLine: (buf, start, end, line) => lines.push([line, buf.toString('latin1', start, end)]),
+      onTooLong: (line) => tooLong.push(line),
+    });
+    framer.push(Buffer.from('a\nunfinished'));
+    framer.restart(true);
+    expect(framer.pending).toBe(0);
+    framer.push(Buffer.from('\ufeffb\nc\n'));
+    framer.push(Buffer.alloc(MAX_LINE_BYTES + 1, 0x78));
+    framer.restart(false);
+    framer.push(Buffer.from('\ufeffd\n'));
+    framer.end();
+    expect(lines).toEqual([
+      [1, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+      [1, '\xef\xbb\xbfd'],
+    ]);
+    expect(tooLong).toEqual([3]);
+    expect(framer.lines).toBe(1);
+  });
 });

@@ -43,6 +43,12 @@ export interface LineFramer {
   readonly lines: number;
   /** Bytes of an incomplete line waiting for its newline. */
   readonly pending: number;
+  /**
+   * Starts over on another stream (line count, buffered bytes and `atFileStart` reset), keeping
+   * the buffer and the handlers: cheaper than a new framer, whose new handlers the hot loop would
+   * have to be re-optimised for.
+   */
+  restart(atFileStart: boolean): void;
 }
 
 /**
@@ -144,6 +150,12 @@ export function createLineFramer({
     },
     get pending() {
       return length;
+    },
+    restart(startsFile) {
+      length = 0;
+      lines = 0;
+      skipping = false;
+      bomCheck = startsFile;
     },
   };
 }

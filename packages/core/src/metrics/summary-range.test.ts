@@ -1,0 +1,82 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSummaryBuilder, summaryBuilderFromJSON } from './summary-builder.js';
+import { createRangeSummarizer, type RangeTask, takeRanges } from './summary-range.js';
+import { joinLines, telemetryLines } from './test-support/telemetry-lines.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eventkit-range-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** `pieces` ranges over a file of `size` bytes, cut anywhere (mid-line included). */
+function ranges(file: string, size: number, pieces: number): RangeTask[] {
+  return Array.from({ length: pieces }, (_, k) => ({
+    file,
+    start: Math.floor((size * k) / pieces),
+    end: k === pieces - 1 ? Number.POSITIVE_INFINITY : Math.floor((size * (k + 1)) / pieces),
+  }));
+}
+
+describe('createRangeSummarizer', () => {
+  it('adds every range to one summary; each line counted once, in the range it starts in', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    const data = joinLines(telemetryLines(3000, { malformedPercent: 2, seed: 21 }));
+    await writeFile(file, data);
+    const whole = createRangeSummarizer({});
+    const wholeOutcome = await whole.summarize({ file, start: 0, end: Number.POSITIVE_INFINITY });
+
+    const pieces = createRangeSummarizer({}, { syncReads: true });
+    const outcomes = [];
+    for (const task of ranges(file, data.length, 17)) outcomes.push(await pieces.summarize(task));
+
+    expect(pieces.finish()).toStrictEqual(whole.finish());
+    expect(outcomes.reduce((sum, o) => sum + o.lines, 0)).toBe(wholeOutcome.lines);
+    expect(outcomes.reduce((sum, o) => sum + o.malformed, 0)).toBe(wholeOutcome.malformed);
+    expect(wholeOutcome.malformed).toBeGreaterThan(30);
+    expect(wholeOutcome.firstMalformed).toHaveLength(5);
+  });
+
+  it('reports malformed lines per range, numbered from the range start', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    const lines = telemetryLines(10);
+    lines[7] = Buffer.from('not JSON');
+    const data = joinLines(lines);
+    await writeFile(file, data);
+    const start = data.indexOf('\n', data.length / 2) + 1; // line 6 starts the second range
+    const summarizer = createRangeSummarizer({});
+    const first = await summarizer.summarize({ file, start: 0, end: start });
+    const second = await summarizer.summarize({ file, start, end: Number.POSITIVE_INFINITY });
+    expect(first.malformed).toBe(0);
+    expect(second.firstMalformed).toEqual([
+      { file, line: 8 - first.lines, reason: 'invalid JSON' },
+    ]);
+  });
+});
+
+describe('takeRanges', () => {
+  it('lets several summarizers share one cursor: every range taken exactly once', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    const data = joinLines(telemetryLines(4000, { seed: 22 }));
+    await writeFile(file, data);
+    const tasks = ranges(file, data.length, 25);
+    const cursor = new Int32Array(new SharedArrayBuffer(4));
+    const lanes = [createRangeSummarizer({}), createRangeSummarizer({}, { syncReads: true })];
+
+    const taken = await Promise.all(lanes.map((lane) => takeRanges(lane, tasks, cursor)));
+
+    const ids = taken.flat().map(([id]) => id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(tasks.map((_, id) => id));
+    const merged = createSummaryBuilder();
+    for (const lane of lanes) merged.merge(summaryBuilderFromJSON(lane.finish()));
+    const single = createRangeSummarizer({});
+    await single.summarize({ file, start: 0, end: Number.POSITIVE_INFINITY });
+    expect(merged.result()).toStrictEqual(summaryBuilderFromJSON(single.finish()).result());
+    expect(merged.result().total).toBe(4000);
+  });
+});
