@@ -1,7 +1,12 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
-import { createScannedLine, scanCanonicalLine, scanWriterLine } from '../reader/line-scanner.js';
+import {
+  createScannedLine,
+  type ScannedLine,
+  scanCanonicalLine,
+  scanWriterLine,
+} from '../reader/line-scanner.js';
 import {
   FIRST_MALFORMED_KEPT,
   feedFile,
@@ -13,6 +18,7 @@ import {
   truncatedReason,
   unreadable,
 } from '../reader/telemetry-file.js';
+import { createWasmWriterLine } from '../reader/writer-line-wasm.js';
 import {
   createSummaryBuilder,
   type SerializedSummary,
@@ -152,6 +158,23 @@ interface CurrentRange {
   malformed: MalformedRecorder;
 }
 
+interface WriterLineShortcut {
+  /** The framer's buffer: the scanner's own memory for the WebAssembly one. */
+  buffer: Buffer | undefined;
+  scan(buf: Buffer, start: number, limit: number, out: ScannedLine): number;
+}
+
+/** The framer's shortcut for our writer's lines: WebAssembly, or JavaScript without its module. */
+function writerLineShortcut(): WriterLineShortcut {
+  try {
+    const wasm = createWasmWriterLine();
+    return { buffer: wasm.buffer, scan: (_buf, start, limit, out) => wasm.scan(start, limit, out) };
+  } catch {
+    // wasm/writer-line.wasm missing (core copied without it): the same lines, more slowly.
+    return { buffer: undefined, scan: scanWriterLine };
+  }
+}
+
 /** One framer for every range of a thread, feeding one builder. */
 function createSummaryFramer(
   builder: SummaryBuilder,
@@ -163,9 +186,11 @@ function createSummaryFramer(
   const actions = filter.actions === undefined ? undefined : new Set(filter.actions);
   const scanned = createScannedLine();
   const batches = createActionBatches(builder, actions);
+  const shortcut = writerLineShortcut();
   const framer = createLineFramer({
+    buffer: shortcut.buffer,
     tryLine: (buf, start, limit) => {
-      const newline = scanWriterLine(buf, start, limit, scanned);
+      const newline = shortcut.scan(buf, start, limit, scanned);
       if (newline < 0) return -1;
       const ts = scanned.ts;
       if (ts >= since && ts < until) {

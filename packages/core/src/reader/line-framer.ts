@@ -2,6 +2,8 @@
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** Bytes read per system call. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
+/** The size of a framer's working buffer: the longest line plus one read. */
+export const FRAMER_BUFFER_BYTES = MAX_LINE_BYTES + READ_CHUNK_BYTES;
 
 const NEWLINE = 0x0a;
 
@@ -29,6 +31,8 @@ export interface LineFramerOptions {
    * MAX_LINE_BYTES), or -1, and the line goes to `onLine` as usual. Saves the newline search.
    */
   tryLine?: (buf: Buffer, start: number, limit: number) => number;
+  /** The working buffer, at least FRAMER_BUFFER_BYTES (default: a new one). */
+  buffer?: Buffer;
 }
 
 export interface LineFramer {
@@ -65,8 +69,12 @@ export function createLineFramer({
   onTooLong,
   atFileStart = false,
   tryLine,
+  buffer,
 }: LineFramerOptions): LineFramer {
-  const buf = Buffer.allocUnsafe(MAX_LINE_BYTES + READ_CHUNK_BYTES);
+  if (buffer !== undefined && buffer.length < FRAMER_BUFFER_BYTES) {
+    throw new RangeError(`a line framer's buffer needs at least ${FRAMER_BUFFER_BYTES} bytes`);
+  }
+  const buf = buffer ?? Buffer.allocUnsafe(FRAMER_BUFFER_BYTES);
   let length = 0;
   let lines = 0;
   let skipping = false;

@@ -1,0 +1,433 @@
+// AssemblyScript source of wasm/writer-line.wasm (built by `pnpm build`, see asconfig.json):
+// scanWriterLine of src/reader/line-scanner.ts, the summary's per-line shortcut, over bytes in this
+// module's memory. It is a port of the JavaScript one (same checks, in the same order, never a
+// read at or past the line's limit) with word-at-a-time key and digit checks and 16-byte string
+// scans; src/reader/writer-line-wasm.test.ts checks that it only claims lines the JavaScript one
+// claims, with the same fields. Numbers that need a decimal conversion (over 15 digits, an
+// exponent) are left to the caller's slow path.
+
+// Memory: [0, INPUT_BYTES) holds the framer's buffer; results follow at OUT.
+const INPUT_BYTES: i32 = 2 * 1024 * 1024;
+const OUT: i32 = INPUT_BYTES;
+// Results of the last line scanned: f64 ts at OUT, f64 latency at OUT + 8, i32 action start at
+// OUT + 16, i32 action end at OUT + 20, i32 success at OUT + 24, i32 high at OUT + 28.
+
+const NEWLINE: i32 = 0x0a;
+const QUOTE: i32 = 0x22;
+const BACKSLASH: i32 = 0x5c;
+const COLON: i32 = 0x3a;
+const COMMA: i32 = 0x2c;
+const CLOSE_BRACE: i32 = 0x7d;
+const MINUS: i32 = 0x2d;
+const PLUS: i32 = 0x2b;
+const DOT: i32 = 0x2e;
+const ZERO: i32 = 0x30;
+const NINE: i32 = 0x39;
+const MAX_ACTION_LENGTH: i32 = 200;
+const MAX_TRACE_ID_LENGTH: i32 = 200;
+
+let high: i32 = 0;
+let number: f64 = 0;
+
+function at(i: i32): i32 {
+  return i32(load<u8>(usize(i)));
+}
+
+/** 0 plain ASCII, 1 quote, 2 backslash, 3 control, 4 non-ASCII. */
+function stringClass(b: i32): i32 {
+  if (b >= 0x80) return 4;
+  if (b < 0x20) return 3;
+  if (b === QUOTE) return 1;
+  if (b === BACKSLASH) return 2;
+  return 0;
+}
+
+function isHex(b: i32): bool {
+  return (b >= ZERO && b <= NINE) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+}
+
+/**
+ * The first index at or after i, below end, whose byte is not plain string content (a quote, a
+ * backslash, a control or a non-ASCII byte), or end. Sixteen bytes at a time while they fit.
+ */
+function plainRun(i: i32, end: i32): i32 {
+  while (i + 16 <= end) {
+    const bytes = v128.load(usize(i));
+    const special = v128.or(
+      v128.or(i8x16.lt_u(bytes, i8x16.splat(0x20)), i8x16.lt_s(bytes, i8x16.splat(0))),
+      v128.or(i8x16.eq(bytes, i8x16.splat(0x22)), i8x16.eq(bytes, i8x16.splat(0x5c))),
+    );
+    const mask = i8x16.bitmask(special);
+    if (mask !== 0) return i + ctz(mask);
+    i += 16;
+  }
+  while (i < end && stringClass(at(i)) === 0) i++;
+  return i;
+}
+
+/** At an opening quote: any valid JSON string. */
+function skipString(i: i32, end: i32): i32 {
+  i++;
+  while (i < end) {
+    i = plainRun(i, end);
+    if (i >= end) break;
+    const kind = stringClass(at(i));
+    if (kind === 1) return i + 1;
+    if (kind === 2) {
+      if (i + 1 >= end) return -1;
+      const e = at(i + 1);
+      if (e === 0x75) {
+        if (i + 5 >= end) return -1;
+        if (!isHex(at(i + 2)) || !isHex(at(i + 3)) || !isHex(at(i + 4)) || !isHex(at(i + 5))) {
+          return -1;
+        }
+        i += 6;
+        continue;
+      }
+      if (
+        e === QUOTE ||
+        e === BACKSLASH ||
+        e === 0x2f ||
+        e === 0x62 ||
+        e === 0x66 ||
+        e === 0x6e ||
+        e === 0x72 ||
+        e === 0x74
+      ) {
+        i += 2;
+        continue;
+      }
+      return -1;
+    }
+    if (kind === 3) return -1;
+    high = 1;
+    i++;
+  }
+  return -1;
+}
+
+/** At an opening quote: a string without escapes (object keys; escaped ones go the slow way). */
+function skipKey(i: i32, end: i32): i32 {
+  i++;
+  while (i < end) {
+    i = plainRun(i, end);
+    if (i >= end) break;
+    const kind = stringClass(at(i));
+    if (kind === 1) return i + 1;
+    if (kind !== 4) return -1;
+    high = 1;
+    i++;
+  }
+  return -1;
+}
+
+/** At an opening quote: printable ASCII without escapes (action, trace_id, top-level keys). */
+function skipPlainString(i: i32, end: i32): i32 {
+  i = plainRun(i + 1, end);
+  return i < end && at(i) === QUOTE ? i + 1 : -1;
+}
+
+/** Whether the 8 bytes (little-endian) are all ASCII digits. */
+function eightDigits(word: u64): bool {
+  return (
+    ((word & 0xf0f0f0f0f0f0f0f0) | (((word + 0x0606060606060606) & 0xf0f0f0f0f0f0f0f0) >> 4)) ===
+    0x3333333333333333
+  );
+}
+
+/** The value of 8 ASCII digits (little-endian word, first digit in the low byte). */
+function parseEightDigits(word: u64): i64 {
+  let value = word & 0x0f0f0f0f0f0f0f0f;
+  value = (value * 2561) >> 8;
+  value = ((value & 0x00ff00ff00ff00ff) * 6553601) >> 16;
+  return i64(((value & 0x0000ffff0000ffff) * 42949672960001) >> 32);
+}
+
+/** A number converted exactly (at most 15 digits, no exponent) into `number`; -1 otherwise. */
+function readNumber(i: i32, end: i32): i32 {
+  let negative = false;
+  if (i < end && at(i) === MINUS) {
+    negative = true;
+    i++;
+  }
+  if (i >= end) return -1;
+  let b = at(i);
+  // Integer digits: at most 15 are kept (exact in an f64), so the i64 never overflows.
+  let mantissa: i64 = 0;
+  let digits: i32 = 0;
+  let fraction: i32 = 0;
+  if (b === ZERO) {
+    i++;
+    digits = 1;
+  } else if (b > ZERO && b <= NINE) {
+    while (i + 8 <= end && eightDigits(load<u64>(usize(i)))) {
+      mantissa = mantissa * 100_000_000 + parseEightDigits(load<u64>(usize(i)));
+      digits += 8;
+      i += 8;
+    }
+    b = i < end ? at(i) : 0;
+    while (b >= ZERO && b <= NINE) {
+      mantissa = mantissa * 10 + i64(b - ZERO);
+      digits++;
+      if (++i >= end) break;
+      b = at(i);
+    }
+  } else {
+    return -1;
+  }
+  if (i < end && at(i) === DOT) {
+    i++;
+    if (i >= end) return -1;
+    b = at(i);
+    if (b < ZERO || b > NINE) return -1;
+    while (b >= ZERO && b <= NINE) {
+      mantissa = mantissa * 10 + i64(b - ZERO);
+      digits++;
+      fraction++;
+      if (++i >= end) break;
+      b = at(i);
+    }
+  }
+  // Exponents and longer mantissas need a decimal-to-double conversion: the caller's slow path.
+  if (digits > 15) return -1;
+  if (i < end && (at(i) === 0x65 || at(i) === 0x45)) return -1;
+  // Both operands are exact doubles, so one IEEE division is the correctly rounded value.
+  const whole = f64(mantissa);
+  const magnitude = fraction === 0 ? whole : whole / pow10(fraction);
+  number = negative ? -magnitude : magnitude;
+  return i;
+}
+
+const POW10: StaticArray<f64> = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+function pow10(k: i32): f64 {
+  return unchecked(POW10[k]);
+}
+
+function skipDigits(i: i32, end: i32): i32 {
+  while (i < end) {
+    const b = at(i);
+    if (b < ZERO || b > NINE) return i;
+    i++;
+  }
+  return i;
+}
+
+function isDigitAt(i: i32, end: i32): bool {
+  if (i >= end) return false;
+  const b = at(i);
+  return b >= ZERO && b <= NINE;
+}
+
+function skipNumber(i: i32, end: i32): i32 {
+  if (i < end && at(i) === MINUS) i++;
+  if (i >= end) return -1;
+  const b = at(i);
+  if (b === ZERO) i++;
+  else if (b > ZERO && b <= NINE) i = skipDigits(i + 1, end);
+  else return -1;
+  if (i < end && at(i) === DOT) {
+    if (!isDigitAt(i + 1, end)) return -1;
+    i = skipDigits(i + 2, end);
+  }
+  if (i < end && (at(i) === 0x65 || at(i) === 0x45)) {
+    i++;
+    if (i < end && (at(i) === PLUS || at(i) === MINUS)) i++;
+    if (!isDigitAt(i, end)) return -1;
+    i = skipDigits(i + 1, end);
+  }
+  return i;
+}
+
+// Fixed byte sequences, compared a machine word at a time (little-endian constants).
+
+/** `{"ts":` at i. */
+function afterTsKey(i: i32, end: i32): i32 {
+  return i + 6 <= end && load<u32>(usize(i)) === 0x7374227b && load<u16>(usize(i + 4)) === 0x3a22
+    ? i + 6
+    : -1;
+}
+
+/** `,"action":"` at i. */
+function afterActionKey(i: i32, end: i32): i32 {
+  return i + 11 <= end &&
+    load<u64>(usize(i)) === 0x6e6f69746361222c &&
+    load<u16>(usize(i + 8)) === 0x3a22 &&
+    load<u8>(usize(i + 10)) === 0x22
+    ? i + 11
+    : -1;
+}
+
+/** `,"success":` at i. */
+function afterSuccessKey(i: i32, end: i32): i32 {
+  return i + 11 <= end &&
+    load<u64>(usize(i)) === 0x736563637573222c &&
+    load<u16>(usize(i + 8)) === 0x2273 &&
+    load<u8>(usize(i + 10)) === 0x3a
+    ? i + 11
+    : -1;
+}
+
+/** `true` at i. */
+function afterTrue(i: i32, end: i32): i32 {
+  return i + 4 <= end && load<u32>(usize(i)) === 0x65757274 ? i + 4 : -1;
+}
+
+/** `false` at i. */
+function afterFalse(i: i32, end: i32): i32 {
+  return i + 5 <= end && load<u32>(usize(i)) === 0x736c6166 && load<u8>(usize(i + 4)) === 0x65
+    ? i + 5
+    : -1;
+}
+
+/** `,"latency_ms":` at i. */
+function afterLatencyKey(i: i32, end: i32): i32 {
+  return i + 14 <= end &&
+    load<u64>(usize(i)) === 0x636e6574616c222c &&
+    load<u32>(usize(i + 8)) === 0x736d5f79 &&
+    load<u16>(usize(i + 12)) === 0x3a22
+    ? i + 14
+    : -1;
+}
+
+/** `,"payload":{` at i. */
+function afterPayloadKey(i: i32, end: i32): i32 {
+  return i + 12 <= end &&
+    load<u64>(usize(i)) === 0x616f6c796170222c &&
+    load<u32>(usize(i + 8)) === 0x7b3a2264
+    ? i + 12
+    : -1;
+}
+
+/** `,"error":` at i. */
+function afterErrorKey(i: i32, end: i32): i32 {
+  return i + 9 <= end &&
+    load<u64>(usize(i)) === 0x22726f727265222c &&
+    load<u8>(usize(i + 8)) === 0x3a
+    ? i + 9
+    : -1;
+}
+
+/** `null` at i. */
+function afterNull(i: i32, end: i32): i32 {
+  return i + 4 <= end && load<u32>(usize(i)) === 0x6c6c756e ? i + 4 : -1;
+}
+
+/** `,"trace_id":"` at i. */
+function afterTraceKey(i: i32, end: i32): i32 {
+  return i + 13 <= end &&
+    load<u64>(usize(i)) === 0x5f6563617274222c &&
+    load<u32>(usize(i + 8)) === 0x3a226469 &&
+    load<u8>(usize(i + 12)) === 0x22
+    ? i + 13
+    : -1;
+}
+
+function isProtoKey(start: i32, stop: i32): bool {
+  return (
+    stop - start === 9 &&
+    at(start) === 0x5f &&
+    at(start + 1) === 0x5f &&
+    at(start + 2) === 0x70 &&
+    at(start + 7) === 0x5f
+  );
+}
+
+function skipCompactObject(i: i32, end: i32): i32 {
+  if (i < end && at(i) === CLOSE_BRACE) return i + 1;
+  while (i < end) {
+    if (i >= end || at(i) !== QUOTE) return -2;
+    const keyEnd = skipKey(i, end);
+    if (keyEnd < 0 || keyEnd >= end || at(keyEnd) !== COLON) return -2;
+    if (isProtoKey(i + 1, keyEnd - 1)) return -2;
+    i = keyEnd + 1;
+    if (i >= end) return -2;
+    const b = at(i);
+    if (b === QUOTE) i = skipString(i, end);
+    else if ((b >= ZERO && b <= NINE) || b === MINUS) i = skipNumber(i, end);
+    else if (b === 0x74) i = afterTrue(i, end);
+    else if (b === 0x66) i = afterFalse(i, end);
+    else if (b === 0x6e) i = afterNull(i, end);
+    else return -2;
+    if (i < 0 || i >= end) return -2;
+    const c = at(i);
+    if (c === COMMA) i++;
+    else if (c === CLOSE_BRACE) return i + 1;
+    else return -2;
+  }
+  return -2;
+}
+
+function writerLayoutEnd(start: i32, end: i32): i32 {
+  let i = afterTsKey(start, end);
+  if (i < 0) return -1;
+  i = readNumber(i, end);
+  if (i < 0) return -1;
+  store<f64>(usize(OUT), number);
+  i = afterActionKey(i, end);
+  if (i < 0) return -1;
+  const actionEnd = skipPlainString(i - 1, end);
+  const length = actionEnd - i - 1;
+  if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return -1;
+  store<i32>(usize(OUT + 16), i);
+  store<i32>(usize(OUT + 20), actionEnd - 1);
+  i = afterSuccessKey(actionEnd, end);
+  if (i < 0) return -1;
+  if (at(i) === 0x74) {
+    i = afterTrue(i, end);
+    store<i32>(usize(OUT + 24), 1);
+  } else if (at(i) === 0x66) {
+    i = afterFalse(i, end);
+    store<i32>(usize(OUT + 24), 0);
+  } else return -1;
+  if (i < 0) return -1;
+  i = afterLatencyKey(i, end);
+  if (i < 0) return -1;
+  i = readNumber(i, end);
+  if (i < 0 || !(number >= 0)) return -1;
+  store<f64>(usize(OUT + 8), number);
+  i = afterPayloadKey(i, end);
+  if (i < 0) return -1;
+  i = skipCompactObject(i, end);
+  if (i < 0) return -1;
+  i = afterErrorKey(i, end);
+  if (i < 0 || i >= end) return -1;
+  if (at(i) === QUOTE) i = skipString(i, end);
+  else if (at(i) === 0x6e) i = afterNull(i, end);
+  else return -1;
+  if (i < 0) return -1;
+  if (i < end && at(i) === COMMA) {
+    i = afterTraceKey(i, end);
+    if (i < 0) return -1;
+    const traceEnd = skipPlainString(i - 1, end);
+    if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return -1;
+    i = traceEnd;
+  }
+  if (i >= end || at(i) !== CLOSE_BRACE) return -1;
+  return i + 1;
+}
+
+/**
+ * A line in our writer's exact layout at `start` ending with `}` right before a newline below
+ * `limit`: returns the newline's index, fields at OUT; -1 for anything else. When the high flag
+ * at OUT + 28 is set the line has non-ASCII bytes and the caller must check it is valid UTF-8.
+ */
+export function scanWriterLine(start: i32, limit: i32): i32 {
+  high = 0;
+  const end = writerLayoutEnd(start, limit);
+  store<i32>(usize(OUT + 28), high);
+  if (end < 0 || end >= limit || at(end) !== NEWLINE) return -1;
+  return end;
+}
+
+/** Bytes of the framer's buffer at the start of memory. */
+export function inputBytes(): i32 {
+  return INPUT_BYTES;
+}
+
+/** Where the results of scanWriterLine are. */
+export function resultOffset(): i32 {
+  return OUT;
+}

@@ -1,0 +1,62 @@
+// fast-check generators of telemetry lines for the scanners' property tests.
+import fc from 'fast-check';
+
+const asciiText = fc.string({ unit: 'grapheme-ascii', maxLength: 12 });
+const anyText = fc.oneof(asciiText, fc.string({ unit: 'binary', maxLength: 8 }));
+const jsonValue = fc.jsonValue({ maxDepth: 2 });
+/** Telemetry events, valid by the schema, with awkward numbers and strings. */
+export const event = fc.record({
+  ts: fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }).map((ms) => ms / 1000),
+  ),
+  action: fc.oneof(fc.constantFrom('recommend', 'explain', 'export'), anyText),
+  success: fc.boolean(),
+  latency_ms: fc.oneof(
+    fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ min: 0, max: 10_000_000 }).map((n) => n / 1000),
+  ),
+  payload: fc.dictionary(anyText, jsonValue, { maxKeys: 4 }),
+  error: fc.option(anyText, { nil: null }),
+  trace_id: fc.option(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), anyText), {
+    nil: undefined,
+  }),
+});
+
+/** Bytes that matter to a JSON scanner, plus invalid UTF-8 and escapes. */
+const nastyBytes = fc.oneof(
+  fc.constantFrom(
+    ...'{}[]":,\\ \t\r\n0123456789-+.eEtrufalsn'.split('').map((c) => Buffer.from(c)),
+    Buffer.from([0xff]),
+    Buffer.from([0xc3]),
+    Buffer.from('é'),
+    Buffer.from('\\u0073'),
+    Buffer.from('"__proto__":{},'),
+    Buffer.from('"ts":1,'),
+    Buffer.from('"latency_ms":2,'),
+    Buffer.from('"timestamp":3,'),
+    Buffer.from('"trace_id":null,'),
+    Buffer.from('1e999'),
+    Buffer.from('\u00a0'),
+  ),
+  fc.uint8Array({ minLength: 1, maxLength: 3 }).map((a) => Buffer.from(a)),
+);
+
+/** An insertion, deletion, replacement or truncation at a random place. */
+export const mutation = fc.record({ at: fc.nat(), kind: fc.nat({ max: 3 }), bytes: nastyBytes });
+
+/** Applies mutations to a line. */
+export function mutate(
+  line: Buffer,
+  mutations: { at: number; kind: number; bytes: Buffer }[],
+): Buffer {
+  let out = line;
+  for (const { at, kind, bytes } of mutations) {
+    const i = out.length === 0 ? 0 : at % (out.length + 1);
+    if (kind === 0) out = Buffer.concat([out.subarray(0, i), bytes, out.subarray(i)]);
+    else if (kind === 1) out = Buffer.concat([out.subarray(0, i), out.subarray(i + 1)]);
+    else if (kind === 2) out = Buffer.concat([out.subarray(0, i), bytes, out.subarray(i + 1)]);
+    else out = out.subarray(0, i);
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatTelemetryLine, parseTelemetryLine } from '../telemetry/event.js';
+import { createScannedLine, type ScannedLine, scanWriterLine } from './line-scanner.js';
+import { event, mutate, mutation } from './test-support/telemetry-arbitraries.js';
+import { createWasmWriterLine } from './writer-line-wasm.js';
+
+const wasm = createWasmWriterLine();
+const OFFSET = 100;
+
+function fields(buf: Buffer, out: ScannedLine) {
+  return {
+    ts: out.ts,
+    action: buf.toString('latin1', out.actionStart, out.actionEnd),
+    success: out.success,
+    latency_ms: out.latencyMs,
+  };
+}
+
+/**
+ * Both scanners on the line followed by a newline and more lines, as the framer calls them.
+ * Asserts that the WebAssembly one claims a line only when the JavaScript one claims it (same
+ * newline, same fields) and parseTelemetryLine accepts it; returns who claimed it.
+ */
+function compare(line: Buffer): { wasm: boolean; js: boolean } {
+  const padded = Buffer.concat([line, Buffer.from('\n{"ts":1}\n,}"1 ')]);
+  padded.copy(wasm.buffer, OFFSET);
+  const limit = OFFSET + padded.length;
+  const viaWasm = createScannedLine();
+  const wasmNewline = wasm.scan(OFFSET, limit, viaWasm);
+  const viaJs = createScannedLine();
+  const jsNewline = scanWriterLine(wasm.buffer, OFFSET, limit, viaJs);
+  if (wasmNewline >= 0) {
+    expect(jsNewline, line.toString('latin1')).toBe(wasmNewline);
+    expect(fields(wasm.buffer, viaWasm)).toStrictEqual(fields(wasm.buffer, viaJs));
+    const parsed = isUtf8(line) ? parseTelemetryLine(line.toString('utf8')) : { ok: false };
+    expect(parsed.ok).toBe(true);
+  }
+  return { wasm: wasmNewline >= 0, js: jsNewline >= 0 };
+}
+
+/** Our writer's lines with numbers as the agent writes them (milliseconds, 3 decimals). */
+const writerEvent = fc.record({
+  ts: fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }).map((ms) => ms / 1000),
+  action: fc.oneof(
+    fc.constantFrom('recommend', 'explain', 'export', 'unauthorized'),
+    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }),
+  ),
+  success: fc.boolean(),
+  latency_ms: fc.integer({ min: 0, max: 100_000_000 }).map((n) => n / 1000),
+  payload: fc.dictionary(
+    fc.string({ maxLength: 20 }),
+    fc.oneof(fc.integer(), fc.string({ maxLength: 30 }), fc.boolean(), fc.constant(null)),
+    { maxKeys: 6 },
+  ),
+  error: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
+  trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
+});
+
+describe('createWasmWriterLine', () => {
+  it("claims every line of our writer's that the JavaScript scanner claims, with the same fields", () => {
+    let claimed = 0;
+    fc.assert(
+      fc.property(writerEvent, (e) => {
+        const result = compare(Buffer.from(formatTelemetryLine(e).slice(0, -1)));
+        expect(result.wasm).toBe(result.js);
+        if (result.wasm) claimed++;
+      }),
+      { numRuns: 3000 },
+    );
+    // The rest have escaped keys or names (quotes, control characters), left to the slow path.
+    expect(claimed).toBeGreaterThan(1500);
+  });
+
+  it('claims only what the JavaScript scanner claims (random events and mutated lines)', () => {
+    fc.assert(
+      fc.property(event, fc.array(mutation, { maxLength: 4 }), (e, mutations) => {
+        compare(mutate(Buffer.from(formatTelemetryLine(e).slice(0, -1)), mutations));
+      }),
+      { numRuns: 8000 },
+    );
+  });
+
+  it.each([
+    [
+      'the DESIGN.md example',
+      '{"ts":1732540000.123,"action":"recommend","success":true,"latency_ms":12.5,"payload":{"interests_count":3,"top":5,"source":"manifest","conflicts":2,"returned":5},"error":null,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+    ],
+    [
+      'a failure with escapes and non-ASCII',
+      '{"ts":0.5,"action":"x","success":false,"latency_ms":0,"payload":{"k\u00e9":"v\\"w","n":-12.5},"error":"not \\"found\\" \\u00e9 caf\u00e9"}',
+    ],
+  ])('agrees with the JavaScript scanner on every single-byte change of %s', (_name, text) => {
+    const line = Buffer.from(text);
+    expect(compare(line)).toStrictEqual({ wasm: true, js: true });
+    for (let at = 0; at <= line.length; at++) {
+      compare(Buffer.concat([line.subarray(0, at), line.subarray(at + 1)]));
+      for (let byte = 0; byte < 256; byte++) {
+        const b = Buffer.from([byte]);
+        compare(Buffer.concat([line.subarray(0, at), b, line.subarray(at + 1)]));
+        compare(Buffer.concat([line.subarray(0, at), b, line.subarray(at)]));
+      }
+    }
+  });
+
+  it.each([
+    ['a 17-digit timestamp', '{"ts":1766006109.4001617,'],
+    ['an exponent', '{"ts":1.5e9,'],
+  ])('leaves %s to the slow path', (_name, head) => {
+    const line = Buffer.from(
+      `${head}"action":"a","success":true,"latency_ms":1,"payload":{},"error":null}`,
+    );
+    expect(compare(line)).toStrictEqual({ wasm: false, js: true });
+  });
+
+  it('never reads past the limit, even at the end of its memory', () => {
+    const line = Buffer.from(
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{"k":"v"},"error":null}\n',
+    );
+    const start = wasm.buffer.length - line.length;
+    line.copy(wasm.buffer, start);
+    const out = createScannedLine();
+    expect(wasm.scan(start, wasm.buffer.length, out)).toBe(wasm.buffer.length - 1);
+    // Without its newline the line is incomplete: not claimed, whatever follows in memory.
+    for (let cut = 1; cut < line.length; cut++) {
+      expect(wasm.scan(start, wasm.buffer.length - cut, out)).toBe(-1);
+    }
+  });
+});
