@@ -6,11 +6,24 @@
 // claims, with the same fields. Numbers that need a decimal conversion (over 15 digits, an
 // exponent) are left to the caller's slow path.
 
-// Memory: [0, INPUT_BYTES) holds the framer's buffer; results follow at OUT.
+// Memory (fixed, never grown; asconfig.json puts static data after MEMORY_END):
+// [0, INPUT_BYTES)  the framer's buffer: the lines to scan
+// OUT               the last line scanned: f64 ts at +0, f64 latency at +8, i32 action start at
+//                   +16, i32 action end at +20, i32 success at +24, i32 high at +28, i32 newline
+//                   at +32; scanLines adds i32 lines taken at +36, i32 next at +40, i32 id at +44
+// ACTIONS           MAX_ACTIONS records of 32 bytes: i32 samples, i32 failed, i32 included,
+//                   i32 name length, f64 min ts, f64 max ts (the batch since its last reset)
+// NAMES             MAX_ACTIONS names of up to NAME_BYTES bytes
+// LATENCIES         MAX_ACTIONS batches of BATCH_SIZE f64 latencies
 const INPUT_BYTES: i32 = 2 * 1024 * 1024;
 const OUT: i32 = INPUT_BYTES;
-// Results of the last line scanned: f64 ts at OUT, f64 latency at OUT + 8, i32 action start at
-// OUT + 16, i32 action end at OUT + 20, i32 success at OUT + 24, i32 high at OUT + 28.
+const MAX_ACTIONS: i32 = 64;
+const NAME_BYTES: i32 = 256;
+const BATCH_SIZE: i32 = 1024;
+const ACTIONS: i32 = OUT + 64;
+const NAMES: i32 = ACTIONS + MAX_ACTIONS * 32;
+const LATENCIES: i32 = NAMES + MAX_ACTIONS * NAME_BYTES;
+const MEMORY_END: i32 = LATENCIES + MAX_ACTIONS * BATCH_SIZE * 8;
 
 const NEWLINE: i32 = 0x0a;
 const QUOTE: i32 = 0x22;
@@ -419,7 +432,112 @@ export function scanWriterLine(start: i32, limit: i32): i32 {
   const end = writerLayoutEnd(start, limit);
   store<i32>(usize(OUT + 28), high);
   if (end < 0 || end >= limit || at(end) !== NEWLINE) return -1;
+  store<i32>(usize(OUT + 32), end);
   return end;
+}
+
+// ---------------------------------------------------------------------------------------------
+// scanLines: the summary's whole per-line work (scan, window, action lookup, batching) without a
+// call per line from JavaScript.
+
+/** scanLines stopped at a line it does not take (not in the layout, incomplete, non-ASCII). */
+export const STOP: i32 = 0;
+/** scanLines stopped at a line whose action is not in the table (not taken; fields at OUT). */
+export const NEW_ACTION: i32 = 1;
+/** scanLines took a line that filled the batch of action OUT + 44: flush it, then go on. */
+export const BATCH_FULL: i32 = 2;
+
+let actionCount: i32 = 0;
+let since: f64 = -Infinity;
+let until: f64 = Infinity;
+let maxLineBytes: i32 = 0;
+
+/** Empties the action table and sets what scanLines keeps: ts in [from, to), lines under maxLine bytes. */
+export function reset(from: f64, to: f64, maxLine: i32): void {
+  actionCount = 0;
+  since = from;
+  until = to;
+  maxLineBytes = maxLine;
+}
+
+function record(id: i32): usize {
+  return usize(ACTIONS + id * 32);
+}
+
+/** Adds the action named by bytes [start, end) to the table; its id, or -1 when the table is full. */
+export function addAction(start: i32, end: i32, included: bool): i32 {
+  const length = end - start;
+  if (actionCount >= MAX_ACTIONS || length > NAME_BYTES) return -1;
+  const id = actionCount++;
+  memory.copy(usize(NAMES + id * NAME_BYTES), usize(start), usize(length));
+  store<i32>(record(id) + 8, included ? 1 : 0);
+  store<i32>(record(id) + 12, length);
+  resetBatch(id);
+  return id;
+}
+
+/** Starts an empty batch for action `id` (after its samples were handed over). */
+export function resetBatch(id: i32): void {
+  const entry = record(id);
+  store<i32>(entry, 0);
+  store<i32>(entry + 4, 0);
+  store<f64>(entry + 16, Infinity);
+  store<f64>(entry + 24, -Infinity);
+}
+
+function findAction(start: i32, end: i32): i32 {
+  const length = end - start;
+  for (let id = 0; id < actionCount; id++) {
+    if (load<i32>(record(id) + 12) !== length) continue;
+    if (memory.compare(usize(NAMES + id * NAME_BYTES), usize(start), usize(length)) === 0) {
+      return id;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Takes the lines from `start` on, each in our writer's layout, ASCII, ending with a newline
+ * below `limit` and shorter than maxLine: adds each one in the window to its action's batch.
+ * Stops at the first other line, at a new action, or when a batch is full; returns why (STOP,
+ * NEW_ACTION, BATCH_FULL), with the lines taken at OUT + 36 and where it stopped at OUT + 40.
+ */
+export function scanLines(start: i32, limit: i32): i32 {
+  let i = start;
+  let taken = 0;
+  let status = STOP;
+  while (i < limit) {
+    high = 0;
+    const end = writerLayoutEnd(i, limit);
+    if (end < 0 || end >= limit || at(end) !== NEWLINE || high !== 0 || end - i >= maxLineBytes) {
+      break;
+    }
+    store<i32>(usize(OUT + 32), end);
+    const id = findAction(load<i32>(usize(OUT + 16)), load<i32>(usize(OUT + 20)));
+    if (id < 0) {
+      status = NEW_ACTION;
+      break;
+    }
+    taken++;
+    i = end + 1;
+    const ts = load<f64>(usize(OUT));
+    const entry = record(id);
+    if (ts < since || ts >= until || load<i32>(entry + 8) === 0) continue;
+    const n = load<i32>(entry);
+    store<f64>(usize(LATENCIES + (id * BATCH_SIZE + n) * 8), load<f64>(usize(OUT + 8)));
+    store<i32>(entry, n + 1);
+    if (load<i32>(usize(OUT + 24)) === 0) store<i32>(entry + 4, load<i32>(entry + 4) + 1);
+    if (ts < load<f64>(entry + 16)) store<f64>(entry + 16, ts);
+    if (ts > load<f64>(entry + 24)) store<f64>(entry + 24, ts);
+    if (n + 1 === BATCH_SIZE) {
+      store<i32>(usize(OUT + 44), id);
+      status = BATCH_FULL;
+      break;
+    }
+  }
+  store<i32>(usize(OUT + 36), taken);
+  store<i32>(usize(OUT + 40), i);
+  return status;
 }
 
 /** Bytes of the framer's buffer at the start of memory. */
@@ -427,7 +545,26 @@ export function inputBytes(): i32 {
   return INPUT_BYTES;
 }
 
-/** Where the results of scanWriterLine are. */
+/** Where the results of scanWriterLine and scanLines are. */
 export function resultOffset(): i32 {
   return OUT;
+}
+
+/** Where the action records are (MAX_ACTIONS of 32 bytes). */
+export function actionsOffset(): i32 {
+  return ACTIONS;
+}
+
+/** Where the batches of latencies are (BATCH_SIZE f64 per action, in id order). */
+export function latenciesOffset(): i32 {
+  return LATENCIES;
+}
+
+export function batchSize(): i32 {
+  return BATCH_SIZE;
+}
+
+/** Where static data may start (asconfig.json's memoryBase must not be below it). */
+export function memoryEnd(): i32 {
+  return MEMORY_END;
 }

@@ -1,12 +1,13 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
 import {
-  createScannedLine,
-  type ScannedLine,
-  scanCanonicalLine,
-  scanWriterLine,
-} from '../reader/line-scanner.js';
+  createLineFramer,
+  type LineFramer,
+  type LineShortcut,
+  MAX_LINE_BYTES,
+  READ_CHUNK_BYTES,
+} from '../reader/line-framer.js';
+import { createScannedLine, scanCanonicalLine } from '../reader/line-scanner.js';
 import {
   FIRST_MALFORMED_KEPT,
   feedFile,
@@ -18,7 +19,12 @@ import {
   truncatedReason,
   unreadable,
 } from '../reader/telemetry-file.js';
-import { createWasmWriterLine } from '../reader/writer-line-wasm.js';
+import {
+  createWasmWriterLines,
+  SCAN_BATCH_FULL,
+  SCAN_NEW_ACTION,
+  type WasmWriterLines,
+} from '../reader/writer-line-wasm.js';
 import {
   createSummaryBuilder,
   type SerializedSummary,
@@ -50,93 +56,69 @@ export interface RangeOutcome {
 
 const NEWLINE = 0x0a;
 
-/** Samples of one action buffered before they go to the builder in one `addBatch`. */
-const BATCH_SIZE = 1024;
-/** Distinct action names a range tracks by their bytes; others go through `addSample`. */
-const MAX_TRACKED_ACTIONS = 64;
-
-interface ActionBatch {
-  bytes: Buffer;
-  name: string;
-  /** False when the `actions` filter excludes this name. */
-  included: boolean;
-  latencies: Float64Array;
-  n: number;
-  failed: number;
-  minTs: number;
-  maxTs: number;
-}
-
 /**
- * The fast path's per-action accumulator: finds an action by its bytes (no string per line)
- * and buffers its samples, so the builder sees one call per BATCH_SIZE samples.
+ * The framer's shortcut for our writer's lines: the WebAssembly module scans them, keeps the
+ * window, looks the action up and batches the latencies; this only registers new actions and
+ * hands full batches to the builder (names reach it in the order they first appear).
  */
-function createActionBatches(builder: SummaryBuilder, actions: Set<string> | undefined) {
-  const batches: ActionBatch[] = [];
+function createWriterLineShortcut(
+  wasm: WasmWriterLines,
+  builder: SummaryBuilder,
+  filter: SummaryFilter,
+): LineShortcut & { flushAll(): void } {
+  const actions = filter.actions === undefined ? undefined : new Set(filter.actions);
+  const names: string[] = [];
+  const included: boolean[] = [];
+  const line = createScannedLine();
+  const since = filter.since ?? Number.NEGATIVE_INFINITY;
+  const until = filter.until ?? Number.POSITIVE_INFINITY;
+  wasm.reset(since, until, MAX_LINE_BYTES);
 
-  function flush(batch: ActionBatch): void {
-    builder.addBatch(batch.name, batch.latencies, batch.n, batch.failed, batch.minTs, batch.maxTs);
-    batch.n = 0;
-    batch.failed = 0;
-    batch.minTs = Number.POSITIVE_INFINITY;
-    batch.maxTs = Number.NEGATIVE_INFINITY;
-  }
-
-  function find(buf: Buffer, start: number, end: number): ActionBatch | undefined {
-    const length = end - start;
-    for (let e = 0; e < batches.length; e++) {
-      const batch = batches[e] as ActionBatch;
-      const bytes = batch.bytes;
-      if (bytes.length !== length || bytes[0] !== buf[start]) continue;
-      let k = 1;
-      while (k < length && bytes[k] === buf[start + k]) k++;
-      if (k === length) return batch;
-    }
-    return undefined;
+  function flush(id: number): void {
+    const batch = wasm.batch(id);
+    const name = names[id] as string;
+    builder.addBatch(name, batch.latencies, batch.samples, batch.failed, batch.minTs, batch.maxTs);
+    wasm.resetBatch(id);
   }
 
   return {
-    /** Adds one fast-path sample; the action is bytes [start, end) of buf (ASCII). */
-    add(
-      buf: Buffer,
-      start: number,
-      end: number,
-      success: boolean,
-      latencyMs: number,
-      ts: number,
-    ): void {
-      let batch = find(buf, start, end);
-      if (batch === undefined) {
-        const name = buf.toString('latin1', start, end);
-        const included = actions === undefined || actions.has(name);
-        if (batches.length >= MAX_TRACKED_ACTIONS) {
-          if (included) builder.addSample(name, success, latencyMs, ts);
-          return;
+    taken: 0,
+    take(buf, start, limit) {
+      let position = start;
+      let taken = 0;
+      for (;;) {
+        const status = wasm.scanLines(position, limit);
+        taken += wasm.taken;
+        position = wasm.next;
+        if (status === SCAN_BATCH_FULL) {
+          flush(wasm.batchId);
+          continue;
         }
-        batch = {
-          bytes: Buffer.from(buf.subarray(start, end)),
-          name,
-          included,
-          latencies: new Float64Array(included ? BATCH_SIZE : 0),
-          n: 0,
-          failed: 0,
-          minTs: Number.POSITIVE_INFINITY,
-          maxTs: Number.NEGATIVE_INFINITY,
-        };
-        batches.push(batch);
-        // Registered now, so the builder sees names in the order they first appear.
-        if (included) flush(batch);
+        if (status !== SCAN_NEW_ACTION) break;
+        const newline = wasm.lastLine(line);
+        const name = buf.toString('latin1', line.actionStart, line.actionEnd);
+        const wanted = actions === undefined || actions.has(name);
+        const id = wasm.addAction(line.actionStart, line.actionEnd, wanted);
+        if (id >= 0) {
+          names[id] = name;
+          included[id] = wanted;
+          if (wanted) flush(id); // registers the name now; the batch is still empty
+          continue;
+        }
+        // The table is full (a file with many action names): this line the slow way.
+        if (wanted && line.ts >= since && line.ts < until) {
+          builder.addSample(name, line.success, line.latencyMs, line.ts);
+        }
+        taken++;
+        position = newline + 1;
       }
-      if (!batch.included) return;
-      batch.latencies[batch.n++] = latencyMs;
-      if (!success) batch.failed++;
-      if (ts < batch.minTs) batch.minTs = ts;
-      if (ts > batch.maxTs) batch.maxTs = ts;
-      if (batch.n === BATCH_SIZE) flush(batch);
+      this.taken = taken;
+      return position;
     },
-    /** Hands every buffered sample to the builder. */
-    flushAll(): void {
-      for (const batch of batches) if (batch.included && batch.n > 0) flush(batch);
+    flushAll() {
+      names.forEach((_, id) => {
+        if (included[id] && wasm.batch(id).samples > 0) flush(id);
+      });
     },
   };
 }
@@ -158,23 +140,6 @@ interface CurrentRange {
   malformed: MalformedRecorder;
 }
 
-interface WriterLineShortcut {
-  /** The framer's buffer: the scanner's own memory for the WebAssembly one. */
-  buffer: Buffer | undefined;
-  scan(buf: Buffer, start: number, limit: number, out: ScannedLine): number;
-}
-
-/** The framer's shortcut for our writer's lines: WebAssembly, or JavaScript without its module. */
-function writerLineShortcut(): WriterLineShortcut {
-  try {
-    const wasm = createWasmWriterLine();
-    return { buffer: wasm.buffer, scan: (_buf, start, limit, out) => wasm.scan(start, limit, out) };
-  } catch {
-    // wasm/writer-line.wasm missing (core copied without it): the same lines, more slowly.
-    return { buffer: undefined, scan: scanWriterLine };
-  }
-}
-
 /** One framer for every range of a thread, feeding one builder. */
 function createSummaryFramer(
   builder: SummaryBuilder,
@@ -185,40 +150,20 @@ function createSummaryFramer(
   const until = filter.until ?? Number.POSITIVE_INFINITY;
   const actions = filter.actions === undefined ? undefined : new Set(filter.actions);
   const scanned = createScannedLine();
-  const batches = createActionBatches(builder, actions);
-  const shortcut = writerLineShortcut();
+  const wasm = createWasmWriterLines();
+  const shortcut = createWriterLineShortcut(wasm, builder, filter);
   const framer = createLineFramer({
-    buffer: shortcut.buffer,
-    tryLine: (buf, start, limit) => {
-      const newline = shortcut.scan(buf, start, limit, scanned);
-      if (newline < 0) return -1;
-      const ts = scanned.ts;
-      if (ts >= since && ts < until) {
-        batches.add(
-          buf,
-          scanned.actionStart,
-          scanned.actionEnd,
-          scanned.success,
-          scanned.latencyMs,
-          ts,
-        );
-      }
-      return newline;
-    },
+    buffer: wasm.buffer,
+    shortcut,
     onTooLong: (line) =>
       record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (scanCanonicalLine(buf, start, end, scanned)) {
         const ts = scanned.ts;
         if (ts < since || ts >= until) return;
-        batches.add(
-          buf,
-          scanned.actionStart,
-          scanned.actionEnd,
-          scanned.success,
-          scanned.latencyMs,
-          ts,
-        );
+        const action = buf.toString('latin1', scanned.actionStart, scanned.actionEnd);
+        if (actions && !actions.has(action)) return;
+        builder.addSample(action, scanned.success, scanned.latencyMs, ts);
         return;
       }
       const parsed = parseLineBytes(buf, start, end);
@@ -233,7 +178,7 @@ function createSummaryFramer(
       builder.addSample(event.action, event.success, event.latency_ms, event.ts);
     },
   });
-  return { framer, flush: batches.flushAll };
+  return { framer, flush: () => shortcut.flushAll() };
 }
 
 /** Reads at a position; synchronously when `sync` (a worker thread has nothing else to do). */

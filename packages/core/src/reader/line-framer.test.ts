@@ -1,28 +1,32 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLineFramer, MAX_LINE_BYTES } from './line-framer.js';
+import { createLineFramer, type LineShortcut, MAX_LINE_BYTES } from './line-framer.js';
 
-/** A tryLine that takes every complete line starting with "a" (and records it as taken). */
-function takeLinesStartingWithA(taken: string[]) {
-  return (buf: Buffer, start: number, limit: number): number => {
-    if (start >= limit || buf[start] !== 0x61) return -1;
-    const newline = buf.subarray(0, limit).indexOf(0x0a, start);
-    if (newline < 0) return -1;
-    taken.push(buf.toString('latin1', start, newline));
-    return newline;
+/** A shortcut that takes the complete lines starting with "a" (and records them). */
+function takeLinesStartingWithA(taken: string[]): LineShortcut {
+  return {
+    taken: 0,
+    take(buf, start, limit) {
+      let position = start;
+      this.taken = 0;
+      while (position < limit && buf[position] === 0x61) {
+        const newline = buf.subarray(0, limit).indexOf(0x0a, position);
+        if (newline < 0) break;
+        taken.push(buf.toString('latin1', position, newline));
+        this.taken++;
+        position = newline + 1;
+      }
+      return position;
+    },
   };
 }
 
-function frame(
-  chunks: Buffer[],
-  atFileStart = false,
-  tryLine?: ReturnType<typeof takeLinesStartingWithA>,
-) {
+function frame(chunks: Buffer[], atFileStart = false, shortcut?: LineShortcut) {
   const lines: { text: string; line: number; terminated: boolean }[] = [];
   const tooLong: number[] = [];
   const framer = createLineFramer({
     atFileStart,
-    tryLine,
+    shortcut,
     onLine: (buf, start, end, line, terminated) =>
       lines.push({ text: buf.toString('latin1', start, end), line, terminated }),
     onTooLong: (line) => tooLong.push(line),
@@ -59,7 +63,7 @@ describe('createLineFramer', () => {
     );
   });
 
-  it('with tryLine, hands the other lines to onLine with the same numbers, however chunked', () => {
+  it('with a shortcut, hands the other lines to onLine with the same numbers, however chunked', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: fc.constantFrom('a', 'b', '\n', '\uFEFF'), maxLength: 200 }),

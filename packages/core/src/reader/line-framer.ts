@@ -19,18 +19,28 @@ export type LineHandler = (
   terminated: boolean,
 ) => void;
 
+/**
+ * Takes whole lines off the framer's hands (the summary's fast path): no newline search, no
+ * call per line.
+ */
+export interface LineShortcut {
+  /**
+   * Handles the complete lines from `start` on that it recognises, each ending with a newline
+   * below `limit` and under MAX_LINE_BYTES long, up to the first it does not: returns the index
+   * after the last one's newline (`start` when it took none) and sets `taken` to their number.
+   */
+  take(buf: Buffer, start: number, limit: number): number;
+  taken: number;
+}
+
 export interface LineFramerOptions {
   onLine: LineHandler;
   /** A line over MAX_LINE_BYTES, skipped without being buffered. */
   onTooLong: (line: number) => void;
   /** Strip a UTF-8 byte order mark at the very start (true when the data starts at offset 0). */
   atFileStart?: boolean;
-  /**
-   * A shortcut tried first at each line start: handles a line it recognises entirely and returns
-   * the index of the newline that ends it (below `limit`, so the line is never over
-   * MAX_LINE_BYTES), or -1, and the line goes to `onLine` as usual. Saves the newline search.
-   */
-  tryLine?: (buf: Buffer, start: number, limit: number) => number;
+  /** Tried first wherever a line starts; the lines it does not take go to `onLine` as usual. */
+  shortcut?: LineShortcut;
   /** The working buffer, at least FRAMER_BUFFER_BYTES (default: a new one). */
   buffer?: Buffer;
 }
@@ -68,7 +78,7 @@ export function createLineFramer({
   onLine,
   onTooLong,
   atFileStart = false,
-  tryLine,
+  shortcut,
   buffer,
 }: LineFramerOptions): LineFramer {
   if (buffer !== undefined && buffer.length < FRAMER_BUFFER_BYTES) {
@@ -104,13 +114,9 @@ export function createLineFramer({
       position = newline + 1;
     }
     for (;;) {
-      if (tryLine !== undefined && !bomCheck) {
-        const handled = tryLine(buf, position, Math.min(length, position + MAX_LINE_BYTES));
-        if (handled >= 0) {
-          lines++;
-          position = handled + 1;
-          continue;
-        }
+      if (shortcut !== undefined && !bomCheck) {
+        position = shortcut.take(buf, position, length);
+        lines += shortcut.taken;
       }
       const newline = view.indexOf(NEWLINE, position);
       if (newline < 0) break;

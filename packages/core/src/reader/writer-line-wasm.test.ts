@@ -4,9 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { formatTelemetryLine, parseTelemetryLine } from '../telemetry/event.js';
 import { createScannedLine, type ScannedLine, scanWriterLine } from './line-scanner.js';
 import { event, mutate, mutation } from './test-support/telemetry-arbitraries.js';
-import { createWasmWriterLine } from './writer-line-wasm.js';
+import {
+  createWasmWriterLines,
+  SCAN_BATCH_FULL,
+  SCAN_NEW_ACTION,
+  SCAN_STOPPED,
+} from './writer-line-wasm.js';
 
-const wasm = createWasmWriterLine();
+const wasm = createWasmWriterLines();
 const OFFSET = 100;
 
 function fields(buf: Buffer, out: ScannedLine) {
@@ -126,5 +131,46 @@ describe('createWasmWriterLine', () => {
     for (let cut = 1; cut < line.length; cut++) {
       expect(wasm.scan(start, wasm.buffer.length - cut, out)).toBe(-1);
     }
+  });
+
+  it('scanLines batches lines per action, stopping at new actions, full batches and other lines', () => {
+    const lines = createWasmWriterLines();
+    const line = (ts: number, action: string, success: boolean, latency: number) =>
+      formatTelemetryLine({ ts, action, success, latency_ms: latency, payload: {}, error: null });
+    const text = [
+      line(10, 'a', true, 1.5),
+      line(11, 'b', false, 2),
+      line(12, 'a', false, 3),
+      line(99, 'a', true, 4), // outside the window: taken, not kept
+      ...Array.from({ length: 1024 }, (_, k) => line(20, 'b', true, k)),
+      '{"ts": 1}\n',
+      line(13, 'a', true, 5),
+    ].join('');
+    const bytes = Buffer.from(text);
+    bytes.copy(lines.buffer);
+    lines.reset(0, 50, 1024);
+    const out = createScannedLine();
+
+    expect(lines.scanLines(0, bytes.length)).toBe(SCAN_NEW_ACTION);
+    expect(lines.taken).toBe(0);
+    lines.lastLine(out);
+    expect(lines.addAction(out.actionStart, out.actionEnd, true)).toBe(0);
+    expect(lines.scanLines(lines.next, bytes.length)).toBe(SCAN_NEW_ACTION);
+    expect(lines.taken).toBe(1);
+    lines.lastLine(out);
+    expect(lines.addAction(out.actionStart, out.actionEnd, true)).toBe(1);
+    expect(lines.scanLines(lines.next, bytes.length)).toBe(SCAN_BATCH_FULL);
+    expect(lines.taken).toBe(3 + 1023);
+    expect(lines.batchId).toBe(1);
+    const b = lines.batch(1);
+    expect([b.samples, b.failed, b.minTs, b.maxTs]).toEqual([1024, 1, 11, 20]);
+    expect(b.latencies[0]).toBe(2);
+    lines.resetBatch(1);
+    expect(lines.scanLines(lines.next, bytes.length)).toBe(SCAN_STOPPED);
+    expect(lines.taken).toBe(1);
+    expect(bytes.toString('latin1', lines.next, lines.next + 9)).toBe('{"ts": 1}');
+    const a = lines.batch(0);
+    expect([...a.latencies]).toEqual([1.5, 3]);
+    expect([a.samples, a.failed, a.minTs, a.maxTs]).toEqual([2, 1, 10, 12]);
   });
 });
