@@ -6,6 +6,7 @@ import { EventKitError } from '../errors.js';
 import type { ReadOptions } from '../reader/read-telemetry.js';
 import { resolveTelemetryFiles } from '../reader/resolve-files.js';
 import { FIRST_MALFORMED_KEPT, type MalformedLine, unreadable } from '../reader/telemetry-file.js';
+import { writerLinesModule } from '../reader/writer-line-wasm.js';
 import {
   createSummaryBuilder,
   type SerializedSummary,
@@ -33,9 +34,9 @@ export interface SummarizeOptions extends ReadOptions {
 
 /**
  * With the default thread count, inputs under this many bytes stay on one thread. A worker
- * costs ~0.2 s of CPU before it pulls its weight (Node's per-thread bootstrap ~60 ms, its
- * modules ~20 ms, its own JIT warm-up and GC); measured on a 2-vCPU VM with a core free, two
- * threads lost on 54 MB (0.22 vs 0.14 s) and won by 10-25% on 215 MB (0.35-0.39 vs 0.38-0.51 s).
+ * costs ~60 ms of CPU before it pulls its weight (Node's per-thread bootstrap, its modules, its
+ * own JIT warm-up); measured on a 2-vCPU VM with a core free, two threads lost on 54 MB (84-102
+ * vs 70-95 ms) and won on 215 MB (0.15-0.18 vs 0.20-0.23 s).
  */
 export const PARALLEL_MIN_BYTES = 128 * 1024 * 1024;
 /**
@@ -216,7 +217,12 @@ async function runPool(
       worker.on('exit', (code) => {
         if (!replied) reject(new Error(`summary worker exited with code ${code}`));
       });
-      const request: WorkerRequest = { tasks, filter, cursor: cursor.buffer as SharedArrayBuffer };
+      const request: WorkerRequest = {
+        tasks,
+        filter,
+        cursor: cursor.buffer as SharedArrayBuffer,
+        module: writerLinesModule(),
+      };
       worker.postMessage(request);
     });
 

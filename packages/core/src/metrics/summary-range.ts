@@ -145,12 +145,13 @@ function createSummaryFramer(
   builder: SummaryBuilder,
   filter: SummaryFilter,
   current: CurrentRange,
+  module: WebAssembly.Module | undefined,
 ): { framer: LineFramer; flush: () => void } {
   const since = filter.since ?? Number.NEGATIVE_INFINITY;
   const until = filter.until ?? Number.POSITIVE_INFINITY;
   const actions = filter.actions === undefined ? undefined : new Set(filter.actions);
   const scanned = createScannedLine();
-  const wasm = createWasmWriterLines();
+  const wasm = createWasmWriterLines(module);
   const shortcut = createWriterLineShortcut(wasm, builder, filter);
   const framer = createLineFramer({
     buffer: wasm.buffer,
@@ -273,11 +274,18 @@ export interface RangeSummarizer {
  */
 export function createRangeSummarizer(
   filter: SummaryFilter,
-  { syncReads = false }: { syncReads?: boolean } = {},
+  {
+    syncReads = false,
+    module,
+  }: {
+    syncReads?: boolean;
+    /** The compiled WebAssembly scanner, e.g. sent by the thread that compiled it. */
+    module?: WebAssembly.Module;
+  } = {},
 ): RangeSummarizer {
   const builder = createSummaryBuilder();
   const current: CurrentRange = { file: '', malformed: { count: 0, first: [] } };
-  const { framer, flush } = createSummaryFramer(builder, filter, current);
+  const { framer, flush } = createSummaryFramer(builder, filter, current, module);
 
   return {
     async summarize(task) {

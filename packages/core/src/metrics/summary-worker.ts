@@ -15,6 +15,8 @@ export interface WorkerRequest {
   filter: SummaryFilter;
   /** Int32Array over it: [0] is the index of the next unclaimed range. */
   cursor: SharedArrayBuffer;
+  /** The WebAssembly line scanner, compiled by the sender. */
+  module: WebAssembly.Module;
 }
 
 export type WorkerReply =
@@ -23,8 +25,8 @@ export type WorkerReply =
 
 // Worker thread entry of summarizeTelemetry: claims ranges until none is left, adds them all to
 // one summary, and sends it with each range's outcome.
-parentPort?.once('message', ({ tasks, filter, cursor }: WorkerRequest) => {
-  const summarizer = createRangeSummarizer(filter, { syncReads: true });
+parentPort?.once('message', ({ tasks, filter, cursor, module }: WorkerRequest) => {
+  const summarizer = createRangeSummarizer(filter, { syncReads: true, module });
   takeRanges(summarizer, tasks, new Int32Array(cursor)).then(
     (outcomes) => {
       const reply: WorkerReply = { ok: true, outcomes, summary: summarizer.finish() };

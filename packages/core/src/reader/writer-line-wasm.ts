@@ -68,9 +68,21 @@ export interface WasmWriterLines {
   resetBatch(id: number): void;
 }
 
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * wasm/writer-line.wasm compiled (once per thread). Worker threads can be sent it, and then
+ * share its code (optimised code included) instead of compiling their own.
+ */
+export function writerLinesModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(WASM_FILE));
+  return compiled;
+}
+
 /** Throws when wasm/writer-line.wasm is missing or does not match this code. */
-export function createWasmWriterLines(): WasmWriterLines {
-  const module = new WebAssembly.Module(readFileSync(WASM_FILE));
+export function createWasmWriterLines(
+  module: WebAssembly.Module = writerLinesModule(),
+): WasmWriterLines {
   const instance = new WebAssembly.Instance(module, {
     env: {
       abort: () => {
