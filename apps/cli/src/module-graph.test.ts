@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { formatTelemetryLine } from '@eventkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTempDir, runCli } from './test-support/run-cli.js';
@@ -20,6 +23,8 @@ register('./loader.mjs', import.meta.url);
 /** Modules of core that only the agent, manifest, graph and logging commands need. */
 const NOT_FOR_READING =
   /packages\/core\/dist\/(index\.js|manifest|agent\/|graph\/|logging\/)|node_modules\/.*\/(zod|ical\.js|cli-progress)\//;
+
+const execFileAsync = promisify(execFile);
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -45,6 +50,17 @@ async function loadedBy(args: string[]): Promise<string[]> {
   return [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))];
 }
 
+/** The modules `node <script>` loads (a module with no side effects when run alone). */
+async function loadedByNode(script: string): Promise<string[]> {
+  const log = path.join(dir, 'modules.log');
+  await writeFile(log, '');
+  await execFileAsync(process.execPath, ['--import', path.join(dir, 'register.mjs'), script], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, MODULE_LOG: log },
+  });
+  return [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))];
+}
+
 describe('what a command loads', () => {
   it('the command tree alone (--version) loads no handler and, of core, only the telemetry subpath', async () => {
     const loaded = await loadedBy(['--version']);
@@ -67,7 +83,13 @@ describe('what a command loads', () => {
     const file = path.join(dir, 'telemetry.jsonl');
     await writeFile(file, line.repeat(Math.ceil((17 * 1024 * 1024) / line.length)));
     const loaded = await loadedBy(['summarize', '--json', '--threads', '2', file]);
-    expect(loaded.some((url) => url.endsWith('/metrics/summary-worker.js'))).toBe(true);
     expect(loaded.filter((url) => NOT_FOR_READING.test(url))).toEqual([]);
+    // This thread may take every range before the worker is up, so the worker entry is loaded on
+    // its own: what it imports is what each worker thread loads.
+    const summarize = loaded.find((url) => url.endsWith('/core/dist/metrics/summarize.js'));
+    expect(summarize).toBeDefined();
+    const worker = await loadedByNode(fileURLToPath(new URL('./summary-worker.js', summarize)));
+    expect(worker.some((url) => url.endsWith('/reader/writer-line-wasm.js'))).toBe(true);
+    expect(worker.filter((url) => NOT_FOR_READING.test(url))).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ import {
   createWasmWriterLines,
   SCAN_BATCH_FULL,
   SCAN_NEW_ACTION,
+  type WasmModule,
   type WasmWriterLines,
 } from '../reader/writer-line-wasm.js';
 import {
@@ -145,7 +146,7 @@ function createSummaryFramer(
   builder: SummaryBuilder,
   filter: SummaryFilter,
   current: CurrentRange,
-  module: WebAssembly.Module | undefined,
+  module: WasmModule | undefined,
 ): { framer: LineFramer; flush: () => void } {
   const since = filter.since ?? Number.NEGATIVE_INFINITY;
   const until = filter.until ?? Number.POSITIVE_INFINITY;
@@ -280,7 +281,7 @@ export function createRangeSummarizer(
   }: {
     syncReads?: boolean;
     /** The compiled WebAssembly scanner, e.g. sent by the thread that compiled it. */
-    module?: WebAssembly.Module;
+    module?: WasmModule;
   } = {},
 ): RangeSummarizer {
   const builder = createSummaryBuilder();

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { type EventKitErrorCode, isEventKitError } from '../errors.js';
+import type { WasmModule } from '../reader/writer-line-wasm.js';
 import type { SerializedSummary } from './summary-builder.js';
 import {
   createRangeSummarizer,
@@ -16,7 +17,7 @@ export interface WorkerRequest {
   /** Int32Array over it: [0] is the index of the next unclaimed range. */
   cursor: SharedArrayBuffer;
   /** The WebAssembly line scanner, compiled by the sender. */
-  module: WebAssembly.Module;
+  module: WasmModule;
 }
 
 export type WorkerReply =

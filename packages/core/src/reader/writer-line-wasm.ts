@@ -4,13 +4,26 @@ import type { ScannedLine } from './line-scanner.js';
 
 const WASM_FILE = new URL('../../wasm/writer-line.wasm', import.meta.url);
 
+/** A compiled WebAssembly.Module: it can be sent to worker threads, which then share its code. */
+export type WasmModule = object;
+
+// The part of the WebAssembly API used here: a Node global that @types/node 20 does not declare.
+const { Module, Instance } = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => WasmModule;
+      Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+    };
+  }
+).WebAssembly;
+
 /** Why `scanLines` stopped (the module's STOP, NEW_ACTION and BATCH_FULL). */
 export const SCAN_STOPPED = 0;
 export const SCAN_NEW_ACTION = 1;
 export const SCAN_BATCH_FULL = 2;
 
 interface WriterLineExports {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   STOP: { value: number };
   NEW_ACTION: { value: number };
   BATCH_FULL: { value: number };
@@ -68,22 +81,20 @@ export interface WasmWriterLines {
   resetBatch(id: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: WasmModule | undefined;
 
 /**
  * wasm/writer-line.wasm compiled (once per thread). Worker threads can be sent it, and then
  * share its code (optimised code included) instead of compiling their own.
  */
-export function writerLinesModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(WASM_FILE));
+export function writerLinesModule(): WasmModule {
+  compiled ??= new Module(readFileSync(WASM_FILE));
   return compiled;
 }
 
 /** Throws when wasm/writer-line.wasm is missing or does not match this code. */
-export function createWasmWriterLines(
-  module: WebAssembly.Module = writerLinesModule(),
-): WasmWriterLines {
-  const instance = new WebAssembly.Instance(module, {
+export function createWasmWriterLines(module: WasmModule = writerLinesModule()): WasmWriterLines {
+  const instance = new Instance(module, {
     env: {
       abort: () => {
         throw new Error('writer-line.wasm aborted');
