@@ -105,8 +105,13 @@ describe('systemd units', () => {
     expect(exporter).toMatch(
       /^ExecStart=\/usr\/bin\/node (--[a-z-]+=\S+ )*\/opt\/event-kit\/apps\/exporter\/dist\/main\.js/m,
     );
+    // The installed command runs the same entry point as the unit.
     const bin = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).bin;
-    expect(bin['event-agent-exporter']).toBe('./dist/main.js');
+    const launcher = readFileSync(
+      new URL(`../${bin['event-agent-exporter']}`, import.meta.url),
+      'utf8',
+    );
+    expect(launcher).toMatch(/^import '\.\.\/dist\/main\.js';$/m);
   });
 
   it('pass only flags the exporter knows', () => {
