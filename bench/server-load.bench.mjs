@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Load benchmark of the agent server, in ONE run on 127.0.0.1 with autocannon:
 //   1. bare      — a bare Hono handler returning a fixed small JSON (the ceiling of the stack)
-//   2. tel-off   — the BUILT agent, GET /recommend on the bundled sample event, telemetry off
-//   3. tel-on    — the same with telemetry on (core's writer, one JSON line per request)
+//   2. shape     — the same stack answering exactly what the agent answers (its /recommend body
+//                  and headers, captured at start, set by as many pass-through middlewares as the
+//                  agent has layers) and doing nothing else: the ceiling for the agent's answer
+//   3. tel-off   — the BUILT agent, GET /recommend on the bundled sample event, telemetry off
+//   4. tel-on    — the same with telemetry on (core's writer, one JSON line per request)
 // Each server runs in its own process (the application log goes to a temp LOG_FILE at INFO, two
 // lines per request, as in production). All three are started, warmed up, then measured in
 // interleaved rounds (bare, tel-off, tel-on, bare, …) of a fixed duration at 64 connections, so
@@ -62,6 +65,45 @@ app.get('/livez', (c) => c.json({ status: 'ok' }));
 const server = serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
+
+// The agent's answer without the agent: its layers (CORS, observe, limits) as pass-through
+// middlewares setting its headers, then its body.
+const SHAPE = `
+import { readFileSync } from 'node:fs';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+const body = readFileSync(process.env.SHAPE_BODY, 'utf8');
+const headers = Object.entries(JSON.parse(process.env.SHAPE_HEADERS));
+const contentType = headers.find(([name]) => name === 'content-type')?.[1] ?? 'application/json';
+const others = headers.filter(([name]) => name !== 'content-type');
+const app = new Hono();
+app.use(async (c, next) => {
+  for (const [name, value] of others.slice(0, 2)) c.header(name, value);
+  return next();
+});
+app.use(async (c, next) => {
+  for (const [name, value] of others.slice(2)) c.header(name, value);
+  await next();
+});
+app.use(async (c, next) => next());
+app.get('/recommend', (c) => c.body(body, 200, { 'Content-Type': contentType }));
+app.get('/livez', (c) => c.json({ status: 'ok' }));
+const server = serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+/** The agent's /recommend answer: its body (into a file) and the headers a handler sets. */
+async function captureAnswer(port, dir) {
+  const response = await fetch(`http://127.0.0.1:${port}${PATH}`);
+  const bodyFile = join(dir, 'shape-body.json');
+  writeFileSync(bodyFile, Buffer.from(await response.arrayBuffer()));
+  const headers = {};
+  for (const [name, value] of response.headers) {
+    if (!['content-length', 'date', 'connection', 'keep-alive'].includes(name))
+      headers[name] = value;
+  }
+  return { bodyFile, headers };
+}
 
 /** A port that was free a moment ago (the servers' stderr goes to /dev/null, so no port line). */
 function freePort() {
@@ -218,7 +260,9 @@ console.log(
 const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'eventkit-server-bench-'))));
 const problems = [];
 try {
-  const [bare, off, on] = await measureAll([
+  const off = await startAgent(dirs[0], false);
+  const answer = await captureAnswer(await off.port, dirs[0]);
+  const [bare, shape, offRow, on] = await measureAll([
     {
       name: 'bare',
       started: await startProcess(['--input-type=module', '-e', BARE], {
@@ -226,23 +270,35 @@ try {
         env: { PATH: process.env.PATH },
       }),
     },
-    { name: 'tel-off', started: await startAgent(dirs[0], false) },
+    {
+      name: 'shape',
+      started: await startProcess(['--input-type=module', '-e', SHAPE], {
+        cwd: serverDir,
+        env: {
+          PATH: process.env.PATH,
+          SHAPE_BODY: answer.bodyFile,
+          SHAPE_HEADERS: JSON.stringify(answer.headers),
+        },
+      }),
+    },
+    { name: 'tel-off', started: off },
     { name: 'tel-on', started: await startAgent(dirs[1], true) },
   ]);
 
   const served = countMatching(join(dirs[1], 'agent.log'), /\] Request completed: recommend 200 /);
   const lines = countLines(join(dirs[1], 'telemetry.jsonl'));
   const offLines = countLines(join(dirs[0], 'telemetry.jsonl'));
-  const ratioOnOff = on.rps / off.rps;
+  const ratioOnOff = on.rps / offRow.rps;
   const ratioOnBare = on.rps / bare.rps;
   console.log(`
 ratios    tel-on / tel-off = ${ratioOnOff.toFixed(3)}  (target >= 0.9)
           tel-on / bare    = ${ratioOnBare.toFixed(3)}  (target >= 0.75)
+          shape / bare     = ${(shape.rps / bare.rps).toFixed(3)}  (the agent's answer through the same stack, no work: the most tel-on / bare can be)
 p99       tel-on ${on.p99} ms  (target < 25 ms)
-CPU/req   tel-off / tel-on = ${(off.cpuUs / on.cpuUs).toFixed(3)}, bare / tel-on = ${(bare.cpuUs / on.cpuUs).toFixed(3)}  (the req/s ratios a CPU-bound server would reach)
+CPU/req   tel-off / tel-on = ${(offRow.cpuUs / on.cpuUs).toFixed(3)}, bare / tel-on = ${(bare.cpuUs / on.cpuUs).toFixed(3)}, bare / shape = ${(bare.cpuUs / shape.cpuUs).toFixed(3)}  (the req/s ratios a CPU-bound server would reach)
 telemetry tel-on: ${lines} lines (live file + rotated archives) for ${served} requests served (autocannon counted ${on.total} in the measured rounds, plus warm-up); tel-off: ${offLines} lines
 `);
-  for (const row of [bare, off, on]) {
+  for (const row of [bare, shape, offRow, on]) {
     if (row.non2xx > 0) problems.push(`${row.name}: ${row.non2xx} non-2xx answers`);
     if (row.exitCode !== 0) problems.push(`${row.name}: server exited with ${row.exitCode}`);
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatTelemetryLine, MAX_PAYLOAD_DEPTH, parseTelemetryLine } from './event.js';
 
@@ -80,5 +81,30 @@ describe('formatTelemetryLine', () => {
     const line = formatTelemetryLine(event);
     expect(line.endsWith('\n')).toBe(true);
     expect(parseTelemetryLine(line)).toEqual({ ok: true, event });
+  });
+
+  it('is JSON.stringify of the event in schema order', () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            ts: fc.double(),
+            action: fc.string(),
+            success: fc.boolean(),
+            latency_ms: fc.double(),
+            payload: fc.dictionary(fc.string(), fc.jsonValue()),
+            error: fc.option(fc.string(), { nil: null }),
+            trace_id: fc.string(),
+          },
+          { requiredKeys: ['ts', 'action', 'success', 'latency_ms', 'payload', 'error'] },
+        ),
+        (event) => {
+          const { ts, action, success, latency_ms, payload, error, trace_id } = event;
+          const ordered = { ts, action, success, latency_ms, payload, error, trace_id };
+          expect(formatTelemetryLine(event)).toBe(`${JSON.stringify(ordered)}\n`);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
