@@ -1,7 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { event, mutate, mutation } from '../reader/test-support/telemetry-arbitraries.js';
+import { formatTelemetryLine, parseTelemetryLine } from '../telemetry/event.js';
 import { createSummaryBuilder, summaryBuilderFromJSON } from './summary-builder.js';
 import { createRangeSummarizer, type RangeTask, takeRanges } from './summary-range.js';
 import { joinLines, telemetryLines } from './test-support/telemetry-lines.js';
@@ -79,4 +83,54 @@ describe('takeRanges', () => {
     expect(merged.result()).toStrictEqual(summaryBuilderFromJSON(single.finish()).result());
     expect(merged.result().total).toBe(4000);
   });
+});
+
+describe('a range summary of random and mutated lines', () => {
+  it('equals the summary of what parseTelemetryLine accepts, line by line', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    // Few actions, so that batches fill and actions repeat; some lines mutated or blank.
+    const line = fc
+      .tuple(
+        event,
+        fc.constantFrom('recommend', 'explain', 'export'),
+        fc.array(mutation, { maxLength: 2 }),
+        fc.nat({ max: 9 }),
+      )
+      .map(([e, action, mutations, pick]) => {
+        const text = Buffer.from(formatTelemetryLine({ ...e, action }).slice(0, -1));
+        return pick < 7 ? text : mutate(text, mutations);
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 1500 }), async (lines) => {
+        const bytes = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+        await writeFile(file, bytes);
+        const expected = createSummaryBuilder();
+        let lineCount = 0;
+        for (const l of bytes.toString('latin1').split('\n').slice(0, -1)) {
+          lineCount++;
+          const raw = Buffer.from(l, 'latin1');
+          const parsed = isUtf8(raw)
+            ? parseTelemetryLine(raw.toString('utf8'))
+            : ({ ok: false } as const);
+          if (parsed.ok) expected.add(parsed.event);
+          else expected.addMalformed({ file, line: lineCount, reason: '' });
+        }
+        const summarizer = createRangeSummarizer({});
+        const outcome = await summarizer.summarize({
+          file,
+          start: 0,
+          end: Number.POSITIVE_INFINITY,
+        });
+        const actual = summaryBuilderFromJSON(summarizer.finish()).result();
+        const want = expected.result();
+        expect(outcome.malformed).toBe(want.malformed_lines);
+        expect({ ...actual, malformed_lines: 0, first_malformed: [] }).toStrictEqual({
+          ...want,
+          malformed_lines: 0,
+          first_malformed: [],
+        });
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
 });
