@@ -186,6 +186,26 @@ describe('createTelemetryWriter', () => {
     expect(writer.stats.rotations).toBe(1);
   });
 
+  it('keeps lines bigger than its buffer and multi-byte characters byte for byte, across rotations', async () => {
+    const file = await tempFile();
+    const writer = createTelemetryWriter({
+      file,
+      maxBufferBytes: 1024,
+      maxSizeBytes: 300_000,
+      compress: false,
+    });
+    const inputs: TelemetryEventInput[] = [];
+    for (let i = 0; i < 60; i++) {
+      const big = i % 7 === 3 ? { note: 'é€😀'.repeat(20_000 + i) } : { i, city: 'Zürich' };
+      inputs.push({ ...event(i), payload: big, error: i % 5 === 0 ? 'café ☕' : null });
+    }
+    for (const input of inputs) writer.write(input);
+    await writer.close();
+    expect(await linesOnDisk(file)).toEqual(inputs.map(expectedLine));
+    expect(writer.stats).toMatchObject({ written: 60, dropped: 0, errors: 0 });
+    expect(writer.stats.rotations).toBeGreaterThan(2);
+  });
+
   it('writes nothing, not even an empty file, when disabled', async () => {
     const file = join(await tempFile(), 'sub', 'telemetry.jsonl');
     const writer = createTelemetryWriter({ file, enabled: false });

@@ -79,8 +79,27 @@ export interface TelemetryWriter {
   close(): Promise<void>;
 }
 
+/**
+ * Lines waiting for the disk, encoded as they arrive (no string is kept, nothing is joined):
+ * bytes [0, used) of `bytes`, line i ending at `ends[i]`.
+ */
+interface LineBuffer {
+  bytes: Buffer;
+  used: number;
+  ends: number[];
+}
+
+function newLineBuffer(capacity: number): LineBuffer {
+  return { bytes: Buffer.allocUnsafe(capacity), used: 0, ends: [] };
+}
+
+/** Where line i starts. */
+function lineStart(lines: LineBuffer, i: number): number {
+  return i === 0 ? 0 : (lines.ends[i - 1] as number);
+}
+
 interface ActiveBatch {
-  lines: string[];
+  lines: LineBuffer;
   /** The first line not yet confirmed on disk. */
   next: number;
 }
@@ -121,8 +140,9 @@ export function createTelemetryWriter({
   const file = resolve(givenFile);
   const stats: TelemetryWriterStats = { written: 0, dropped: 0, errors: 0, rotations: 0 };
 
-  let queue: string[] = [];
-  let queuedChars = 0;
+  // Room for a full batch and the lines that arrive while it is being written; grows if needed.
+  const bufferCapacity = 2 * maxBufferBytes + 64 * 1024;
+  let queue = newLineBuffer(bufferCapacity);
   let overflowReported = false;
   let timer: NodeJS.Timeout | undefined;
   let draining: Promise<void> | undefined;
@@ -173,7 +193,7 @@ export function createTelemetryWriter({
         return;
       }
       const line = formatTelemetryLine(checked.event);
-      if (queuedChars + line.length > maxPendingBytes) {
+      if (queue.used + line.length > maxPendingBytes) {
         stats.dropped++;
         if (!overflowReported) {
           overflowReported = true;
@@ -184,9 +204,8 @@ export function createTelemetryWriter({
         }
         return;
       }
-      queue.push(line);
-      queuedChars += line.length;
-      if (queuedChars >= maxBufferBytes) {
+      append(line);
+      if (queue.used >= maxBufferBytes) {
         void drain();
       } else if (timer === undefined && draining === undefined) {
         timer = setTimeout(onTimer, flushIntervalMs);
@@ -197,6 +216,19 @@ export function createTelemetryWriter({
       stats.dropped++;
       report('INVALID_INPUT', `Telemetry event dropped: ${messageOf(error)}`, error);
     }
+  }
+
+  /** Encodes a line at the end of the queue, moving the queue to a bigger buffer if needed. */
+  function append(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: then the line cannot be cut short.
+    const room = queue.used + line.length * 3;
+    if (room > queue.bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(room, 2 * queue.bytes.length));
+      queue.bytes.copy(bigger, 0, 0, queue.used);
+      queue.bytes = bigger;
+    }
+    queue.used += queue.bytes.write(line, queue.used);
+    queue.ends.push(queue.used);
   }
 
   function onTimer(): void {
@@ -211,10 +243,9 @@ export function createTelemetryWriter({
     }
     draining ??= (async () => {
       try {
-        while (queue.length > 0) {
+        while (queue.ends.length > 0) {
           const batch = queue;
-          queue = [];
-          queuedChars = 0;
+          queue = newLineBuffer(bufferCapacity);
           overflowReported = false;
           await writeBatch(batch);
         }
@@ -225,22 +256,22 @@ export function createTelemetryWriter({
     return draining;
   }
 
-  async function writeBatch(lines: string[]): Promise<void> {
+  async function writeBatch(lines: LineBuffer): Promise<void> {
     const batch = { lines, next: 0 };
+    const count = lines.ends.length;
     active = batch;
     try {
       const live = await ensureOpen();
-      const whole = Buffer.from(lines.join(''));
-      if (maxSizeBytes <= 0 || position + whole.length <= maxSizeBytes) {
-        await writeLines(live, batch, lines.length, whole);
+      if (maxSizeBytes <= 0 || position + lines.used <= maxSizeBytes) {
+        await writeLines(live, batch, count);
         return;
       }
       // Split the batch at line boundaries, rotating before a line would cross maxSizeBytes.
       let current = live;
       let pendingBytes = 0;
       let canRotate = true;
-      for (let i = 0; i < lines.length; i++) {
-        const bytes = Buffer.byteLength(lines[i] as string);
+      for (let i = 0; i < count; i++) {
+        const bytes = (lines.ends[i] as number) - lineStart(lines, i);
         const used = position + pendingBytes;
         if (canRotate && used > 0 && used + bytes > maxSizeBytes) {
           if (i > batch.next) {
@@ -253,22 +284,19 @@ export function createTelemetryWriter({
         }
         pendingBytes += bytes;
       }
-      await writeLines(current, batch, lines.length);
+      await writeLines(current, batch, count);
     } catch (error) {
-      stats.dropped += lines.length - batch.next;
+      stats.dropped += count - batch.next;
       reportWrite('write to', error);
     } finally {
       active = undefined;
     }
   }
 
-  /** Writes lines[batch.next, end) at the current position and advances both. */
-  async function writeLines(
-    target: number,
-    batch: ActiveBatch,
-    end: number,
-    buffer = Buffer.from(batch.lines.slice(batch.next, end).join('')),
-  ): Promise<void> {
+  /** Writes lines [batch.next, end) at the current position and advances both. */
+  async function writeLines(target: number, batch: ActiveBatch, end: number): Promise<void> {
+    const { lines } = batch;
+    const buffer = lines.bytes.subarray(lineStart(lines, batch.next), lineStart(lines, end));
     const start = position;
     let offset = 0;
     try {
@@ -395,17 +423,24 @@ export function createTelemetryWriter({
           active.next = end;
         }
       }
-      const rest = active ? active.lines.slice(active.next).concat(queue) : queue;
+      const parts: Buffer[] = [];
+      let lineCount = queue.ends.length;
+      if (active) {
+        const { lines, next } = active;
+        parts.push(lines.bytes.subarray(lineStart(lines, next), lines.used));
+        lineCount += lines.ends.length - next;
+      }
+      parts.push(queue.bytes.subarray(0, queue.used));
       active = undefined;
-      queue = [];
-      if (rest.length === 0) return;
+      queue = newLineBuffer(0);
+      if (lineCount === 0) return;
       if (target === undefined) {
         ensureDirSync(dirname(file));
         target = openSync(file, OPEN_FLAGS, 0o644);
         at = fstatSync(target).size;
       }
-      writeAllSync(target, Buffer.from(rest.join('')), at);
-      stats.written += rest.length;
+      writeAllSync(target, Buffer.concat(parts), at);
+      stats.written += lineCount;
     } catch (error) {
       reportWrite('write to', error);
     }
