@@ -12,7 +12,7 @@ export interface ArchiveVault {
 
 /**
  * Keeps every rotated archive of `file` by hard-linking it into `dir` as soon as it appears. The
- * agent's writer deletes old archives (retention: 20 files), and a drill with a tiny
+ * agent's writer deletes old archives (the drill keeps 100), and a drill with a tiny
  * `maxSizeBytes` rotates far more often than that; the links let the drill count every line the
  * agent ever wrote without changing what the agent or the exporter see.
  */

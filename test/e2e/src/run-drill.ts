@@ -86,7 +86,18 @@ async function writeManifest(dir: string, maxSizeBytes: number) {
   };
   const telemetryFile = path.join(dir, 'telemetry', 'telemetry.jsonl');
   await mkdir(path.dirname(telemetryFile), { recursive: true });
-  sample.telemetry = { ...sample.telemetry, enabled: true, file: telemetryFile, maxSizeBytes };
+  // Retention keeps 100 archives (production default 20): at this maxSizeBytes a fast agent
+  // rotates 3-4 times a second, and 20 archives (~6 s) is then shorter than the exporter's checkpoint
+  // interval (5 s) plus its SIGKILL restart, so the archive it resumes in could already be deleted
+  // (the exporter then warns "the checkpointed file is gone" and those lines are lost, as they
+  // would be in production with such a retention).
+  sample.telemetry = {
+    ...sample.telemetry,
+    enabled: true,
+    file: telemetryFile,
+    maxSizeBytes,
+    maxFiles: 100,
+  };
   sample.features = {
     ...sample.features,
     export: { enabled: true, output_dir: path.join(dir, 'exports') },
