@@ -176,9 +176,9 @@ async function runInProcess(tasks: RangeTask[], filter: SummaryFilter): Promise<
 }
 
 /**
- * Runs the tasks on `threads` lanes claiming ranges from one shared cursor: this thread (reads
- * are async, so it keeps serving the workers' messages) plus threads - 1 workers — or `threads`
- * workers when `useThisThread` is false. Each lane keeps one summary for all its ranges.
+ * Runs the tasks on `threads` lanes claiming ranges from one shared cursor: this thread plus
+ * threads - 1 workers — or `threads` workers when `useThisThread` is false. Each lane keeps one
+ * summary for all its ranges; a worker sends it, with its ranges' outcomes, once none is left.
  */
 async function runPool(
   tasks: RangeTask[],

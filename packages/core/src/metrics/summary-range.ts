@@ -57,6 +57,31 @@ export interface RangeOutcome {
 
 const NEWLINE = 0x0a;
 
+/** A SummaryFilter ready for the per-line checks. */
+interface SampleWindow {
+  since: number;
+  until: number;
+  /** Undefined: every action. */
+  actions: Set<string> | undefined;
+}
+
+function sampleWindow(filter: SummaryFilter): SampleWindow {
+  return {
+    since: filter.since ?? Number.NEGATIVE_INFINITY,
+    until: filter.until ?? Number.POSITIVE_INFINITY,
+    actions: filter.actions === undefined ? undefined : new Set(filter.actions),
+  };
+}
+
+/** Whether a sample of `action` at `ts` belongs in the summary. */
+function keeps(window: SampleWindow, action: string, ts: number): boolean {
+  return (
+    ts >= window.since &&
+    ts < window.until &&
+    (window.actions === undefined || window.actions.has(action))
+  );
+}
+
 /**
  * The framer's shortcut for our writer's lines: the WebAssembly module scans them, keeps the
  * window, looks the action up and batches the latencies; this only registers new actions and
@@ -65,15 +90,12 @@ const NEWLINE = 0x0a;
 function createWriterLineShortcut(
   wasm: WasmWriterLines,
   builder: SummaryBuilder,
-  filter: SummaryFilter,
+  window: SampleWindow,
 ): LineShortcut & { flushAll(): void } {
-  const actions = filter.actions === undefined ? undefined : new Set(filter.actions);
   const names: string[] = [];
   const included: boolean[] = [];
   const line = createScannedLine();
-  const since = filter.since ?? Number.NEGATIVE_INFINITY;
-  const until = filter.until ?? Number.POSITIVE_INFINITY;
-  wasm.reset(since, until, MAX_LINE_BYTES);
+  wasm.reset(window.since, window.until, MAX_LINE_BYTES);
 
   function flush(id: number): void {
     const batch = wasm.batch(id);
@@ -98,7 +120,7 @@ function createWriterLineShortcut(
         if (status !== SCAN_NEW_ACTION) break;
         const newline = wasm.lastLine(line);
         const name = buf.toString('latin1', line.actionStart, line.actionEnd);
-        const wanted = actions === undefined || actions.has(name);
+        const wanted = window.actions === undefined || window.actions.has(name);
         const id = wasm.addAction(line.actionStart, line.actionEnd, wanted);
         if (id >= 0) {
           names[id] = name;
@@ -107,7 +129,7 @@ function createWriterLineShortcut(
           continue;
         }
         // The table is full (a file with many action names): this line the slow way.
-        if (wanted && line.ts >= since && line.ts < until) {
+        if (keeps(window, name, line.ts)) {
           builder.addSample(name, line.success, line.latencyMs, line.ts);
         }
         taken++;
@@ -148,12 +170,10 @@ function createSummaryFramer(
   current: CurrentRange,
   module: WasmModule | undefined,
 ): { framer: LineFramer; flush: () => void } {
-  const since = filter.since ?? Number.NEGATIVE_INFINITY;
-  const until = filter.until ?? Number.POSITIVE_INFINITY;
-  const actions = filter.actions === undefined ? undefined : new Set(filter.actions);
+  const window = sampleWindow(filter);
   const scanned = createScannedLine();
   const wasm = createWasmWriterLines(module);
-  const shortcut = createWriterLineShortcut(wasm, builder, filter);
+  const shortcut = createWriterLineShortcut(wasm, builder, window);
   const framer = createLineFramer({
     buffer: wasm.buffer,
     shortcut,
@@ -161,11 +181,10 @@ function createSummaryFramer(
       record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (scanCanonicalLine(buf, start, end, scanned)) {
-        const ts = scanned.ts;
-        if (ts < since || ts >= until) return;
         const action = buf.toString('latin1', scanned.actionStart, scanned.actionEnd);
-        if (actions && !actions.has(action)) return;
-        builder.addSample(action, scanned.success, scanned.latencyMs, ts);
+        if (keeps(window, action, scanned.ts)) {
+          builder.addSample(action, scanned.success, scanned.latencyMs, scanned.ts);
+        }
         return;
       }
       const parsed = parseLineBytes(buf, start, end);
@@ -174,10 +193,8 @@ function createSummaryFramer(
         record(current.malformed, { file: current.file, line, reason });
         return;
       }
-      const event = parsed.event;
-      if (event.ts < since || event.ts >= until) return;
-      if (actions && !actions.has(event.action)) return;
-      builder.addSample(event.action, event.success, event.latency_ms, event.ts);
+      const { action, success, latency_ms, ts } = parsed.event;
+      if (keeps(window, action, ts)) builder.addSample(action, success, latency_ms, ts);
     },
   });
   return { framer, flush: () => shortcut.flushAll() };

@@ -612,12 +612,12 @@ function scanWriterLayout(buf: Buffer, start: number, end: number, out: ScannedL
 }
 
 /**
- * The framer's shortcut: a line in our writer's exact layout that starts at `start` and ends with
- * `}` right before a newline below `limit`. Returns the newline's index (the line is then
- * [start, newline), valid, its fields in `out`, exactly as scanCanonicalLine would give them),
- * or -1 for anything else, which then goes the usual way (find the newline, scanCanonicalLine,
- * parseTelemetryLine). The layout admits no whitespace or control byte, so the scan never steps
- * over a newline.
+ * A line in our writer's exact layout that starts at `start` and ends with `}` right before a
+ * newline below `limit`. Returns the newline's index (the line is then [start, newline), valid,
+ * its fields in `out`, exactly as scanCanonicalLine would give them), or -1 for anything else. The
+ * layout admits no whitespace or control byte, so the scan never steps over a newline. The
+ * summary runs this check in WebAssembly (assembly/writer-line.ts); this one is what that port is
+ * tested against.
  */
 export function scanWriterLine(
   buf: Buffer,
