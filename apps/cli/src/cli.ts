@@ -73,9 +73,10 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     )
     .option('--json', 'print the TelemetrySummary JSON (stable interface, see README)')
     .addOption(
-      new Option('--threads <n>', 'worker threads for large files (default: CPU count)').argParser(
-        parsePositiveInt,
-      ),
+      new Option(
+        '--threads <n>',
+        'threads for the summary, this one included (default: from 128 MiB of input, the cores other processes leave free; at most 64)',
+      ).argParser(parsePositiveInt),
     )
     .addHelpText(
       'after',

@@ -27,7 +27,8 @@ export interface SummarizeOptions extends ReadOptions {
   /**
    * Threads for big inputs (this one included). Default: from 128 MiB of input, one per core
    * that other processes leave free (see `defaultSummaryThreads`); from 512 MiB, every core (at
-   * most 8) whatever the load. An explicit value > 1 applies from 16 MiB. 1 = this thread only.
+   * most 8) whatever the load. An explicit value > 1 applies from 16 MiB, and at most
+   * MAX_SUMMARY_THREADS are used. 1 = this thread only.
    */
   threads?: number;
 }
@@ -47,6 +48,8 @@ export const PARALLEL_MIN_BYTES = 128 * 1024 * 1024;
 export const BUSY_PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
 /** With an explicit `threads` > 1, workers are used from this size on. */
 export const EXPLICIT_PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+/** The most threads a summary uses, whatever `threads` asks for (each holds ~10 MB). */
+export const MAX_SUMMARY_THREADS = 64;
 /** The most threads a summary uses by default. */
 export const MAX_DEFAULT_THREADS = 8;
 
@@ -322,7 +325,7 @@ export async function runSummary(
   const planned = await Promise.all(files.map(planFile));
   const totalBytes = planned.reduce((sum, file) => sum + file.size, 0);
   // The load is looked at only when the input is big enough for workers to be considered.
-  let threads = options.threads ?? 1;
+  let threads = Math.min(options.threads ?? 1, MAX_SUMMARY_THREADS);
   if (options.threads === undefined && totalBytes >= parallelMinBytes) {
     const { cores, loadAverage } = machine();
     threads =
