@@ -67,26 +67,27 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
 // The agent's answer without the agent: its layers (CORS, observe, limits) as pass-through
-// middlewares setting its headers, then its body.
+// middlewares adding its headers to a plain object, as the agent does, then its body.
 const SHAPE = `
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 const body = readFileSync(process.env.SHAPE_BODY, 'utf8');
 const headers = Object.entries(JSON.parse(process.env.SHAPE_HEADERS));
-const contentType = headers.find(([name]) => name === 'content-type')?.[1] ?? 'application/json';
-const others = headers.filter(([name]) => name !== 'content-type');
 const app = new Hono();
 app.use(async (c, next) => {
-  for (const [name, value] of others.slice(0, 2)) c.header(name, value);
+  const answer = {};
+  for (const [name, value] of headers.slice(0, 2)) answer[name] = value;
+  c.set('headers', answer);
   return next();
 });
 app.use(async (c, next) => {
-  for (const [name, value] of others.slice(2)) c.header(name, value);
+  const answer = c.get('headers');
+  for (const [name, value] of headers.slice(2)) answer[name] = value;
   await next();
 });
 app.use(async (c, next) => next());
-app.get('/recommend', (c) => c.body(body, 200, { 'Content-Type': contentType }));
+app.get('/recommend', (c) => new Response(body, { status: 200, headers: c.get('headers') }));
 app.get('/livez', (c) => c.json({ status: 'ok' }));
 const server = serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -8,6 +8,7 @@ import type {
 } from '@eventkit/core';
 import type { Context } from 'hono';
 import type { RateLimiter } from './middleware/rate-limit.js';
+import type { ResponseHeaders } from './response-headers.js';
 import type { RequestTrace } from './trace-context.js';
 import type { RequestSpan, Tracing } from './tracing.js';
 
@@ -65,5 +66,7 @@ export type AppEnv = {
     failure: string;
     /** The parsed query string (see `queryOf`). */
     query: Readonly<Record<string, string>>;
+    /** Headers of the answer (see `setResponseHeader`). */
+    responseHeaders: ResponseHeaders;
   };
 };

@@ -2,6 +2,7 @@ import { type EventKitErrorCode, isEventKitError, type Logger } from '@eventkit/
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './app-types.js';
+import { respondJson } from './response-headers.js';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<EventKitErrorCode, 400 | 404 | 500 | 502 | 503> = {
@@ -31,12 +32,12 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
     if (error instanceof HTTPException) {
       c.set('failure', error.message || `HTTP ${error.status}`);
-      return c.json({ error: error.message || 'Request failed' }, error.status);
+      return respondJson(c, { error: error.message || 'Request failed' }, error.status);
     }
     const status = isEventKitError(error) ? STATUS[error.code] : 500;
     const message = error instanceof Error ? error.message : String(error);
     c.set('failure', message);
-    if (status < 500) return c.json({ error: message }, status);
+    if (status < 500) return respondJson(c, { error: message }, status);
     if (!isEventKitError(error)) {
       logger.error(
         `Unexpected error${traceSuffix(c)}: ${error instanceof Error ? error.stack : message}`,
@@ -46,7 +47,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       status === 502 || status === 503
         ? 'The session source is unavailable; try again later'
         : 'Internal server error; the operator can find it in the log';
-    return c.json({ error: `${text}${traceSuffix(c)}` }, status);
+    return respondJson(c, { error: `${text}${traceSuffix(c)}` }, status);
   };
 }
 
@@ -54,7 +55,8 @@ export const notFound: NotFoundHandler<AppEnv> = (c) => {
   c.set('action', 'unknown');
   c.set('telemetryPayload', { method: c.req.method.slice(0, 16) });
   c.set('failure', 'unknown route');
-  return c.json(
+  return respondJson(
+    c,
     { error: 'Not found; the agent serves /recommend, /explain, /export and /health' },
     404,
   );

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,6 +44,49 @@ describe('event-agent-server (built, over a real socket)', () => {
     const log = readFileSync(path.join(server.dir, 'agent.log'), 'utf8');
     expect(log).toContain(`[${traceId}] Request started: recommend`);
     expect(log).toMatch(/ - INFO - Shutdown complete: 1 telemetry lines written, 0 dropped\n$/);
+  });
+
+  it('sends every answer its CORS and trace headers, each once', async () => {
+    const server = await start();
+    const wireHeaders = (method: string, target: string, headers: Record<string, string> = {}) =>
+      new Promise<{
+        method: string;
+        status: number;
+        names: string[];
+        headers: IncomingHttpHeaders;
+      }>((resolve, reject) => {
+        const req = request(`${server.url}${target}`, { method, headers }, (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({
+              method,
+              status: res.statusCode ?? 0,
+              names: res.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()),
+              headers: res.headers,
+            }),
+          );
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const answers = [
+      await wireHeaders('GET', '/recommend?interests=agents&top=3'),
+      await wireHeaders('HEAD', '/recommend?interests=agents&top=3'),
+      await wireHeaders('GET', '/recommend?interests=&top=3'),
+      await wireHeaders('GET', '/no-such-route'),
+      await wireHeaders('OPTIONS', '/recommend', { 'Access-Control-Request-Method': 'GET' }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 400, 404, 204]);
+    for (const { method, names, headers, status } of answers) {
+      expect(new Set(names).size).toBe(names.length);
+      expect(headers['access-control-allow-origin']).toBe('*');
+      expect(headers['access-control-expose-headers']).toContain('X-Trace-Id');
+      if (status === 204) continue;
+      expect(headers['x-trace-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(headers.traceparent).toContain(headers['x-trace-id']);
+      expect(headers['content-type']).toBe('application/json');
+      if (method === 'GET') expect(Number(headers['content-length'])).toBeGreaterThan(0);
+    }
   });
 
   it('answers /health with the DESIGN.md shape', async () => {

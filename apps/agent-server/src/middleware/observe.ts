@@ -2,6 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { requestHeader } from '../request-input.js';
+import { setResponseHeader } from '../response-headers.js';
 import { formatTraceparent, resolveRequestTrace } from '../trace-context.js';
 
 /** Probes are neither logged nor traced nor written to telemetry (DESIGN.md). */
@@ -42,14 +43,14 @@ export function observe(
     c.set('requestSpan', requestSpan);
     c.set('action', action);
     logger.info(`[${trace.traceId}] Request started: ${action}`);
-    // Headers go on before the handler runs: editing a finished response makes Hono rebuild it
-    // around a stream, which costs @hono/node-server its fast path for string bodies.
-    c.header(
+    // Before the handler runs: the answer is built from the headers set by then.
+    setResponseHeader(
+      c,
       'traceparent',
       formatTraceparent(trace.traceId, requestSpan.spanId, requestSpan.sampled),
     );
-    c.header('X-Trace-Id', trace.traceId);
-    c.header('X-Correlation-ID', trace.correlationId);
+    setResponseHeader(c, 'X-Trace-Id', trace.traceId);
+    setResponseHeader(c, 'X-Correlation-ID', trace.correlationId);
 
     await next();
 

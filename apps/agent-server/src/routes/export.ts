@@ -11,6 +11,7 @@ import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFormat } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
+import { respond, setResponseHeader } from '../response-headers.js';
 import { inSpan } from '../tracing.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
 
@@ -43,12 +44,11 @@ export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCa
     let saved = false;
     if (deps.exportTarget.enabled) {
       const file = await writeExportFile(deps.exportTarget.outputDir, name, body);
-      c.header('X-Export-File', path.basename(file));
+      setResponseHeader(c, 'X-Export-File', path.basename(file));
       saved = true;
     }
     c.set('telemetryPayload', { ...recommendPayload(input, rec, source), format, saved });
-    c.header('Content-Type', EXPORT_CONTENT_TYPES[format]);
-    c.header('Content-Disposition', `attachment; filename="${name}"`);
-    return c.body(body);
+    setResponseHeader(c, 'Content-Disposition', `attachment; filename="${name}"`);
+    return respond(c, body, 200, EXPORT_CONTENT_TYPES[format]);
   });
 }

@@ -1,25 +1,29 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
+import { respondJson, setResponseHeader } from '../response-headers.js';
 
 /**
  * GET /health: the health model's report, 200 healthy / 503 unhealthy (DESIGN.md).
  * GET /livez: the process answers. GET /readyz: 503 once shutdown began, so balancers stop
  * sending traffic while in-flight requests finish.
  */
-const NO_STORE = { 'Cache-Control': 'no-store' };
+function respondUncached(c: Context<AppEnv>, value: unknown, status: number): Response {
+  setResponseHeader(c, 'Cache-Control', 'no-store');
+  return respondJson(c, value, status);
+}
 
 export function healthRoutes(deps: Pick<AppDeps, 'health' | 'lifecycle'>) {
-  // Headers are passed per answer: a `.use()` here would run for every route of the app, since
+  // Headers are set per answer: a `.use()` here would run for every route of the app, since
   // this sub-app is mounted at '/'.
   return new Hono<AppEnv>()
     .get('/health', async (c) => {
       const report = await deps.health.check();
-      return c.json(report, report.status === 'healthy' ? 200 : 503, NO_STORE);
+      return respondUncached(c, report, report.status === 'healthy' ? 200 : 503);
     })
-    .get('/livez', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
+    .get('/livez', (c) => respondUncached(c, { status: 'ok' }, 200))
     .get('/readyz', (c) =>
       deps.lifecycle.draining
-        ? c.json({ status: 'draining' }, 503, NO_STORE)
-        : c.json({ status: 'ready' }, 200, NO_STORE),
+        ? respondUncached(c, { status: 'draining' }, 503)
+        : respondUncached(c, { status: 'ready' }, 200),
     );
 }

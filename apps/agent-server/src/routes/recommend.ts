@@ -4,9 +4,8 @@ import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFlag } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
+import { respond, respondJson } from '../response-headers.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
-
-const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 /**
  * `{sessions, scoring, conflicts, source}` as JSON. Cached rankings are shared between requests,
@@ -45,8 +44,8 @@ export function recommendRoutes(deps: AppDeps & { recommendations: Recommendatio
       ...recommendPayload(input, rec, source),
       ...(card ? { card: true } : {}),
     });
-    if (!card) return c.body(body(rec, source), 200, JSON_TYPE);
-    return c.json({
+    if (!card) return respond(c, body(rec, source), 200, 'application/json');
+    return respondJson(c, {
       sessions: rec.sessions,
       scoring: rec.scoring,
       conflicts: rec.conflicts,
