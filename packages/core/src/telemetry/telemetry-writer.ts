@@ -143,6 +143,9 @@ export function createTelemetryWriter({
   // Room for a full batch and the lines that arrive while it is being written; grows if needed.
   const bufferCapacity = 2 * maxBufferBytes + 64 * 1024;
   let queue = newLineBuffer(bufferCapacity);
+  // The last written batch's buffer, taken as the next queue: a fresh buffer per batch means new
+  // pages for the kernel to fault in and zero on the request path.
+  let spare: LineBuffer | undefined;
   let overflowReported = false;
   let timer: NodeJS.Timeout | undefined;
   let draining: Promise<void> | undefined;
@@ -245,9 +248,13 @@ export function createTelemetryWriter({
       try {
         while (queue.ends.length > 0) {
           const batch = queue;
-          queue = newLineBuffer(bufferCapacity);
+          queue = spare ?? newLineBuffer(bufferCapacity);
+          spare = undefined;
           overflowReported = false;
           await writeBatch(batch);
+          batch.used = 0;
+          batch.ends.length = 0;
+          spare = batch;
         }
       } finally {
         draining = undefined;
