@@ -44,6 +44,8 @@ describe('event-agent-server (built, over a real socket)', () => {
     const log = readFileSync(path.join(server.dir, 'agent.log'), 'utf8');
     expect(log).toContain(`[${traceId}] Request started: recommend`);
     expect(log).toMatch(/ - INFO - Shutdown complete: 1 telemetry lines written, 0 dropped\n$/);
+    // The console stream (stderr) carries the same lines as the file.
+    expect(server.stderr()).toBe(log);
   });
 
   it('sends every answer its CORS and trace headers, each once', async () => {

@@ -203,6 +203,17 @@ describe('createLogger', () => {
     await logger.close();
   });
 
+  it('flush() counts bytes, not characters: multi-byte lines are all on disk too', async () => {
+    const file = join(dir, 'agent.log');
+    const logger = createLogger({ name: 'n', file, console: false, fileBatchMs: 5 });
+    for (let i = 0; i < 2_000; i++) logger.info(`Zoë's café ☕ ${i} 🎉`);
+    await logger.flush();
+    const lines = fileLines(file);
+    expect(lines).toHaveLength(2_000);
+    expect(lines.at(-1)).toMatch(/ - INFO - Zoë's café ☕ 1999 🎉$/);
+    await logger.close();
+  });
+
   it('reopen() continues in a new file after the old one was renamed (logrotate)', async () => {
     const file = join(dir, 'agent.log');
     const logger = createLogger({ name: 'n', file, console: false });
