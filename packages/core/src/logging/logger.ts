@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { SonicBoom as SonicBoomStream, SonicBoomOpts } from 'sonic-boom';
+import type { SonicBoomOpts, SonicBoom as SonicBoomStream } from 'sonic-boom';
 import sonicBoom from 'sonic-boom';
 import { EventKitError } from '../errors.js';
 import { createLineBatcher } from './line-batcher.js';
