@@ -49,6 +49,19 @@ describe('response headers', () => {
     expect(await res.json()).toEqual({ ok: true });
   });
 
+  it('refuses a header HTTP cannot carry with a 500 from the error handler, not a crash', async () => {
+    const app = appWithLayer().get('/', (c) => {
+      setResponseHeader(c, 'X-Echo', 'forged\r\nSet-Cookie: a=b');
+      return respond(c, 'never', 200);
+    });
+    app.onError((error, c) => respondJson(c, { error: error.message }, 500));
+    const res = await app.request('/');
+    expect(res.status).toBe(500);
+    expect(res.headers.get('x-layer')).toBe('outer');
+    expect(res.headers.get('x-echo')).toBeNull();
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
   // Hono's own helpers keep their headers apart: an answer built by respond() would silently
   // lose what c.header() set, and an answer built by c.json() what setResponseHeader() set.
   it('is the only way the agent sets headers or builds answers', () => {

@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Context } from 'hono';
 import type { AppEnv } from './app-types.js';
 
@@ -22,9 +23,13 @@ function headersOf(c: Context<AppEnv>): ResponseHeaders {
 
 /**
  * Sets a header of this request's answer, whichever layer builds the answer. Use this, never
- * `c.header()`: `respond` answers with these headers only.
+ * `c.header()`: `respond` answers with these headers only. Throws (a TypeError, which the app's
+ * error handler answers with a 500) on a name or value HTTP cannot carry, such as a value with
+ * CR or LF: found only when the answer is written, it would crash the server instead.
  */
 export function setResponseHeader(c: Context<AppEnv>, name: string, value: string): void {
+  validateHeaderName(name);
+  validateHeaderValue(name, value);
   headersOf(c)[name.toLowerCase()] = value;
 }
 
