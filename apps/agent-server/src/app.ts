@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from './app-types.js';
-import { createErrorHandler, notFound } from './http-errors.js';
+import { allowedMethods, createErrorHandler, createNotFoundHandler } from './http-errors.js';
 import { bearerAuth } from './middleware/auth.js';
 import { cors } from './middleware/cors.js';
 import { rateLimit, requestLimits } from './middleware/limits.js';
@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps) {
   app.route('/export', exportRoutes(ranked));
   app.route('/', healthRoutes(deps));
 
-  app.notFound(notFound);
+  app.notFound(createNotFoundHandler(allowedMethods(app)));
   app.onError(createErrorHandler(deps.logger));
   return app;
 }

@@ -1,8 +1,8 @@
 import { type EventKitErrorCode, isEventKitError, type Logger } from '@eventkit/core';
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import type { Context, ErrorHandler, Hono, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './app-types.js';
-import { respondJson } from './response-headers.js';
+import { respondJson, setResponseHeader } from './response-headers.js';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<EventKitErrorCode, 400 | 404 | 500 | 502 | 503> = {
@@ -51,13 +51,47 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
   };
 }
 
-export const notFound: NotFoundHandler<AppEnv> = (c) => {
-  c.set('action', 'unknown');
-  c.set('telemetryPayload', { method: c.req.method.slice(0, 16) });
-  c.set('failure', 'unknown route');
-  return respondJson(
-    c,
-    { error: 'Not found; the agent serves /recommend, /explain, /export and /health' },
-    404,
-  );
-};
+/**
+ * Requests no route answers, recorded as telemetry action `unknown`: 404, or 405 with `Allow`
+ * when the path is served by other methods (`methodsByPath`: path → methods, e.g. from
+ * `allowedMethods(app)`).
+ */
+export function createNotFoundHandler(
+  methodsByPath: ReadonlyMap<string, readonly string[]>,
+): NotFoundHandler<AppEnv> {
+  return (c) => {
+    const method = c.req.method;
+    c.set('action', 'unknown');
+    c.set('telemetryPayload', { method: method.slice(0, 16) });
+    const allowed = methodsByPath.get(c.req.path);
+    if (allowed) {
+      c.set('failure', 'method not allowed');
+      setResponseHeader(c, 'Allow', allowed.join(', '));
+      return respondJson(
+        c,
+        { error: `${c.req.path} does not take ${method}; use ${allowed.join(', ')}` },
+        405,
+      );
+    }
+    c.set('failure', 'unknown route');
+    return respondJson(
+      c,
+      { error: 'Not found; the agent serves /recommend, /explain, /export and /health' },
+      404,
+    );
+  };
+}
+
+/** The methods each path of `app` answers (a GET route answers HEAD too); middleware excluded. */
+export function allowedMethods(app: Hono<AppEnv>): Map<string, string[]> {
+  const methods = new Map<string, string[]>();
+  for (const { method, path } of app.routes) {
+    if (method === 'ALL' || path.includes('*')) continue;
+    const list = methods.get(path) ?? [];
+    for (const m of method === 'GET' ? ['GET', 'HEAD'] : [method]) {
+      if (!list.includes(m)) list.push(m);
+    }
+    methods.set(path, list);
+  }
+  return methods;
+}
