@@ -10,7 +10,7 @@ const JSON_TYPE = 'application/json';
  * The headers of this request's answer, as a plain object with lower-case names. Every layer
  * adds to it and every answer is built from it by `respond`. Hono's `c.header()` keeps them in
  * a fetch `Headers` object, which @hono/node-server must then copy back into a plain object:
- * with the agent's seven headers that round trip cost ~4 µs of a ~25 µs request (measured).
+ * with the agent's seven headers that round trip cost ~1.6 µs of a ~25 µs request (measured).
  */
 function headersOf(c: Context<AppEnv>): ResponseHeaders {
   let headers = c.get('responseHeaders');
