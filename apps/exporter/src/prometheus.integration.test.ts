@@ -175,7 +175,12 @@ describe('Prometheus scraping the exporter', () => {
     for (let burst = 0; burst < 8; burst++) {
       writeBurst(250);
       await writer.flush();
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Each burst must be seen by a scrape of its own.
+      await waitFor(
+        () => scalar('sum(event_agent_requests_total)'),
+        (value) => value === written,
+        100,
+      );
     }
     await writer.flush();
     expect(writer.stats.rotations).toBeGreaterThan(3);

@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXTRA_ACTIONS_CAP, parseTelemetryLine, TELEMETRY_ACTIONS } from '@eventkit/core';
 import { createFakeGraphServer, type FakeGraphServer } from '@eventkit/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { builtBin } from './bins.js';
 import { type AgentProcess, startAgent } from './test-support/agent-process.js';
 import { startExporter } from './test-support/exporter-process.js';
@@ -216,8 +216,14 @@ describe('security: no log injection', () => {
     async (_name, target, extra) => {
       const response = await get(target, [['Authorization', `Bearer ${TOKEN}`], ...extra]);
       expect(clientAnswerProblem(response)).toBeUndefined();
-      await new Promise((resolve) => setTimeout(resolve, 150)); // the logger flushes in the background
-      const lines = (await readFile(agent.logFile, 'utf8')).split('\n').filter(Boolean);
+      const logged = async () =>
+        (await readFile(agent.logFile, 'utf8')).split('\n').filter(Boolean);
+      // The logger flushes in the background: wait for this request's last line.
+      const done = new RegExp(`\\[${response.headers['x-trace-id']}\\] Request (completed|failed)`);
+      await vi.waitFor(async () =>
+        expect((await logged()).some((line) => done.test(line))).toBe(true),
+      );
+      const lines = await logged();
       expect(lines.filter((line) => !LOG_LINE.test(line))).toEqual([]);
       expect(lines.filter((line) => line.startsWith('2024-01-01'))).toEqual([]);
     },

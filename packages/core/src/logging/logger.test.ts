@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogTimeFormatter, escapeLogText, formatLogTime } from './log-format.js';
 import { createLogger, type LogSink, parseLogLevel } from './logger.js';
 
@@ -179,7 +179,7 @@ describe('createLogger', () => {
       const file = join(dir, 'agent.log');
       const logger = createLogger({ name: 'n', file, console: false, fileBatchMs });
       for (let i = 0; i < 3; i++) logger.info(`line ${i}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await vi.waitFor(() => expect(fileLines(file)).toHaveLength(3));
       logger.info('line 3');
       await logger.flush();
       expect(fileLines(file).map((l) => l.split(' - ').at(-1))).toEqual([
@@ -256,9 +256,8 @@ describe('createLogger', () => {
       onError: (error) => errors.push(error),
     });
     logger.info('still visible');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
     await logger.flush();
-    expect(errors.length).toBeGreaterThan(0);
     expect(sink.lines().at(-1)).toMatch(/ - INFO - still visible$/);
     await logger.close();
   });

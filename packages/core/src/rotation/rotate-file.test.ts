@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createTelemetryWriter } from '../telemetry/telemetry-writer.js';
 import { rotateFile } from './rotate-file.js';
 import { listRotatedFiles } from './rotated-files.js';
@@ -110,7 +110,8 @@ describe('rotateFile', () => {
     })();
     const rotations: string[] = [];
     for (let round = 0; round < 4; round++) {
-      await new Promise((done) => setTimeout(done, 20));
+      const before = next;
+      await vi.waitFor(() => expect(next).toBeGreaterThan(before + 100));
       const result = await rotateFile(file, { maxSizeBytes: 1, settleMs: 20 });
       if (result.rotatedTo) rotations.push(result.rotatedTo);
     }
