@@ -7,6 +7,7 @@ import type { CliContext } from '../context.js';
 import { formatEvent } from '../event-format.js';
 import { EXIT } from '../exit-codes.js';
 import { defaultTelemetryFile, displayPath } from '../input-files.js';
+import { createLineBuffer } from '../line-buffer.js';
 
 export interface TailFlags {
   /** Past events to print first; 0 prints only new ones (with -f). */
@@ -46,6 +47,12 @@ export async function runTail(
       throw unreadable(error);
     ctx.stderr.write(`eventkit: ${label} does not exist yet; waiting for it\n`);
   }
+  const out = createLineBuffer(ctx.stdout);
+  /** Says something on stderr after the events printed before it. */
+  const note = (message: string) => {
+    out.flush();
+    ctx.stderr.write(`eventkit: ${message}\n`);
+  };
   const follower = createFileFollower({
     file: target,
     from: { lastLines: flags.lines },
@@ -53,20 +60,27 @@ export async function runTail(
       const line = buf.toString('utf8', start, end);
       const parsed = parseTelemetryLine(line);
       if (parsed.ok) {
-        ctx.stdout.write(formatEvent(parsed.event, flags.pretty ? 'pretty' : 'jsonl', c));
+        out.push(formatEvent(parsed.event, flags.pretty ? 'pretty' : 'jsonl', c));
       } else if (line.trim() !== '') {
-        ctx.stderr.write(`eventkit: ${label}: skipped a malformed line (${parsed.reason})\n`);
+        note(`${label}: skipped a malformed line (${parsed.reason})`);
       }
     },
     onDroppedLine: (reason) =>
-      ctx.stderr.write(
-        `eventkit: ${label}: skipped a line ${reason === 'too-long' ? 'over 1 MiB' : 'cut short when the file was rotated'}\n`,
+      note(
+        `${label}: skipped a line ${reason === 'too-long' ? 'over 1 MiB' : 'cut short when the file was rotated'}`,
       ),
-    onFileChange: (change) =>
-      ctx.stderr.write(`eventkit: ${label} was ${change}; following the new file\n`),
-    warn: (message) => ctx.stderr.write(`eventkit: ${message}\n`),
+    onFileChange: (change) => note(`${label} was ${change}; following the new file`),
+    warn: note,
   });
-  const poll = () => follower.poll().catch((error: unknown) => Promise.reject(unreadable(error)));
+  const poll = async () => {
+    try {
+      await follower.poll();
+    } catch (error) {
+      throw unreadable(error);
+    } finally {
+      out.flush();
+    }
+  };
   try {
     await poll();
     while (flags.follow && !signal.aborted) {
