@@ -161,7 +161,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       '[file]',
       'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
     )
-    .option('-n, --lines <n>', 'how many past events to print first', parsePositiveInt, 10)
+    .option(
+      '-n, --lines <n>',
+      'how many past events to print first (0: with -f, only new ones)',
+      parseCount,
+      10,
+    )
     .option('-f, --follow', 'keep printing new events until Ctrl-C; follows rotation')
     .option('--pretty', 'one human-readable line per event instead of JSONL')
     .option(

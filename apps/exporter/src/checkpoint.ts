@@ -1,6 +1,5 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { EventKitError } from '@eventkit/core/telemetry';
-import type { FilePosition } from './file-tailer.js';
+import { EventKitError, type FilePosition } from '@eventkit/core/telemetry';
 import type { TallySnapshot } from './tally.js';
 
 /** What the state file holds: positions and counters captured at the same instant. */

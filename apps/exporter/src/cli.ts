@@ -124,8 +124,8 @@ export function createCli(io: CliIo): Command {
     )
     .option(
       '--max-line-bytes <n>',
-      'longer lines are dropped and counted as malformed',
-      integer('--max-line-bytes', 1024, 64 * 1024 * 1024),
+      'longer lines are dropped and counted as malformed (at most 1 MiB, the limit of every reader)',
+      integer('--max-line-bytes', 1024, 1024 * 1024),
       1024 * 1024,
     )
     .addHelpText(

@@ -1,9 +1,7 @@
 import { dirname, resolve } from 'node:path';
-import { diskFreeRatio } from '@eventkit/core/telemetry';
+import { createFileFollower, diskFreeRatio, type FileFollower } from '@eventkit/core/telemetry';
 import { Registry } from 'prom-client';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-
-import { createFileTailer, type FileTailer } from './file-tailer.js';
 import { createHealthProbe } from './health-probe.js';
 import { registerExporterMetrics } from './metrics.js';
 import { createTelemetryTally } from './tally.js';
@@ -23,6 +21,7 @@ export interface ExporterOptions {
   registry?: Registry;
   processMetrics?: boolean;
   chunkBytes?: number;
+  /** At most 1 MiB, core's limit for every reader. */
   maxLineBytes?: number;
   warn?: (message: string) => void;
   now?: () => number;
@@ -50,8 +49,9 @@ export interface Exporter {
 }
 
 /**
- * Wires the tailers, the tally, the metrics and the checkpoint together. `createExporter` restores
- * the last checkpoint, so Prometheus sees the counters continue across restarts.
+ * Wires core's file followers, the tally, the metrics and the checkpoint together.
+ * `createExporter` restores the last checkpoint, so Prometheus sees the counters continue across
+ * restarts: every line is counted exactly once, through rotations and kills.
  */
 export async function createExporter({
   files,
@@ -72,12 +72,14 @@ export async function createExporter({
   const paths = files.map((file) => resolve(file));
   const restored = stateFile ? await readCheckpoint(stateFile) : undefined;
   const tally = createTelemetryTally(restored?.tally);
-  const tailers = new Map<string, FileTailer>(
+  const followers = new Map<string, FileFollower>(
     paths.map((file) => [
       file,
-      createFileTailer({
+      createFileFollower({
         file,
-        tally,
+        onLine: tally.countLine,
+        onDroppedLine: () => tally.countDroppedLine(),
+        onFileChange: () => tally.countRotation(),
         resume: restored?.files[file],
         from,
         backfill,
@@ -122,7 +124,7 @@ export async function createExporter({
 
   async function poll(): Promise<void> {
     try {
-      for (const tailer of tailers.values()) if (!stopped) await tailer.poll();
+      for (const follower of followers.values()) if (!stopped) await follower.poll();
     } finally {
       caughtUp = true;
     }
@@ -131,8 +133,8 @@ export async function createExporter({
   function capture(): Checkpoint {
     // Synchronous: positions and counters describe the same lines.
     const positions: Checkpoint['files'] = {};
-    for (const [file, tailer] of tailers) {
-      const position = tailer.position();
+    for (const [file, follower] of followers) {
+      const position = follower.position();
       if (position) positions[file] = position;
     }
     return {
@@ -181,12 +183,12 @@ export async function createExporter({
       stopped = true;
       clearTimeout(pollTimer);
       clearInterval(checkpointTimer);
-      for (const tailer of tailers.values()) await tailer.close();
+      for (const follower of followers.values()) await follower.close();
       await checkpoint();
     },
     status: () => ({
       files: paths,
-      started: [...tailers.values()].every((tailer) => tailer.started),
+      started: [...followers.values()].every((follower) => follower.started),
       caughtUp,
       lines: tally.state.lines,
       lastCheckpoint,

@@ -40,6 +40,7 @@ export {
 } from './agent/scoring.js';
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
+export { createFileFollower } from './follow/file-follower.js';
 export type { GraphClient, GraphClientOptions, ListSessionsOptions } from './graph/graph-client.js';
 export { createGraphClient } from './graph/graph-client.js';
 export type { GraphConfig } from './graph/graph-config.js';

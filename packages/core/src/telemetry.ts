@@ -9,6 +9,14 @@
  */
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
+export type {
+  FileChange,
+  FileFollower,
+  FileFollowerOptions,
+  FilePosition,
+} from './follow/file-follower.js';
+export { createFileFollower } from './follow/file-follower.js';
+export type { DroppedLineReason } from './follow/line-feed.js';
 export { diskFreeRatio } from './health/checks.js';
 export type {
   ActionFolder,

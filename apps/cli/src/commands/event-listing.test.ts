@@ -128,46 +128,122 @@ describe('eventkit tail', () => {
     expect(run.stderr).toContain('nope.jsonl');
   });
 
+  it('-n 0 prints nothing and exits 0', async () => {
+    const run = await runCli(['tail', '-n', '0'], { cwd: dir });
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 0, stdout: '' });
+  });
+
   it('-f prints appended events and follows the file across a rotation', async () => {
-    const { dir: followDir, cleanup: done } = await createTempDir();
-    const file = path.join(followDir, 'telemetry.jsonl');
+    const { file, tail, done } = await startTail(['-f', '--poll-ms', '50']);
     const [first, second, third] = [
       makeEvents(1, START, 1, 21),
       makeEvents(1, START + 1, 1, 22),
       makeEvents(1, START + 2, 1, 23),
     ];
-    await writeEvents(file, first ?? []);
-    const child = spawn(process.execPath, [CLI, 'tail', '-f', '--poll-ms', '50'], {
-      cwd: followDir,
-      env: { PATH: process.env.PATH, NO_COLOR: '1' },
-    });
-    let out = '';
-    const seen = (count: number) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (out.split('\n').filter(Boolean).length >= count) resolve();
-          else child.stdout.once('data', check);
-        };
-        check();
-      });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-    });
     try {
-      await seen(1);
+      await writeEvents(file, first ?? []);
+      await tail.seen(1);
       await appendFile(file, toJsonl(second ?? []));
-      await seen(2);
+      await tail.seen(2);
       await rename(file, `${file}.1`);
       await writeEvents(file, third ?? []);
-      await seen(3);
-      expect(out).toBe(toJsonl([...(first ?? []), ...(second ?? []), ...(third ?? [])]));
+      await tail.seen(3);
+      expect(tail.out()).toBe(toJsonl([...(first ?? []), ...(second ?? []), ...(third ?? [])]));
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('close', resolve));
+      await done();
+    }
+  });
+
+  it('-f -n 0 prints none of the existing events, only the ones added since', async () => {
+    const events = makeEvents(60, START, 1, 24);
+    const { file, tail, done } = await startTail(['-f', '-n', '0', '--poll-ms', '20'], {
+      initial: toJsonl(events.slice(0, 3)),
+    });
+    try {
+      // tail gives no sign of having started: add one event at a time until it prints.
+      let next = 3;
+      while (tail.out() === '' && next < events.length) {
+        await appendFile(file, toJsonl(events.slice(next, ++next)));
+        await tail.printedWithin(100);
+      }
+      expect(tail.out()).not.toBe('');
+      await appendFile(file, toJsonl(events.slice(next, ++next)));
+      const first = events.findIndex((event) => tail.out().startsWith(toJsonl([event])));
+      await tail.seen(next - first);
+      expect(first).toBeGreaterThanOrEqual(3);
+      expect(tail.out()).toBe(toJsonl(events.slice(first, next)));
+    } finally {
+      await done();
+    }
+  });
+
+  it('-f keeps multi-byte characters that straddle two reads intact', async () => {
+    const READ = 1024 * 1024;
+    const eventsWith = (pad: number) =>
+      makeEvents(6000, START, 1, 25).map((event, i) => ({
+        ...event,
+        error: `${i === 0 ? 'x'.repeat(pad) : ''}échec ✓ ${'🙂'.repeat(40)} 日本語`,
+      }));
+    // Pad the first event until the first 1 MiB read ends inside a character, whether tail
+    // reads from byte 0 or from byte 10 (the partial line it may have seen first).
+    const unpadded = Buffer.from(toJsonl(eventsWith(0)));
+    const insideCharacter = (at: number) => ((unpadded[at] ?? 0) & 0xc0) === 0x80;
+    let pad = 0;
+    while (!(insideCharacter(READ - pad) && insideCharacter(READ + 10 - pad))) pad++;
+    const text = toJsonl(eventsWith(pad));
+    const { file, tail, done } = await startTail(['-f', '-n', '100000', '--poll-ms', '20'], {
+      initial: text.slice(0, 10),
+    });
+    try {
+      await appendFile(file, text.slice(10));
+      await tail.seen(6000);
+      expect(tail.out()).not.toContain('\uFFFD');
+      expect(tail.out()).toBe(text);
+    } finally {
       await done();
     }
   });
 });
+
+/** Runs `eventkit tail …` in a fresh directory, with `initial` (if given) as telemetry.jsonl. */
+async function startTail(args: string[], { initial }: { initial?: string } = {}) {
+  const { dir: followDir, cleanup } = await createTempDir();
+  const file = path.join(followDir, 'telemetry.jsonl');
+  if (initial !== undefined) await writeFile(file, initial);
+  const child = spawn(process.execPath, [CLI, 'tail', ...args], {
+    cwd: followDir,
+    env: { PATH: process.env.PATH, NO_COLOR: '1' },
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  const seen = (count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (out.split('\n').filter(Boolean).length >= count) resolve();
+        else child.stdout.once('data', check);
+      };
+      check();
+    });
+  /** Resolves at the next output, or after `ms` without any. */
+  const printedWithin = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(timer);
+        child.stdout.off('data', finish);
+        resolve();
+      }
+      child.stdout.once('data', finish);
+    });
+  const done = async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('close', resolve));
+    await cleanup();
+  };
+  return { file, tail: { seen, printedWithin, out: () => out }, done };
+}
 
 function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString();

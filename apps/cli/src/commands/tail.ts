@@ -1,13 +1,16 @@
+import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { EventKitError, parseTelemetryLine } from '@eventkit/core';
+import { createFileFollower, EventKitError, parseTelemetryLine } from '@eventkit/core/telemetry';
+import { abortableSleep } from '../abortable-sleep.js';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { formatEvent } from '../event-format.js';
 import { EXIT } from '../exit-codes.js';
 import { defaultTelemetryFile, displayPath } from '../input-files.js';
-import { followFile, readLastLines } from '../tail-file.js';
+import { createLineBuffer } from '../line-buffer.js';
 
 export interface TailFlags {
+  /** Past events to print first; 0 prints only new ones (with -f). */
   lines: number;
   follow?: boolean;
   pretty?: boolean;
@@ -31,38 +34,61 @@ export async function runTail(
     : await defaultTelemetryFile(ctx.cwd, flags.manifest);
   const c = colorsFor(ctx.stdout, ctx.env);
   const label = displayPath(target, ctx.cwd);
-  const print = (line: string) => {
-    const parsed = parseTelemetryLine(line);
-    if (parsed.ok) {
-      ctx.stdout.write(formatEvent(parsed.event, flags.pretty ? 'pretty' : 'jsonl', c));
-    } else if (line.trim() !== '') {
-      ctx.stderr.write(`eventkit: ${label}: skipped a malformed line (${parsed.reason})\n`);
-    }
-  };
-  let from = 0;
+  const unreadable = (error: unknown) =>
+    new EventKitError(
+      'UNREADABLE_INPUT',
+      `${label}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the path, or run eventkit doctor`,
+      { cause: error },
+    );
   try {
-    const last = await readLastLines(target, flags.lines);
-    last.lines.forEach(print);
-    from = last.end;
+    await access(target, constants.R_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!flags.follow || code !== 'ENOENT') {
-      throw new EventKitError(
-        'UNREADABLE_INPUT',
-        `${label}: cannot read it (${code ?? 'error'}); check the path, or run eventkit doctor`,
-        { cause: error },
-      );
-    }
+    if (!flags.follow || (error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw unreadable(error);
     ctx.stderr.write(`eventkit: ${label} does not exist yet; waiting for it\n`);
   }
-  if (!flags.follow) return EXIT.ok;
-  await followFile(target, {
-    from,
-    intervalMs: flags.pollMs,
-    signal,
-    onLine: print,
-    onReset: (reason) =>
-      ctx.stderr.write(`eventkit: ${label} was ${reason}; following the new file\n`),
+  const out = createLineBuffer(ctx.stdout);
+  /** Says something on stderr after the events printed before it. */
+  const note = (message: string) => {
+    out.flush();
+    ctx.stderr.write(`eventkit: ${message}\n`);
+  };
+  const follower = createFileFollower({
+    file: target,
+    from: { lastLines: flags.lines },
+    onLine(buf, start, end) {
+      const line = buf.toString('utf8', start, end);
+      const parsed = parseTelemetryLine(line);
+      if (parsed.ok) {
+        out.push(formatEvent(parsed.event, flags.pretty ? 'pretty' : 'jsonl', c));
+      } else if (line.trim() !== '') {
+        note(`${label}: skipped a malformed line (${parsed.reason})`);
+      }
+    },
+    onDroppedLine: (reason) =>
+      note(
+        `${label}: skipped a line ${reason === 'too-long' ? 'over 1 MiB' : 'cut short when the file was rotated'}`,
+      ),
+    onFileChange: (change) => note(`${label} was ${change}; following the new file`),
+    warn: note,
   });
+  const poll = async () => {
+    try {
+      await follower.poll();
+    } catch (error) {
+      throw unreadable(error);
+    } finally {
+      out.flush();
+    }
+  };
+  try {
+    await poll();
+    while (flags.follow && !signal.aborted) {
+      await abortableSleep(flags.pollMs, signal);
+      await poll();
+    }
+  } finally {
+    await follower.close();
+  }
   return EXIT.ok;
 }

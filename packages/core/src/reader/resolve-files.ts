@@ -30,12 +30,6 @@ async function kindOf(path: string): Promise<'file' | 'missing' | 'other'> {
   }
 }
 
-/** While an archive is being gzipped both `x` and `x.gz` exist; the uncompressed one is complete. */
-function withoutHalfCompressed(archives: string[]): string[] {
-  const names = new Set(archives);
-  return archives.filter((path) => !(path.endsWith('.gz') && names.has(path.slice(0, -3))));
-}
-
 /**
  * Expands the files to read: each given file is preceded by its rotated archives, oldest first
  * (our `<file>.<stamp>[.gz]` names and logrotate's), duplicates removed, order otherwise kept.
@@ -66,7 +60,7 @@ export async function resolveTelemetryFiles(
         `${path}: not a regular file — pass a telemetry file (JSONL or .gz), not a directory.`,
       );
     }
-    const archives = includeRotated ? withoutHalfCompressed(await listRotatedFiles(path)) : [];
+    const archives = includeRotated ? await listRotatedFiles(path) : [];
     if (kind === 'missing' && archives.length === 0) throw missing(path);
     for (const archive of archives) add(archive);
     if (kind === 'file') add(path);

@@ -1,11 +1,18 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { listRotatedFiles, nextRotatedFileName, rotatedFileName } from './rotated-files.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  archiveSpellings,
+  listRotatedFiles,
+  nextRotatedFileName,
+  rotatedFileName,
+} from './rotated-files.js';
 
+/** A temporary directory holding empty files of these names, removed when the test ends. */
 async function dirWith(names: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotated-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   await Promise.all(names.map((name) => writeFile(join(dir, name), '')));
   return dir;
 }
@@ -63,6 +70,15 @@ describe('listRotatedFiles', () => {
 
   it('returns nothing for a directory that does not exist', async () => {
     expect(await listRotatedFiles('/nonexistent/dir/telemetry.jsonl')).toEqual([]);
+  });
+});
+
+describe('archiveSpellings', () => {
+  it.each([
+    ['t.jsonl.1', ['t.jsonl.1', 't.jsonl.1.gz']],
+    ['t.jsonl.1.gz', ['t.jsonl.1.gz']],
+  ])('names %s as it may be found later, compressed meanwhile', (path, expected) => {
+    expect(archiveSpellings(path)).toEqual(expected);
   });
 });
 

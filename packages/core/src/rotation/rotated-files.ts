@@ -66,10 +66,21 @@ export async function listRotatedFiles(file: string): Promise<string[]> {
     if (order) rotated.push({ path: join(dir, name), order });
   }
   rotated.sort((a, b) => a.order[0] - b.order[0] || a.order[1].localeCompare(b.order[1]));
-  const paths = new Set(rotated.map((entry) => entry.path));
-  return rotated
-    .map((entry) => entry.path)
-    .filter((path) => !(path.endsWith('.gz') && paths.has(path.slice(0, -3))));
+  return withoutHalfCompressed(rotated.map((entry) => entry.path));
+}
+
+/** While `X` is being gzipped both `X` and `X.gz` exist; `X` is complete, so `X.gz` is left out. */
+function withoutHalfCompressed(archives: string[]): string[] {
+  const names = new Set(archives);
+  return archives.filter((path) => !(path.endsWith('.gz') && names.has(path.slice(0, -3))));
+}
+
+/**
+ * The names an archive listed as `path` may have by the time it is opened: itself and, for a
+ * plain archive, the `.gz` it may have been compressed into (and the plain file removed) since.
+ */
+export function archiveSpellings(path: string): string[] {
+  return path.endsWith('.gz') ? [path] : [path, `${path}.gz`];
 }
 
 /**
