@@ -1,4 +1,4 @@
-// Made on first use: building an Intl formatter costs ~10 ms, wasted on `--json` output.
+// Made on first use: building an Intl formatter is costly, and wasted on `--json` output.
 let integer: Intl.NumberFormat | undefined;
 
 /** 1234 to `1,234`, as the seed's report prints counts. */

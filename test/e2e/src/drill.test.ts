@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReport } from './report.js';
 import { runDrill } from './run-drill.js';
 
-// The short form of the operations drill (issue 7); `pnpm --filter @eventkit/e2e drill -- --duration 120`
+// The short form of the operations drill; `pnpm --filter @eventkit/e2e drill -- --duration 120`
 // is the long form. Counts are compared exactly; nothing here depends on how fast the machine is.
 describe('operations drill (short form)', () => {
   it('counts every answered request exactly once in telemetry, logs, the exporter and Prometheus', async () => {

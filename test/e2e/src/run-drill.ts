@@ -108,7 +108,7 @@ async function writeManifest(dir: string, maxSizeBytes: number) {
 }
 
 /**
- * The operations drill (issue 7): the built agent under mixed load, with telemetry rotating every
+ * The operations drill: the built agent under mixed load, with telemetry rotating every
  * few kilobytes, logrotate on its log, the exporter restarted twice (SIGTERM, SIGKILL) and the
  * real Prometheus scraping it every second; then every count is compared, layer by layer.
  */

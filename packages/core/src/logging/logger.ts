@@ -21,8 +21,8 @@ export interface LogSink {
 
 /**
  * A sonic-boom stream in buffer mode: each batch is encoded to UTF-8 once, where string mode
- * measures every chunk's byte length again (and the logger once more, for `flush()`): ~0.8 µs a
- * request on a busy server. Its types only list `write(string)`.
+ * measures every chunk's byte length again (and the logger once more, for `flush()`). Its types
+ * only list `write(string)`.
  */
 type ByteStream = Omit<SonicBoomStream, 'write'> & { write(bytes: Buffer): boolean };
 

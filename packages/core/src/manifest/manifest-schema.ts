@@ -7,7 +7,7 @@ let canonicalTimeZones: Set<string> | undefined;
 
 /**
  * Whether `Intl.DateTimeFormat` accepts the zone. The list of canonical zone names answers the
- * common case without constructing a formatter, which maps ~8 MB of ICU data into a process that
+ * common case without constructing a formatter, which maps ICU's data into a process that
  * may never format a date (the exporter reading its default telemetry file); anything not on it
  * (aliases, other spellings) is still decided by `Intl.DateTimeFormat`.
  */
