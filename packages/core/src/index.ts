@@ -72,6 +72,8 @@ export type {
   HealthReport,
 } from './health/health-model.js';
 export { createHealthModel } from './health/health-model.js';
+export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
+export { probeHealth } from './health/probe-health.js';
 export type { LogLevel } from './logging/log-format.js';
 export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
 export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';

@@ -10,6 +10,8 @@
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
 export { diskFreeRatio } from './health/checks.js';
+export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
+export { probeHealth } from './health/probe-health.js';
 export type {
   ActionFolder,
   ActionFolderOptions,
