@@ -138,18 +138,16 @@ export { createSummaryBuilder } from './metrics/summary-builder.js';
 export type { WindowMetrics, WindowMetricsOptions } from './metrics/window-metrics.js';
 export { calculateMetrics } from './metrics/window-metrics.js';
 export type {
-  ActionFolder,
-  ActionFolderOptions,
+  ActionFold,
   MetricDefinition,
   MetricKey,
   MetricName,
 } from './metrics-catalog/metrics-catalog.js';
 export {
   AUTH_FAILURE_ACTION,
-  createActionFolder,
   EXTRA_ACTIONS_CAP,
   exposedSeriesNames,
-  initialActionLabels,
+  foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
   METRIC_NAMES,

@@ -13,18 +13,16 @@ export { diskFreeRatio } from './health/checks.js';
 export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
 export { probeHealth } from './health/probe-health.js';
 export type {
-  ActionFolder,
-  ActionFolderOptions,
+  ActionFold,
   MetricDefinition,
   MetricKey,
   MetricName,
 } from './metrics-catalog/metrics-catalog.js';
 export {
   AUTH_FAILURE_ACTION,
-  createActionFolder,
   EXTRA_ACTIONS_CAP,
   exposedSeriesNames,
-  initialActionLabels,
+  foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
   METRIC_NAMES,
