@@ -187,7 +187,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'live terminal dashboard: service status, last-hour requests and errors, latency, per-action p95',
     )
-    .option('--url <url>', 'agent base URL or health URL', parseHttpUrl, 'http://127.0.0.1:8000')
+    .option(
+      '--url <url>',
+      'agent base URL (its /health is probed) or a health URL with a path (used as given)',
+      parseHttpUrl,
+      'http://127.0.0.1:8000',
+    )
     .option(
       '--file <file>',
       'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
@@ -203,7 +208,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('health')
     .description("probe the agent's /health; --watch is the seed's uptime monitor")
-    .option('--url <url>', 'agent base URL or health URL', parseHttpUrl, 'http://127.0.0.1:8000')
+    .option(
+      '--url <url>',
+      'agent base URL (its /health is probed) or a health URL with a path (used as given)',
+      parseHttpUrl,
+      'http://127.0.0.1:8000',
+    )
     .option('--watch', 'check again every --interval seconds until stopped')
     .option('--interval <seconds>', 'seconds between checks with --watch', parsePositiveInt, 60)
     .option('--timeout <seconds>', 'seconds before a check counts as failed', parsePositiveInt, 5)

@@ -80,7 +80,7 @@ export function createCli(io: CliIo): Command {
     )
     .option(
       '--health-url <url>',
-      "agent's health endpoint, probed at each scrape into event_agent_health_up (e.g. http://127.0.0.1:8000/health); omitted = no health metric",
+      "agent's base URL (its /health) or a health URL with a path (used as given), probed at each scrape into event_agent_health_up; omitted = no health metric",
       url,
     )
     .option(

@@ -8,7 +8,7 @@ let base: string;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
-    if (request.url === '/healthy') {
+    if (request.url === '/health' || request.url === '/healthy') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"healthy"}');
     } else if (request.url === '/unhealthy') {
       response
@@ -30,6 +30,7 @@ afterAll(() => {
 describe('createHealthProbe', () => {
   it.each([
     ['a 200 healthy answer', 1, '/healthy', 5000],
+    ['a base URL, probed at its /health', 1, '', 5000],
     ['a 503 unhealthy answer', 0, '/unhealthy', 5000],
     ['a 200 that is not the health JSON', 0, '/not-json', 5000],
     ['no answer within the timeout', 0, '/hang', 200],

@@ -1,27 +1,20 @@
+import { probeHealth } from '@eventkit/core/telemetry';
+
 export interface HealthProbeOptions {
+  /** The agent's base URL (its /health is probed) or a health URL with a path (used as given). */
   url: string;
   timeoutMs?: number;
   fetch?: typeof globalThis.fetch;
 }
 
 /**
- * Probes the agent's `/health`: 1 when it answers 2xx with `"status":"healthy"` within the
- * timeout, else 0. Never throws, so a dead agent reads as `event_agent_health_up 0`.
+ * `event_agent_health_up` from core's `probeHealth`: 1 when the agent answers healthy within the
+ * timeout, else 0. Never throws, so a dead agent reads as 0.
  */
 export function createHealthProbe({
   url,
   timeoutMs = 2000,
   fetch = globalThis.fetch,
 }: HealthProbeOptions): () => Promise<number> {
-  return async () => {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-      const body = (await response.json().catch(() => undefined)) as
-        | { status?: unknown }
-        | undefined;
-      return response.ok && body?.status === 'healthy' ? 1 : 0;
-    } catch {
-      return 0;
-    }
-  };
+  return async () => ((await probeHealth(url, { timeoutMs, fetch })).state === 'healthy' ? 1 : 0);
 }

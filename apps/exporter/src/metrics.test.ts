@@ -1,3 +1,4 @@
+import { EXTRA_ACTIONS_CAP, TELEMETRY_ACTIONS } from '@eventkit/core/telemetry';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { registerExporterMetrics } from './metrics.js';
@@ -119,8 +120,11 @@ describe('exporter metrics', () => {
     );
     const text = await exposition(junk);
     const series = seriesOf(text, 'event_agent_requests_total');
-    expect(series).toHaveLength(7 + 4);
-    expect(series).toContain('event_agent_requests_total{action="other"} 9996');
-    expect(seriesOf(text, 'event_agent_latency_seconds_count')).toHaveLength(11);
+    const labels = TELEMETRY_ACTIONS.length + EXTRA_ACTIONS_CAP + 1;
+    expect(series).toHaveLength(labels);
+    expect(series).toContain(
+      `event_agent_requests_total{action="other"} ${10_000 - EXTRA_ACTIONS_CAP}`,
+    );
+    expect(seriesOf(text, 'event_agent_latency_seconds_count')).toHaveLength(labels);
   });
 });

@@ -1,12 +1,11 @@
 import {
   AUTH_FAILURE_ACTION,
-  createActionFolder,
   createScannedLine,
-  initialActionLabels,
   LATENCY_BUCKETS_SECONDS,
   parseLineBytes,
   scanCanonicalLine,
 } from '@eventkit/core/telemetry';
+import { createActionFolder, initialActionLabels } from './action-folder.js';
 
 /** Per-action totals; `buckets[i]` counts observations in (bound[i-1], bound[i]], the last one +Inf. */
 export interface ActionTally {

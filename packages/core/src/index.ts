@@ -73,6 +73,8 @@ export type {
   HealthReport,
 } from './health/health-model.js';
 export { createHealthModel } from './health/health-model.js';
+export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
+export { probeHealth } from './health/probe-health.js';
 export type { LogLevel } from './logging/log-format.js';
 export { escapeLogText, formatLogLine, formatLogTime, LOG_LEVELS } from './logging/log-format.js';
 export type { Logger, LoggerOptions, LogSink } from './logging/logger.js';
@@ -137,18 +139,16 @@ export { createSummaryBuilder } from './metrics/summary-builder.js';
 export type { WindowMetrics, WindowMetricsOptions } from './metrics/window-metrics.js';
 export { calculateMetrics } from './metrics/window-metrics.js';
 export type {
-  ActionFolder,
-  ActionFolderOptions,
+  ActionFold,
   MetricDefinition,
   MetricKey,
   MetricName,
 } from './metrics-catalog/metrics-catalog.js';
 export {
   AUTH_FAILURE_ACTION,
-  createActionFolder,
   EXTRA_ACTIONS_CAP,
   exposedSeriesNames,
-  initialActionLabels,
+  foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
   METRIC_NAMES,

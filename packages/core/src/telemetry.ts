@@ -18,19 +18,19 @@ export type {
 export { createFileFollower } from './follow/file-follower.js';
 export type { DroppedLineReason } from './follow/line-feed.js';
 export { diskFreeRatio } from './health/checks.js';
+export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
+export { probeHealth } from './health/probe-health.js';
 export type {
-  ActionFolder,
-  ActionFolderOptions,
+  ActionFold,
   MetricDefinition,
   MetricKey,
   MetricName,
 } from './metrics-catalog/metrics-catalog.js';
 export {
   AUTH_FAILURE_ACTION,
-  createActionFolder,
   EXTRA_ACTIONS_CAP,
   exposedSeriesNames,
-  initialActionLabels,
+  foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
   METRIC_NAMES,

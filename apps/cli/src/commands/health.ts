@@ -1,8 +1,9 @@
+import type { HealthProbe } from '@eventkit/core/telemetry';
 import { abortableSleep } from '../abortable-sleep.js';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { type HealthProbe, probeHealth } from '../health-probe.js';
+import { probeAgentHealth } from '../health-probe.js';
 import { runHook } from '../run-hook.js';
 
 export interface HealthFlags {
@@ -38,7 +39,7 @@ export async function runHealth(ctx: CliContext, flags: HealthFlags): Promise<nu
   };
 
   if (!flags.watch) {
-    const probe = await probeHealth(ctx.fetch, flags.url, flags.timeout * 1000);
+    const probe = await probeAgentHealth(ctx.fetch, flags.url, flags.timeout * 1000);
     print(probe);
     if (probe.state !== 'healthy' && flags.onFail) await fail(ctx, flags.onFail, probe);
     return probe.state === 'healthy' ? EXIT.ok : EXIT.tripped;
@@ -53,7 +54,7 @@ export async function runHealth(ctx: CliContext, flags: HealthFlags): Promise<nu
   ) {
     if (checks > 0) await abortableSleep(flags.interval * 1000, signal);
     if (signal.aborted) break;
-    const probe = await probeHealth(ctx.fetch, flags.url, flags.timeout * 1000);
+    const probe = await probeAgentHealth(ctx.fetch, flags.url, flags.timeout * 1000);
     print(probe);
     const wasHealthy = last === undefined || last.state === 'healthy';
     if (probe.state !== 'healthy' && wasHealthy && flags.onFail)

@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
 import {
   createSummaryBuilder,
+  type HealthProbe,
   listRotatedFiles,
   readTelemetry,
   type TelemetrySummary,
 } from '@eventkit/core';
-import { type HealthProbe, probeHealth } from '../health-probe.js';
+import { probeAgentHealth } from '../health-probe.js';
 import { readRecentEvents } from '../recent-events.js';
 
 export const MINUTES = 60;
@@ -43,7 +44,7 @@ export interface SnapshotOptions {
  */
 export async function takeSnapshot(options: SnapshotOptions): Promise<DashboardSnapshot> {
   const { now, file } = options;
-  const healthPromise = probeHealth(options.fetch, options.url, options.timeoutMs ?? 2000);
+  const healthPromise = probeAgentHealth(options.fetch, options.url, options.timeoutMs ?? 2000);
   const snapshot: DashboardSnapshot = {
     at: now,
     health: await healthPromise,

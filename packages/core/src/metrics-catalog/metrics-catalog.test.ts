@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TELEMETRY_ACTIONS } from '../telemetry/event.js';
 import {
-  createActionFolder,
+  type ActionFold,
   EXTRA_ACTIONS_CAP,
   exposedSeriesNames,
+  foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
   METRIC_NAMES,
+  OTHER_ACTION,
 } from './metrics-catalog.js';
 
 describe('METRIC_CATALOG', () => {
@@ -38,41 +40,45 @@ describe('METRIC_CATALOG', () => {
   });
 });
 
-describe('createActionFolder', () => {
-  it.each(TELEMETRY_ACTIONS)('keeps the known action %s', (action) => {
-    expect(createActionFolder({ cap: 0 }).fold(action)).toBe(action);
+describe('foldAction', () => {
+  const fresh = (): ActionFold => ({ extras: new Set(), overflowed: false });
+
+  it.each(TELEMETRY_ACTIONS)('keeps the known action %s, even with no room', (action) => {
+    expect(foldAction(action, fresh(), 0)).toBe(action);
   });
 
-  it('admits up to cap extra actions, then folds into other', () => {
-    const folder = createActionFolder({ cap: 2 });
-    expect(['search', 'browse', 'search', 'share'].map(folder.fold)).toEqual([
+  it('keeps the first cap identifier-like extras, in the order they come', () => {
+    const fold = fresh();
+    expect(['search', 'browse', 'search'].map((a) => foldAction(a, fold, 2))).toEqual([
       'search',
       'browse',
       'search',
-      'other',
     ]);
-    expect(folder.admitted()).toEqual(['search', 'browse']);
+    expect([...fold.extras]).toEqual(['search', 'browse']);
+    expect(fold.overflowed).toBe(false);
   });
 
-  it.each(['', 'Recommend', 'a b', "x' OR 1=1", 'other', 'x'.repeat(41)])(
-    'folds %j into other without admitting it',
+  it('folds a newcomer past the cap into other and says it overflowed', () => {
+    const fold = fresh();
+    for (const action of ['search', 'browse']) foldAction(action, fold, 2);
+    expect(foldAction('share', fold, 2)).toBe(OTHER_ACTION);
+    expect(fold.overflowed).toBe(true);
+    expect(foldAction('search', fold, 2)).toBe('search');
+  });
+
+  it.each(['', 'Recommend', 'a b', 'search-v2', "x' OR 1=1", 'other', 'x'.repeat(41)])(
+    'folds %j into other without taking room or overflowing',
     (action) => {
-      const folder = createActionFolder();
-      expect(folder.fold(action)).toBe('other');
-      expect(folder.admitted()).toEqual([]);
+      const fold = fresh();
+      expect(foldAction(action, fold, 0)).toBe(OTHER_ACTION);
+      expect(fold).toEqual(fresh());
     },
   );
 
-  it('bounds 10,000 distinct actions to the known set + cap + other', () => {
-    const folder = createActionFolder();
-    const labels = new Set<string>();
-    for (let i = 0; i < 10_000; i++) labels.add(folder.fold(`junk_${i}`));
-    expect(labels.size).toBe(EXTRA_ACTIONS_CAP + 1);
-  });
-
-  it('restores the admitted actions of a checkpoint', () => {
-    const folder = createActionFolder({ admitted: ['search'], cap: 1 });
-    expect(folder.fold('browse')).toBe('other');
-    expect(folder.fold('search')).toBe('search');
+  it(`bounds 10,000 distinct actions to the known ones + ${EXTRA_ACTIONS_CAP} + other`, () => {
+    const fold = fresh();
+    const names = new Set<string>(TELEMETRY_ACTIONS);
+    for (let i = 0; i < 10_000; i++) names.add(foldAction(`junk_${i}`, fold));
+    expect(names.size).toBe(TELEMETRY_ACTIONS.length + EXTRA_ACTIONS_CAP + 1);
   });
 });

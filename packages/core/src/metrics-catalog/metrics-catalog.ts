@@ -35,11 +35,11 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 /** The action a failed authentication is logged under; each such line is one auth failure. */
 export const AUTH_FAILURE_ACTION = 'unauthorized';
 
-/** The label value every action outside the bounded set folds into. */
+/** What every action without its own name is counted as (see `foldAction`). */
 export const OTHER_ACTION = 'other';
 
-/** How many actions outside `TELEMETRY_ACTIONS` may get their own series before folding into `other`. */
-export const EXTRA_ACTIONS_CAP = 4;
+/** How many actions outside `TELEMETRY_ACTIONS` may keep their own name (see `foldAction`). */
+export const EXTRA_ACTIONS_CAP = 16;
 
 const ACTION_LABEL = ['action'] as const;
 
@@ -121,55 +121,48 @@ export function exposedSeriesNames(): string[] {
   );
 }
 
-const ACTION_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
+const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
+const EXTRA_ACTION_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
-export interface ActionFolderOptions {
-  /** Extra actions already given their own series (e.g. restored from a checkpoint). */
-  admitted?: readonly string[];
-  cap?: number;
-}
-
-export interface ActionFolder {
-  /** The `action` label value to use for a telemetry action. */
-  fold(action: string): string;
-  /** The extra (non-`TELEMETRY_ACTIONS`) actions admitted so far, in admission order. */
-  admitted(): string[];
+/** The state `foldAction` keeps for one count (a summary, the exporter's counters). */
+export interface ActionFold {
+  /** The actions outside `TELEMETRY_ACTIONS` that keep their own name, in the order they came. */
+  readonly extras: Set<string>;
+  /** Set once an action that could have kept its name came with no room left. */
+  overflowed: boolean;
 }
 
 /**
- * Bounds the `action` label: known actions map to themselves, the first `cap` other actions that
- * look like identifiers get their own series, everything else is `other`. So no input can create
- * more than `TELEMETRY_ACTIONS.length + cap + 1` series per metric.
+ * The one rule that folds unknown actions into `other`, for every count by action: the summary
+ * (`summarizeTelemetry`, `eventkit summarize`), the CLI dashboard and the exporter's `action` label.
+ *
+ * - An action of `TELEMETRY_ACTIONS` (what the agent writes) keeps its name.
+ * - Another action keeps its name when it looks like an identifier (`[a-z][a-z0-9_]{0,39}`, not
+ *   `other`) and is one of the first `EXTRA_ACTIONS_CAP` such actions; they join
+ *   `fold.extras` as they come.
+ * - Everything else is counted as `other`: so no input makes more than
+ *   `TELEMETRY_ACTIONS.length + EXTRA_ACTIONS_CAP + 1` names, and Prometheus gets a bounded
+ *   `action` label, whatever the input.
+ *
+ * Past the cap the two kinds of count differ, as they must. The exporter keeps the series it
+ * has already exposed, since a counter cannot be taken back. A summary is merged from parts
+ * read in any order (worker threads), so it cannot tell which extras came first: once
+ * `fold.overflowed`, it counts every action outside `TELEMETRY_ACTIONS` as `other`. Up to the
+ * cap, the summary, the dashboard and the metrics show the same names.
  *
  * @example
- * const folder = createActionFolder({ cap: 1 });
- * folder.fold('recommend'); // 'recommend'
- * folder.fold('search');    // 'search' (admitted)
- * folder.fold('browse');    // 'other'
+ * const fold: ActionFold = { extras: new Set(), overflowed: false };
+ * foldAction('recommend', fold); // 'recommend'
+ * foldAction('search', fold);    // 'search' (fold.extras now holds it)
+ * foldAction('Search!', fold);   // 'other'
  */
-export function createActionFolder({
-  admitted = [],
-  cap = EXTRA_ACTIONS_CAP,
-}: ActionFolderOptions = {}): ActionFolder {
-  const known = new Set<string>(TELEMETRY_ACTIONS);
-  const extra = new Set<string>();
-  for (const action of admitted) {
-    if (extra.size < cap && !known.has(action) && ACTION_PATTERN.test(action)) extra.add(action);
+export function foldAction(action: string, fold: ActionFold, cap = EXTRA_ACTIONS_CAP): string {
+  if (KNOWN_ACTIONS.has(action) || fold.extras.has(action)) return action;
+  if (action === OTHER_ACTION || !EXTRA_ACTION_NAME.test(action)) return OTHER_ACTION;
+  if (fold.extras.size < cap) {
+    fold.extras.add(action);
+    return action;
   }
-  return {
-    fold(action) {
-      if (known.has(action) || extra.has(action)) return action;
-      if (extra.size < cap && action !== OTHER_ACTION && ACTION_PATTERN.test(action)) {
-        extra.add(action);
-        return action;
-      }
-      return OTHER_ACTION;
-    },
-    admitted: () => [...extra],
-  };
-}
-
-/** The label values whose series exist (at 0) from the start: the known actions and `other`. */
-export function initialActionLabels(): string[] {
-  return [...TELEMETRY_ACTIONS, OTHER_ACTION];
+  fold.overflowed = true;
+  return OTHER_ACTION;
 }

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { EXTRA_ACTIONS_CAP } from '../metrics-catalog/metrics-catalog.js';
 import {
   createSummaryBuilder,
-  MAX_DISTINCT_ACTIONS,
   type SummaryEvent,
   summaryBuilderFromJSON,
 } from './summary-builder.js';
@@ -85,19 +85,63 @@ describe('createSummaryBuilder', () => {
     );
   });
 
-  it(`folds unknown actions into "other" beyond ${MAX_DISTINCT_ACTIONS} names, the same way when merged`, () => {
-    const events = Array.from({ length: MAX_DISTINCT_ACTIONS * 2 }, (_, i) => ({
-      ts: i,
-      action: i % 3 === 0 ? 'recommend' : `probe-${i}`,
-      success: true,
-      latency_ms: i,
-    }));
+  const extras = (n: number) => Array.from({ length: n }, (_, i) => `extra_${i}`);
+  const eventsOf = (actions: string[]) =>
+    actions.map((action, i) => ({ ts: i, action, success: i % 4 !== 0, latency_ms: i }));
+
+  it(`keeps up to ${EXTRA_ACTIONS_CAP} identifier-like extra actions apart, anything else is other`, () => {
+    const names = [...extras(EXTRA_ACTIONS_CAP), 'recommend', 'search-v2', 'Recommend', 'other'];
+    const summary = build(eventsOf([...names, ...names])).result();
+    expect(Object.keys(summary.actions).sort()).toEqual(
+      [...extras(EXTRA_ACTIONS_CAP), 'recommend', 'other'].sort(),
+    );
+    expect(summary.actions.other?.count).toBe(6);
+  });
+
+  it(`folds every extra action into other once more than ${EXTRA_ACTIONS_CAP} are seen, the same way when merged`, () => {
+    const events = eventsOf(
+      Array.from({ length: 600 }, (_, i) =>
+        i % 3 === 0 ? 'recommend' : `extra_${i % (EXTRA_ACTIONS_CAP * 2)}`,
+      ),
+    );
     const single = build(events).result();
     expect(Object.keys(single.actions).sort()).toEqual(['other', 'recommend']);
     expect(single.actions.other?.count).toBe(events.filter((e) => e.action !== 'recommend').length);
     const merged = build(events.slice(0, 150));
     merged.merge(build(events.slice(150)));
     expect(merged.result()).toStrictEqual(single);
+  });
+
+  it('folds the same way however the parts are split and merged, below and beyond the cap', () => {
+    const pool = ['recommend', 'explain', 'junk name', ...extras(EXTRA_ACTIONS_CAP + 4)];
+    const part = fc.array(
+      fc.record({
+        ts: fc.integer({ min: 0, max: 1000 }),
+        action: fc.constantFrom(...pool),
+        success: fc.boolean(),
+        latency_ms: fc.integer({ min: 0, max: 100 }),
+      }),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 4 }), (parts) => {
+        const merged = createSummaryBuilder();
+        for (const p of [...parts].reverse())
+          merged.merge(summaryBuilderFromJSON(build(p).toJSON()));
+        expect(merged.result()).toStrictEqual(build(parts.flat()).result());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('registers no extra action for an empty batch, so only counted actions take room', () => {
+    const builder = createSummaryBuilder();
+    for (const name of extras(EXTRA_ACTIONS_CAP + 1))
+      builder.addBatch(name, new Float64Array(0), 0, 0, 0, 0);
+    builder.addBatch('recommend', new Float64Array(0), 0, 0, 0, 0);
+    builder.add({ ts: 1, action: 'search', success: true, latency_ms: 1 });
+    expect(builder.toJSON()).toMatchObject({ folded: false });
+    expect(builder.toJSON().actions.map((a) => a.name)).toEqual(['recommend', 'search']);
   });
 
   it.each([

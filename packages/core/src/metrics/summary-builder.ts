@@ -1,3 +1,9 @@
+import {
+  type ActionFold,
+  EXTRA_ACTIONS_CAP,
+  foldAction,
+  OTHER_ACTION,
+} from '../metrics-catalog/metrics-catalog.js';
 import { FIRST_MALFORMED_KEPT, type MalformedLine } from '../reader/telemetry-file.js';
 import { TELEMETRY_ACTIONS } from '../telemetry/event.js';
 import {
@@ -34,13 +40,9 @@ export interface TelemetrySummary {
   /** Earliest and latest event time (unix seconds), null when there are no events. */
   first_ts: number | null;
   last_ts: number | null;
-  /** By action, most frequent first. */
+  /** By action, most frequent first; unknown actions fold into `other` by `foldAction`'s rule. */
   actions: Record<string, ActionSummary>;
 }
-
-/** Distinct action names kept apart; beyond this, names outside TELEMETRY_ACTIONS fold into `other`. */
-export const MAX_DISTINCT_ACTIONS = 256;
-export const OTHER_ACTION = 'other';
 
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
 
@@ -58,6 +60,7 @@ export interface SerializedSummary {
   firstMalformed: MalformedLine[];
   firstTs: number;
   lastTs: number;
+  /** More extra actions were seen than `foldAction` keeps: every one counts as `other`. */
   folded: boolean;
   actions: { name: string; count: number; failures: number; latency: SerializedLatencySketch }[];
 }
@@ -78,7 +81,8 @@ export interface SummaryBuilder {
   /**
    * Adds `n` samples of one action at once: their latencies in `latencies[0..n)` (all valid),
    * how many failed, and their earliest and latest `ts`. Same result as `n` addSample calls;
-   * with `n` = 0 it only registers the action (the order names first appear in is kept).
+   * with `n` = 0 it only registers a known action (the order names first appear in is kept):
+   * an extra action takes room under `EXTRA_ACTIONS_CAP` with its first sample.
    */
   addBatch(
     action: string,
@@ -105,7 +109,8 @@ function percent(part: number, whole: number): number {
 /**
  * Accumulates the seed's summary in constant memory: totals, success and error rate, per-action
  * counts, shares and p50/p95/p99. Builders merge, so files or byte ranges can be summarised
- * apart (in worker threads) and combined exactly.
+ * apart (in worker threads) and combined exactly. Unknown actions fold into `other` by
+ * `foldAction`'s rule.
  *
  * @example
  * const builder = createSummaryBuilder();
@@ -119,37 +124,39 @@ export function createSummaryBuilder(): SummaryBuilder {
   let firstMalformed: MalformedLine[] = [];
   let firstTs = Number.POSITIVE_INFINITY;
   let lastTs = Number.NEGATIVE_INFINITY;
-  let folded = false;
+  const fold: ActionFold = { extras: new Set(), overflowed: false };
   const actions = new Map<string, ActionState>();
 
-  function fold(): void {
-    folded = true;
-    let other = actions.get(OTHER_ACTION);
-    for (const [name, state] of actions) {
-      if (KNOWN_ACTIONS.has(name) || name === OTHER_ACTION) continue;
-      if (!other) {
-        other = { count: 0, failures: 0, latency: createLatencySketch() };
-        actions.set(OTHER_ACTION, other);
-      }
+  function row(name: string): ActionState {
+    let state = actions.get(name);
+    if (!state) {
+      state = { count: 0, failures: 0, latency: createLatencySketch() };
+      actions.set(name, state);
+    }
+    return state;
+  }
+
+  /** Past the cap a summary cannot tell which extras came first: all of them become `other`. */
+  function foldExtras(): void {
+    fold.overflowed = true;
+    for (const name of fold.extras) {
+      const state = actions.get(name);
+      if (!state) continue;
+      const other = row(OTHER_ACTION);
       other.count += state.count;
       other.failures += state.failures;
       other.latency.merge(state.latency);
       actions.delete(name);
     }
+    fold.extras.clear();
   }
 
   function stateFor(action: string): ActionState {
-    let name = action;
-    if (folded && !KNOWN_ACTIONS.has(name)) name = OTHER_ACTION;
-    let state = actions.get(name);
+    const state = actions.get(action);
     if (state) return state;
-    if (!folded && actions.size >= MAX_DISTINCT_ACTIONS) {
-      fold();
-      return stateFor(action);
-    }
-    state = { count: 0, failures: 0, latency: createLatencySketch() };
-    actions.set(name, state);
-    return state;
+    const name = foldAction(action, fold, fold.overflowed ? 0 : EXTRA_ACTIONS_CAP);
+    if (fold.overflowed && fold.extras.size > 0) foldExtras();
+    return row(name);
   }
 
   function addSample(action: string, success: boolean, latencyMs: number, ts: number): void {
@@ -173,8 +180,11 @@ export function createSummaryBuilder(): SummaryBuilder {
     minTs: number,
     maxTs: number,
   ): void {
+    if (n === 0) {
+      if (KNOWN_ACTIONS.has(action)) row(action);
+      return;
+    }
     const state = stateFor(action);
-    if (n === 0) return;
     state.count += n;
     total += n;
     state.failures += failed;
@@ -196,7 +206,7 @@ export function createSummaryBuilder(): SummaryBuilder {
     firstMalformed = [...firstMalformed, ...data.firstMalformed].slice(0, FIRST_MALFORMED_KEPT);
     if (data.firstTs < firstTs) firstTs = data.firstTs;
     if (data.lastTs > lastTs) lastTs = data.lastTs;
-    if (data.folded && !folded) fold();
+    if (data.folded && !fold.overflowed) foldExtras();
     for (const entry of data.actions) {
       const state = stateFor(entry.name);
       state.count += entry.count;
@@ -268,7 +278,7 @@ export function createSummaryBuilder(): SummaryBuilder {
         firstMalformed: [...firstMalformed],
         firstTs,
         lastTs,
-        folded,
+        folded: fold.overflowed,
         actions: [...actions.entries()].map(([name, state]) => ({
           name,
           count: state.count,
