@@ -3,7 +3,10 @@
 //  1. catch-up: lines/s reading a 1,000,000-line file from scratch (from the "listening" line to the
 //     last line counted, polled every 20 ms), and peak RSS (VmHWM) — also for a 4× smaller file, to
 //     show RSS does not grow with the file — with node's defaults and with the unit's node flags;
-//  2. steady state: CPU of the exporter process (utime+stime from /proc/<pid>/stat) while 1,000
+//  2. the same catch-up by mtail (Debian's `mtail`, `--one_shot` over the same file with
+//     bench/mtail/event-agent.mtail: the same request, error and latency series), whole process
+//     timed, as the baseline of the exporter's ratio; skipped with a note when mtail is missing;
+//  3. steady state: CPU of the exporter process (utime+stime from /proc/<pid>/stat) while 1,000
 //     lines/s are appended in 100-line batches every 100 ms.
 //
 //   pnpm exec turbo run build --filter=@eventkit/exporter...
@@ -11,7 +14,7 @@
 //
 // Lines come from bench/generate-telemetry.mjs (deterministic, ~210 bytes, DESIGN.md format).
 // Prints numbers and asserts only correctness (every line counted).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -114,6 +117,29 @@ async function catchUp(lines, nodeFlags) {
   };
 }
 
+/** mtail's catch-up over the same file: the whole `--one_shot` process, or `{ unavailable }` without mtail. */
+function mtailCatchUp(lines) {
+  const data = ensureTelemetryFile({ lines });
+  const progs = new URL('./mtail/', import.meta.url).pathname;
+  const args = ['--one_shot', '--one_shot_format', 'prometheus', '--progs', progs];
+  const started = performance.now();
+  const run = spawnSync(
+    'mtail',
+    [...args, '--logs', data.file, '--address', '127.0.0.1', '--port', '0'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (run.error) return { unavailable: run.error.message };
+  if (run.status !== 0)
+    return { unavailable: `mtail exited ${run.status}: ${run.stderr.slice(-300)}` };
+  let seen = 0;
+  for (const match of run.stdout.matchAll(/^event_agent_requests_total\{[^}]*\} (\d+)$/gm)) {
+    seen += Number(match[1]);
+  }
+  if (seen !== lines) throw new Error(`mtail counted ${seen} lines, wrote ${lines}`);
+  return { seconds, linesPerSecond: lines / seconds };
+}
+
 async function steady() {
   const dir = await mkdtemp(join(tmpdir(), 'exporter-bench-'));
   try {
@@ -157,6 +183,17 @@ for (const nodeFlags of [[], ['--max-semi-space-size=2']]) {
       `catch-up  ${fmt(r.lines)} lines (${fmt(r.mb, 0)} MB): ${fmt(r.seconds, 2)} s, ${fmt(r.linesPerSecond)} lines/s, peak RSS ${fmt(r.peakRssMb, 1)} MB ${nodeFlags.join(' ') || '(node defaults)'}`,
     );
   }
+}
+const exporterFull = await catchUp(LINES, []);
+const m = mtailCatchUp(LINES);
+if (m.unavailable) console.log(`mtail     unavailable (${m.unavailable}): no baseline ratio`);
+else {
+  console.log(
+    `mtail     ${fmt(LINES)} lines: ${fmt(m.seconds, 2)} s, ${fmt(m.linesPerSecond)} lines/s (whole --one_shot process)`,
+  );
+  console.log(
+    `ratio     exporter / mtail catch-up: ${fmt(exporterFull.linesPerSecond / m.linesPerSecond, 1)}x (target >= 10x)`,
+  );
 }
 const s = await steady();
 console.log(
