@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { AppDeps, AppEnv } from './app-types.js';
 import { allowedMethods, createErrorHandler, createNotFoundHandler } from './http-errors.js';
 import { bearerAuth } from './middleware/auth.js';
-import { cors } from './middleware/cors.js';
 import { rateLimit, requestLimits } from './middleware/limits.js';
 import { observe, TRACE_HEADERS } from './middleware/observe.js';
 import { createRecommendationCache } from './recommendation-cache.js';
@@ -15,6 +15,8 @@ import { recommendRoutes } from './routes/recommend.js';
  * The agent's HTTP app, built from its dependencies (nothing global), one sub-app per resource.
  * Order matters: CORS headers go on every answer (401 and 429 included), `observe` wraps all
  * but the probes, and the rate limit runs before auth so token guessing is throttled too.
+ * Every layer sets its headers with `c.header()` before the handler answers, and every answer is
+ * built with `c.json()` or `c.body()`, which carry them.
  *
  * @example
  * const app = createApp(deps);
@@ -24,6 +26,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(
     cors({
+      origin: '*',
       allowMethods: ['GET', 'HEAD', 'OPTIONS'],
       allowHeaders: [
         'Authorization',
@@ -33,10 +36,14 @@ export function createApp(deps: AppDeps) {
         'X-Correlation-ID',
       ],
       exposeHeaders: [...TRACE_HEADERS, 'Retry-After', 'X-Export-File'],
-      maxAgeSeconds: 600,
-      draining: () => deps.lifecycle.draining,
+      maxAge: 600,
     }),
   );
+  // Once shutdown began, every answer tells its client not to reuse the connection.
+  app.use(async (c, next) => {
+    if (deps.lifecycle.draining) c.header('Connection', 'close');
+    await next();
+  });
   app.use(observe(deps));
   app.use(
     requestLimits({
