@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import type { AppDeps, AppEnv } from './app-types.js';
 import { allowedMethods, createErrorHandler, createNotFoundHandler } from './http-errors.js';
 import { bearerAuth } from './middleware/auth.js';
+import { cors } from './middleware/cors.js';
 import { rateLimit, requestLimits } from './middleware/limits.js';
 import { observe, TRACE_HEADERS } from './middleware/observe.js';
 import { createRecommendationCache } from './recommendation-cache.js';
@@ -26,7 +26,6 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(
     cors({
-      origin: '*',
       allowMethods: ['GET', 'HEAD', 'OPTIONS'],
       allowHeaders: [
         'Authorization',
@@ -36,7 +35,7 @@ export function createApp(deps: AppDeps) {
         'X-Correlation-ID',
       ],
       exposeHeaders: [...TRACE_HEADERS, 'Retry-After', 'X-Export-File'],
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }),
   );
   // Once shutdown began, every answer tells its client not to reuse the connection.
