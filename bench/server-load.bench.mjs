@@ -2,8 +2,9 @@
 // Load benchmark of the agent server, in ONE run on 127.0.0.1 with autocannon:
 //   1. bare      — a bare Hono handler returning a fixed small JSON (the ceiling of the stack)
 //   2. shape     — the same stack answering exactly what the agent answers (its /recommend body
-//                  and headers, captured at start, set by as many pass-through middlewares as the
-//                  agent has layers) and doing nothing else: the ceiling for the agent's answer
+//                  and headers, captured at start, set with c.header() by as many pass-through
+//                  middlewares as the agent has layers) and doing nothing else: the ceiling for
+//                  the agent's answer
 //   3. tel-off   — the BUILT agent, GET /recommend on the bundled sample event, telemetry off
 //   4. tel-on    — the same with telemetry on (core's writer, one JSON line per request)
 // Each server runs in its own process (the application log goes to a temp LOG_FILE at INFO, two
@@ -66,28 +67,28 @@ const server = serve({ fetch: app.fetch, port: Number(process.env.PORT), hostnam
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
-// The agent's answer without the agent: its layers (CORS, observe, limits) as pass-through
-// middlewares adding its headers to a plain object, as the agent does, then its body.
+// The agent's answer without the agent: its layers (CORS, draining, observe, limits) as
+// pass-through middlewares setting its headers with c.header(), as the agent does, then its body.
 const SHAPE = `
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 const body = readFileSync(process.env.SHAPE_BODY, 'utf8');
-const headers = Object.entries(JSON.parse(process.env.SHAPE_HEADERS));
+const { 'content-type': contentType, ...headers } = JSON.parse(process.env.SHAPE_HEADERS);
+const cors = Object.entries(headers).filter(([name]) => name.startsWith('access-control-'));
+const trace = Object.entries(headers).filter(([name]) => !name.startsWith('access-control-'));
 const app = new Hono();
 app.use(async (c, next) => {
-  const answer = {};
-  for (const [name, value] of headers.slice(0, 2)) answer[name] = value;
-  c.set('headers', answer);
+  for (const [name, value] of cors) c.header(name, value);
   return next();
 });
+app.use(async (c, next) => next());
 app.use(async (c, next) => {
-  const answer = c.get('headers');
-  for (const [name, value] of headers.slice(2)) answer[name] = value;
+  for (const [name, value] of trace) c.header(name, value);
   await next();
 });
 app.use(async (c, next) => next());
-app.get('/recommend', (c) => new Response(body, { status: 200, headers: c.get('headers') }));
+app.get('/recommend', (c) => c.body(body, 200, { 'Content-Type': contentType }));
 app.get('/livez', (c) => c.json({ status: 'ok' }));
 const server = serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -8,7 +8,6 @@ import type {
 } from '@eventkit/core';
 import type { Context } from 'hono';
 import type { RateLimiter } from './middleware/rate-limit.js';
-import type { ResponseHeaders } from './response-headers.js';
 import type { RequestTrace } from './trace-context.js';
 import type { RequestSpan, Tracing } from './tracing.js';
 
@@ -66,7 +65,5 @@ export type AppEnv = {
     failure: string;
     /** The parsed query string (see `queryOf`). */
     query: Readonly<Record<string, string>>;
-    /** Headers of the answer (see `setResponseHeader`). */
-    responseHeaders: ResponseHeaders;
   };
 };

@@ -15,6 +15,8 @@ import { recommendRoutes } from './routes/recommend.js';
  * The agent's HTTP app, built from its dependencies (nothing global), one sub-app per resource.
  * Order matters: CORS headers go on every answer (401 and 429 included), `observe` wraps all
  * but the probes, and the rate limit runs before auth so token guessing is throttled too.
+ * Every layer sets its headers with `c.header()` before the handler answers, and every answer is
+ * built with `c.json()` or `c.body()`, which carry them.
  *
  * @example
  * const app = createApp(deps);
@@ -34,9 +36,13 @@ export function createApp(deps: AppDeps) {
       ],
       exposeHeaders: [...TRACE_HEADERS, 'Retry-After', 'X-Export-File'],
       maxAgeSeconds: 600,
-      draining: () => deps.lifecycle.draining,
     }),
   );
+  // Once shutdown began, every answer tells its client not to reuse the connection.
+  app.use(async (c, next) => {
+    if (deps.lifecycle.draining) c.header('Connection', 'close');
+    await next();
+  });
   app.use(observe(deps));
   app.use(
     requestLimits({

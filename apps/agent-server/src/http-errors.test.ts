@@ -1,5 +1,8 @@
+import { createLogger } from '@eventkit/core';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { allowedMethods } from './http-errors.js';
+import type { AppEnv } from './app-types.js';
+import { allowedMethods, createErrorHandler } from './http-errors.js';
 import { createTestApp, json } from './test-support/test-deps.js';
 
 describe('a request no route answers', () => {
@@ -37,6 +40,30 @@ describe('a request no route answers', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect(events).toEqual([]);
+  });
+});
+
+describe('the error handler', () => {
+  it('answers a header HTTP cannot carry with a 500, keeping the headers set before it', async () => {
+    const logLines: string[] = [];
+    const logger = createLogger({ name: 'test', console: { write: (l) => logLines.push(l) } });
+    const app = new Hono<AppEnv>();
+    app.use(async (c, next) => {
+      c.header('X-Layer', 'outer');
+      await next();
+    });
+    app.get('/', (c) => {
+      c.header('X-Echo', 'forged\r\nSet-Cookie: a=b');
+      return c.text('never');
+    });
+    app.onError(createErrorHandler(logger));
+    const res = await app.request('/');
+    expect(res.status).toBe(500);
+    expect((await json(res)).error).toMatch(/^Internal server error/);
+    expect(res.headers.get('x-layer')).toBe('outer');
+    expect(res.headers.get('x-echo')).toBeNull();
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(logLines.join('')).toMatch(/ - ERROR - Unexpected error: TypeError/);
   });
 });
 

@@ -2,7 +2,6 @@ import { type EventKitErrorCode, isEventKitError, type Logger } from '@eventkit/
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './app-types.js';
-import { respondJson, setResponseHeader } from './response-headers.js';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<EventKitErrorCode, 400 | 404 | 500 | 502 | 503> = {
@@ -32,12 +31,12 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
     if (error instanceof HTTPException) {
       c.set('failure', error.message || `HTTP ${error.status}`);
-      return respondJson(c, { error: error.message || 'Request failed' }, error.status);
+      return c.json({ error: error.message || 'Request failed' }, error.status);
     }
     const status = isEventKitError(error) ? STATUS[error.code] : 500;
     const message = error instanceof Error ? error.message : String(error);
     c.set('failure', message);
-    if (status < 500) return respondJson(c, { error: message }, status);
+    if (status < 500) return c.json({ error: message }, status);
     if (!isEventKitError(error)) {
       logger.error(
         `Unexpected error${traceSuffix(c)}: ${error instanceof Error ? error.stack : message}`,
@@ -47,7 +46,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       status === 502 || status === 503
         ? 'The session source is unavailable; try again later'
         : 'Internal server error; the operator can find it in the log';
-    return respondJson(c, { error: `${text}${traceSuffix(c)}` }, status);
+    return c.json({ error: `${text}${traceSuffix(c)}` }, status);
   };
 }
 
@@ -66,16 +65,14 @@ export function createNotFoundHandler(
     const allowed = methodsByPath.get(c.req.path);
     if (allowed) {
       c.set('failure', 'method not allowed');
-      setResponseHeader(c, 'Allow', allowed.join(', '));
-      return respondJson(
-        c,
+      c.header('Allow', allowed.join(', '));
+      return c.json(
         { error: `${c.req.path} does not take ${method}; use ${allowed.join(', ')}` },
         405,
       );
     }
     c.set('failure', 'unknown route');
-    return respondJson(
-      c,
+    return c.json(
       { error: 'Not found; the agent serves /recommend, /explain, /export and /health' },
       404,
     );

@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { requestHeader } from '../request-input.js';
-import { respondJson, setResponseHeader } from '../response-headers.js';
 import { HEALTH_PATHS } from './observe.js';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -26,9 +25,8 @@ export function bearerAuth(apiToken: string | undefined): MiddlewareHandler<AppE
     c.set('action', 'unauthorized');
     c.set('telemetryPayload', { reason, route });
     c.set('failure', `${reason} bearer token`);
-    setResponseHeader(c, 'WWW-Authenticate', 'Bearer realm="event-agent"');
-    return respondJson(
-      c,
+    c.header('WWW-Authenticate', 'Bearer realm="event-agent"');
+    return c.json(
       {
         error:
           reason === 'missing'

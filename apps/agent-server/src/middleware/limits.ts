@@ -2,7 +2,6 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { requestHeader } from '../request-input.js';
-import { respondJson, setResponseHeader } from '../response-headers.js';
 import { HEALTH_PATHS } from './observe.js';
 import { clientKey, type RateLimiter } from './rate-limit.js';
 
@@ -25,9 +24,8 @@ export function rateLimit(
     c.set('action', 'rate_limited');
     c.set('telemetryPayload', { route, retry_after_s: decision.retryAfterSeconds });
     c.set('failure', 'rate limit exceeded');
-    setResponseHeader(c, 'Retry-After', String(decision.retryAfterSeconds));
-    return respondJson(
-      c,
+    c.header('Retry-After', String(decision.retryAfterSeconds));
+    return c.json(
       {
         error: `Too many requests from this client; retry after ${decision.retryAfterSeconds} s`,
       },
@@ -56,16 +54,16 @@ export function requestLimits({
     const length = url.length * 3 <= maxUrlBytes ? url.length : Buffer.byteLength(url);
     if (length > maxUrlBytes) {
       c.set('failure', 'URL too long');
-      return respondJson(c, { error: `URL is ${length} bytes; the limit is ${maxUrlBytes}` }, 414);
+      return c.json({ error: `URL is ${length} bytes; the limit is ${maxUrlBytes}` }, 414);
     }
     const declared = requestHeader(c, 'content-length');
     if (declared !== undefined && Number(declared) > maxBodyBytes) {
       c.set('failure', 'request body too large');
-      return respondJson(c, { error: `Request body is larger than ${maxBodyBytes} bytes` }, 413);
+      return c.json({ error: `Request body is larger than ${maxBodyBytes} bytes` }, 413);
     }
     if (requestHeader(c, 'transfer-encoding') !== undefined) {
       c.set('failure', 'request body without length');
-      return respondJson(c, { error: 'Send a Content-Length with a request body' }, 411);
+      return c.json({ error: 'Send a Content-Length with a request body' }, 411);
     }
     return next();
   };

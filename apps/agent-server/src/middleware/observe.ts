@@ -2,7 +2,6 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { requestHeader } from '../request-input.js';
-import { setResponseHeader } from '../response-headers.js';
 import { formatTraceparent, resolveRequestTrace } from '../trace-context.js';
 
 /** Probes are neither logged nor traced nor written to telemetry (DESIGN.md). */
@@ -43,14 +42,13 @@ export function observe(
     c.set('requestSpan', requestSpan);
     c.set('action', action);
     logger.info(`[${trace.traceId}] Request started: ${action}`);
-    // Before the handler runs: the answer is built from the headers set by then.
-    setResponseHeader(
-      c,
+    // Before the handler runs, so every answer carries them, errors included.
+    c.header(
       'traceparent',
       formatTraceparent(trace.traceId, requestSpan.spanId, requestSpan.sampled),
     );
-    setResponseHeader(c, 'X-Trace-Id', trace.traceId);
-    setResponseHeader(c, 'X-Correlation-ID', trace.correlationId);
+    c.header('X-Trace-Id', trace.traceId);
+    c.header('X-Correlation-ID', trace.correlationId);
 
     await next();
 

@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readInterests, readSessionTitle } from '../query-validation.js';
 import { queryOf } from '../request-input.js';
-import { respondJson } from '../response-headers.js';
 import { inSpan } from '../tracing.js';
 
 /**
@@ -33,8 +32,8 @@ export function explainRoutes(deps: AppDeps) {
     if (!explanation) {
       // The Python agent's answer, kept for its clients; now with a 404 status.
       c.set('failure', 'session not found');
-      return respondJson(c, { error: 'session not found', title }, 404);
+      return c.json({ error: 'session not found', title }, 404);
     }
-    return respondJson(c, explanation);
+    return c.json(explanation);
   });
 }

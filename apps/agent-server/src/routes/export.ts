@@ -11,7 +11,6 @@ import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFormat } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
-import { respond, setResponseHeader } from '../response-headers.js';
 import { inSpan } from '../tracing.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
 
@@ -44,11 +43,13 @@ export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCa
     let saved = false;
     if (deps.exportTarget.enabled) {
       const file = await writeExportFile(deps.exportTarget.outputDir, name, body);
-      setResponseHeader(c, 'X-Export-File', path.basename(file));
+      c.header('X-Export-File', path.basename(file));
       saved = true;
     }
     c.set('telemetryPayload', { ...recommendPayload(input, rec, source), format, saved });
-    setResponseHeader(c, 'Content-Disposition', `attachment; filename="${name}"`);
-    return respond(c, body, 200, EXPORT_CONTENT_TYPES[format]);
+    return c.body(body, 200, {
+      'Content-Type': EXPORT_CONTENT_TYPES[format],
+      'Content-Disposition': `attachment; filename="${name}"`,
+    });
   });
 }

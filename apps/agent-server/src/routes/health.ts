@@ -1,11 +1,7 @@
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
-import { respondJson, setResponseHeader } from '../response-headers.js';
 
-function respondUncached(c: Context<AppEnv>, value: unknown, status: number): Response {
-  setResponseHeader(c, 'Cache-Control', 'no-store');
-  return respondJson(c, value, status);
-}
+const UNCACHED = { 'Cache-Control': 'no-store' };
 
 /**
  * GET /health: the health model's report, 200 healthy / 503 unhealthy (DESIGN.md).
@@ -18,12 +14,12 @@ export function healthRoutes(deps: Pick<AppDeps, 'health' | 'lifecycle'>) {
   return new Hono<AppEnv>()
     .get('/health', async (c) => {
       const report = await deps.health.check();
-      return respondUncached(c, report, report.status === 'healthy' ? 200 : 503);
+      return c.json(report, report.status === 'healthy' ? 200 : 503, UNCACHED);
     })
-    .get('/livez', (c) => respondUncached(c, { status: 'ok' }, 200))
+    .get('/livez', (c) => c.json({ status: 'ok' }, 200, UNCACHED))
     .get('/readyz', (c) =>
       deps.lifecycle.draining
-        ? respondUncached(c, { status: 'draining' }, 503)
-        : respondUncached(c, { status: 'ready' }, 200),
+        ? c.json({ status: 'draining' }, 503, UNCACHED)
+        : c.json({ status: 'ready' }, 200, UNCACHED),
     );
 }

@@ -4,7 +4,6 @@ import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFlag } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
-import { respond, respondJson } from '../response-headers.js';
 import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
 
 /**
@@ -44,8 +43,8 @@ export function recommendRoutes(deps: AppDeps & { recommendations: Recommendatio
       ...recommendPayload(input, rec, source),
       ...(card ? { card: true } : {}),
     });
-    if (!card) return respond(c, body(rec, source), 200, 'application/json');
-    return respondJson(c, {
+    if (!card) return c.body(body(rec, source), 200, { 'Content-Type': 'application/json' });
+    return c.json({
       sessions: rec.sessions,
       scoring: rec.scoring,
       conflicts: rec.conflicts,
