@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { exposedSeriesNames } from '@eventkit/core';
+import { exposedSeriesNames } from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
 import { createCli } from './cli.js';
 

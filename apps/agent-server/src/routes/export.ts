@@ -1,11 +1,5 @@
 import path from 'node:path';
-import {
-  EXPORT_CONTENT_TYPES,
-  exportFileName,
-  renderItineraryIcs,
-  renderItineraryMarkdown,
-  writeExportFile,
-} from '@eventkit/core';
+import { actionPayload, renderItinerary, writeExportFile } from '@eventkit/core';
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFormat } from '../query-validation.js';
@@ -13,7 +7,7 @@ import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
 import { respond, setResponseHeader } from '../response-headers.js';
 import { inSpan } from '../tracing.js';
-import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
+import { readRecommendInput, runRecommendation } from './recommend-input.js';
 
 /**
  * GET /export?interests=…&format=markdown|ics → the itinerary as text/markdown or text/calendar.
@@ -27,28 +21,27 @@ export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCa
     const input = await readRecommendInput(c, deps);
     const { rec, source } = await runRecommendation(c, deps, input);
     const { manifest } = deps.loaded;
-    const options = {
-      eventName: manifest.event?.name,
-      timezone: manifest.event?.timezone,
-      interests: input.interests,
-      now,
-    };
-    const body = inSpan(
+    const { body, contentType, fileName } = inSpan(
       deps.tracing.tracer,
       c.get('requestSpan').context,
       'render_itinerary',
       () =>
-        format === 'ics' ? renderItineraryIcs(rec, options) : renderItineraryMarkdown(rec, options),
+        renderItinerary(rec, {
+          format,
+          eventName: manifest.event?.name,
+          timezone: manifest.event?.timezone,
+          interests: input.interests,
+          now,
+        }),
     );
-    const name = exportFileName({ format, key: input.interests.join(','), now: now() });
     let saved = false;
     if (deps.exportTarget.enabled) {
-      const file = await writeExportFile(deps.exportTarget.outputDir, name, body);
+      const file = await writeExportFile(deps.exportTarget.outputDir, fileName, body);
       setResponseHeader(c, 'X-Export-File', path.basename(file));
       saved = true;
     }
-    c.set('telemetryPayload', { ...recommendPayload(input, rec, source), format, saved });
-    setResponseHeader(c, 'Content-Disposition', `attachment; filename="${name}"`);
-    return respond(c, body, 200, EXPORT_CONTENT_TYPES[format]);
+    c.set('telemetryPayload', actionPayload('export', { ...input, source, rec, format, saved }));
+    setResponseHeader(c, 'Content-Disposition', `attachment; filename="${fileName}"`);
+    return respond(c, body, 200, contentType);
   });
 }
