@@ -6,18 +6,48 @@
  * agent.json in `@eventkit/core/manifest`: each name is exported by one entry only.
  */
 
-// The telemetry payload of an agent action
-export type { ActionFacts, AgentAction } from './agent/action-payload.js';
-export { actionPayload } from './agent/action-payload.js';
-// Itineraries and exports
-export type { ExportFormat } from './agent/export-file.js';
-export { writeExportFile } from './agent/export-file.js';
+// Errors (shared by every entry)
+
+export type { EventKitErrorCode } from './errors.js';
+export { EventKitError, isEventKitError } from './errors.js';
+
+// Writing telemetry
+
+export type { HealthCheck, TelemetryWritableCheckOptions } from './health/checks.js';
+export { telemetryWritableCheck } from './health/checks.js';
+export type { ScannedLine } from './reader/line-scanner.js';
+export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
+export type { MalformedLine } from './reader/telemetry-file.js';
+export { parseLineBytes } from './reader/telemetry-file.js';
+export type { RotateFileOptions, RotateFileResult } from './rotation/rotate-file.js';
+export { rotateFile } from './rotation/rotate-file.js';
+export { telemetryEventSchema } from './telemetry/event-schema.js';
+export type {
+  TelemetryRetention,
+  TelemetryWriter,
+  TelemetryWriterOptions,
+  TelemetryWriterStats,
+} from './telemetry/telemetry-writer.js';
+export { createTelemetryWriter } from './telemetry/telemetry-writer.js';
+
+// Sessions: agent.json (and its external file) or a Microsoft Graph calendar
+
+export type {
+  LoadedSessions,
+  SessionQuery,
+  SessionSource,
+  SessionSourceOptions,
+} from './agent/session-source.js';
+export { createSessionSource } from './agent/session-source.js';
+export type { GraphClient, GraphClientOptions, ListSessionsOptions } from './graph/graph-client.js';
+export { createGraphClient } from './graph/graph-client.js';
+export type { GraphConfig } from './graph/graph-config.js';
+export { graphConfigFromEnv } from './graph/graph-config.js';
+export type { GraphLogger } from './graph/graph-transport.js';
+
 // Scoring
+
 export { parseInterests } from './agent/interests.js';
-export type { RenderedItinerary, RenderItineraryOptions } from './agent/itinerary.js';
-export { renderItinerary } from './agent/itinerary.js';
-export type { ItineraryOptions } from './agent/itinerary-markdown.js';
-export { describeSessionTime } from './agent/itinerary-time.js';
 export type {
   Conflict,
   Contributions,
@@ -34,36 +64,17 @@ export {
   recommendSessions,
   scoreSessions,
 } from './agent/scoring.js';
-// Sessions: agent.json (and its external file) or a Microsoft Graph calendar
-export type {
-  LoadedSessions,
-  SessionQuery,
-  SessionSource,
-  SessionSourceOptions,
-} from './agent/session-source.js';
-export { createSessionSource } from './agent/session-source.js';
-// Errors (shared by every entry)
-export type { EventKitErrorCode } from './errors.js';
-export { EventKitError, isEventKitError } from './errors.js';
-export type { GraphClient, GraphClientOptions, ListSessionsOptions } from './graph/graph-client.js';
-export { createGraphClient } from './graph/graph-client.js';
-export type { GraphConfig } from './graph/graph-config.js';
-export { graphConfigFromEnv } from './graph/graph-config.js';
-export type { GraphLogger } from './graph/graph-transport.js';
-export type { HealthCheck, TelemetryWritableCheckOptions } from './health/checks.js';
-export { telemetryWritableCheck } from './health/checks.js';
-export type { ScannedLine } from './reader/line-scanner.js';
-export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
-export type { MalformedLine } from './reader/telemetry-file.js';
-export { parseLineBytes } from './reader/telemetry-file.js';
-export type { RotateFileOptions, RotateFileResult } from './rotation/rotate-file.js';
-export { rotateFile } from './rotation/rotate-file.js';
-// Writing telemetry
-export { telemetryEventSchema } from './telemetry/event-schema.js';
-export type {
-  TelemetryRetention,
-  TelemetryWriter,
-  TelemetryWriterOptions,
-  TelemetryWriterStats,
-} from './telemetry/telemetry-writer.js';
-export { createTelemetryWriter } from './telemetry/telemetry-writer.js';
+
+// Itineraries and exports
+
+export type { ExportFormat } from './agent/export-file.js';
+export { writeExportFile } from './agent/export-file.js';
+export type { RenderedItinerary, RenderItineraryOptions } from './agent/itinerary.js';
+export { renderItinerary } from './agent/itinerary.js';
+export type { ItineraryOptions } from './agent/itinerary-markdown.js';
+export { describeSessionTime } from './agent/itinerary-time.js';
+
+// The telemetry payload of an agent action
+
+export type { ActionFacts, AgentAction } from './agent/action-payload.js';
+export { actionPayload } from './agent/action-payload.js';

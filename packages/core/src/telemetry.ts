@@ -7,9 +7,26 @@
  */
 
 // Errors
+
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
+
+// The telemetry line: its parser and format, and the line decoder
+
+export type { ScannedLine } from './reader/line-scanner.js';
+export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
+export type { MalformedLine } from './reader/telemetry-file.js';
+export { parseLineBytes } from './reader/telemetry-file.js';
+export type {
+  KnownTelemetryAction,
+  ParsedLine,
+  TelemetryEvent,
+  TelemetryEventInput,
+} from './telemetry/event.js';
+export { formatTelemetryLine, parseTelemetryLine, TELEMETRY_ACTIONS } from './telemetry/event.js';
+
 // Files: following a live file, finding its rotated archives
+
 export type {
   FileChange,
   FileFollower,
@@ -18,11 +35,10 @@ export type {
 } from './follow/file-follower.js';
 export { createFileFollower } from './follow/file-follower.js';
 export type { DroppedLineReason } from './follow/line-feed.js';
-// Health
-export { diskFreeRatio } from './health/checks.js';
-export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
-export { probeHealth } from './health/probe-health.js';
+export { listRotatedFiles } from './rotation/rotated-files.js';
+
 // Metrics catalog: names, buckets and the rule folding unknown actions into `other`
+
 export type {
   ActionFold,
   MetricDefinition,
@@ -38,16 +54,9 @@ export {
   METRIC_CATALOG,
   OTHER_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
-export type { ScannedLine } from './reader/line-scanner.js';
-export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
-export type { MalformedLine } from './reader/telemetry-file.js';
-export { parseLineBytes } from './reader/telemetry-file.js';
-export { listRotatedFiles } from './rotation/rotated-files.js';
-// The telemetry line
-export type {
-  KnownTelemetryAction,
-  ParsedLine,
-  TelemetryEvent,
-  TelemetryEventInput,
-} from './telemetry/event.js';
-export { formatTelemetryLine, parseTelemetryLine, TELEMETRY_ACTIONS } from './telemetry/event.js';
+
+// Health
+
+export { diskFreeRatio } from './health/checks.js';
+export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
+export { probeHealth } from './health/probe-health.js';
