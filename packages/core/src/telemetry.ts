@@ -48,7 +48,6 @@ export type {
 export {
   AUTH_FAILURE_ACTION,
   EXTRA_ACTIONS_CAP,
-  exposedSeriesNames,
   foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,

@@ -132,20 +132,6 @@ export const METRIC_CATALOG: { readonly [K in MetricKey]: MetricDefinition } = {
   },
 };
 
-/**
- * Every series name the metrics above produce (histograms expand to _bucket, _sum, _count).
- *
- * @example
- * exposedSeriesNames().includes('event_agent_latency_seconds_bucket'); // true
- */
-export function exposedSeriesNames(): string[] {
-  return Object.values(METRIC_CATALOG).flatMap((metric) =>
-    metric.type === 'histogram'
-      ? [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`]
-      : [metric.name],
-  );
-}
-
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
 const EXTRA_ACTION_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
