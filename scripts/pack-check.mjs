@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // Proves @eventkit/core works for an outside app: `pnpm pack` the package (building it first if
-// dist is missing), install the tarball with npm into a scratch project in the OS temp dir (outside
-// the workspace, so nothing resolves to workspace sources), and run a small program there that
-// writes telemetry with rotation, reads it back and summarises it, asserting the counts.
+// dist is missing), copy examples/ (an app outside the workspace) to the OS temp dir, install the
+// tarball there with npm (so nothing resolves to workspace sources) and run each example.
+// Every `console.log(…); // expected` line of an example states what it prints, and the
+// examples are the core README's code blocks, word for word: both are checked here.
 // Exits non-zero with a message saying which step failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const core = join(root, 'packages', 'core');
+const examples = join(root, 'examples');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pnpmVersion = packageManager.split('@')[1];
 
@@ -38,98 +40,22 @@ function pnpm(step, args, cwd) {
     : run(step, 'npx', ['-y', `pnpm@${pnpmVersion}`, ...args], cwd);
 }
 
-// The program an outside app would write, using only the package's public entry point.
-const PROGRAM = `
-import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import * as core from '@eventkit/core';
-import * as analysis from '@eventkit/core/analysis';
-import * as manifestEntry from '@eventkit/core/manifest';
-import * as telemetry from '@eventkit/core/telemetry';
-
-const dir = process.argv[2];
-const file = join(dir, 'telemetry.jsonl');
-const actions = ['recommend', 'explain', 'export'];
-const total = 5000;
-const expected = { recommend: 0, explain: 0, export: 0 };
-let failures = 0;
-
-const writer = core.createTelemetryWriter({ file, maxSizeBytes: 64 * 1024, retention: { maxFiles: 0, maxAgeDays: 0 } });
-for (let i = 0; i < total; i++) {
-  const action = actions[i % 3];
-  const success = i % 10 !== 0;
-  expected[action]++;
-  if (!success) failures++;
-  writer.write({ ts: 1732540000 + i, action, success, latency_ms: (i % 100) + 0.5, payload: { i } });
+/** What an example says it prints: the `// …` after each `console.log(…);`, in order. */
+function expectedOutput(source) {
+  return [...source.matchAll(/^\s*console\.log\(.*\);\s*\/\/ (.*)$/gm)].map((match) => match[1]);
 }
-await writer.close();
-assert.deepEqual(writer.stats, { written: total, dropped: 0, errors: 0, rotations: writer.stats.rotations });
-assert.ok(writer.stats.rotations > 0, 'expected the writer to rotate at 64 KiB');
-const names = await readdir(dir);
-assert.ok(names.some((name) => name.endsWith('.gz')), 'expected gzipped archives, got ' + names.join(', '));
-
-let read = 0;
-const reader = typeof core.readTelemetry === 'function' ? 'readTelemetry' : 'readline + parseTelemetryLine';
-const seen = { recommend: 0, explain: 0, export: 0 };
-if (typeof core.readTelemetry === 'function') {
-  for await (const event of core.readTelemetry(file)) {
-    assert.equal(event.payload.i, read, 'events out of order');
-    seen[event.action]++;
-    read++;
-  }
-} else {
-  // Fallback for a core without the reader: archives (gunzipped) then the live file.
-  const { createReadStream } = await import('node:fs');
-  const { createGunzip } = await import('node:zlib');
-  const { createInterface } = await import('node:readline');
-  for (const path of [...(await core.listRotatedFiles(file)), file]) {
-    const stream = createReadStream(path);
-    const lines = createInterface({ input: path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream, crlfDelay: Infinity });
-    for await (const line of lines) {
-      const parsed = core.parseTelemetryLine(line);
-      assert.ok(parsed.ok, 'unparseable line: ' + line);
-      seen[parsed.event.action]++;
-      read++;
-    }
-  }
-}
-assert.equal(read, total, 'read back a different number of events');
-assert.deepEqual(seen, expected);
-
-let summarised = 'no summarizeTelemetry export';
-if (typeof core.summarizeTelemetry === 'function') {
-  const summary = await core.summarizeTelemetry(file);
-  assert.equal(summary.total, total);
-  assert.equal(summary.failures, failures);
-  for (const action of actions) assert.equal(summary.actions[action].count, expected[action]);
-  summarised = 'summary total ' + summary.total + ', failures ' + summary.failures;
-}
-// The telemetry subpath: same modules as the main entry, usable on its own.
-assert.equal(telemetry.EventKitError, core.EventKitError, 'subpath and main entry must share EventKitError');
-assert.deepEqual(await telemetry.listRotatedFiles(file), await core.listRotatedFiles(file));
-const line = telemetry.formatTelemetryLine({ ts: 1, action: 'recommend', success: true, latency_ms: 2, payload: {}, error: null });
-assert.equal(telemetry.parseTelemetryLine(line.trim()).ok, true);
-const scanned = telemetry.createScannedLine();
-const bytes = Buffer.from(line);
-assert.equal(telemetry.scanCanonicalLine(bytes, 0, bytes.length - 1, scanned), true, 'byte scanner rejected a canonical line');
-assert.equal(bytes.toString('latin1', scanned.actionStart, scanned.actionEnd), 'recommend');
-assert.ok(telemetry.METRIC_NAMES.requests.startsWith('event_agent_'));
-const sample = await manifestEntry.loadManifest(manifestEntry.SAMPLE_MANIFEST_PATH);
-assert.equal(manifestEntry.telemetrySettings(sample, dir).retention.maxFiles, 20);
-assert.equal(manifestEntry.parseManifest, core.parseManifest);
-// The analysis subpath (eventkit summarize): the same reader and summary as the main entry.
-assert.equal(analysis.summarizeTelemetry, core.summarizeTelemetry);
-assert.equal((await analysis.summarizeTelemetry(file)).total, total);
-const ratio = await telemetry.diskFreeRatio(dir);
-assert.ok(ratio >= 0 && ratio <= 1, 'diskFreeRatio out of range: ' + ratio);
-
-const report = await core.createHealthModel({ version: '1.0.0', checks: [core.telemetryWritableCheck(file)] }).check();
-assert.equal(report.status, 'healthy', JSON.stringify(report));
-console.log('subpaths telemetry + manifest + analysis OK; wrote ' + total + ' events in ' + names.length + ' files (' + writer.stats.rotations + ' rotations), read ' + read + ', ' + summarised);
-`;
 
 async function main() {
+  const readme = readFileSync(join(core, 'README.md'), 'utf8');
+  const names = (await readdir(examples)).filter((name) => name.endsWith('.mjs')).sort();
+  if (names.length === 0) fail(`examples: no .mjs file in ${examples}`);
+  for (const name of names) {
+    const source = readFileSync(join(examples, name), 'utf8');
+    if (!readme.includes(`\`\`\`js\n${source}\`\`\``)) {
+      fail(`examples/${name} is not a code block of packages/core/README.md; copy it there as is`);
+    }
+  }
+
   if (!existsSync(join(core, 'dist', 'index.js'))) {
     console.log('pack-check: building @eventkit/core');
     pnpm('build', ['--filter', '@eventkit/core', 'build'], root);
@@ -139,28 +65,19 @@ async function main() {
     pnpm('pack', ['pack', '--pack-destination', work], core);
     const tarball = (await readdir(work)).find((name) => name.endsWith('.tgz'));
     if (!tarball) fail(`pack: no .tgz in ${work}`);
-    const listing = run('list tarball', 'tar', ['-tzf', join(work, tarball)], work);
-    for (const needed of [
-      'package/dist/index.js',
-      'package/dist/index.d.ts',
-      'package/dist/telemetry.js',
-      'package/dist/telemetry.d.ts',
-      'package/dist/manifest.js',
-      'package/dist/manifest.d.ts',
-      'package/dist/analysis.js',
-      'package/dist/analysis.d.ts',
-      'package/README.md',
-    ]) {
-      if (!listing.split('\n').includes(needed)) fail(`pack: ${tarball} lacks ${needed}`);
+    const listing = run('list tarball', 'tar', ['-tzf', join(work, tarball)], work).split('\n');
+    for (const entry of ['index', 'telemetry', 'manifest', 'analysis']) {
+      for (const file of [`package/dist/${entry}.js`, `package/dist/${entry}.d.ts`]) {
+        if (!listing.includes(file)) fail(`pack: ${tarball} lacks ${file}`);
+      }
     }
+    if (!listing.includes('package/README.md')) fail(`pack: ${tarball} lacks package/README.md`);
 
-    const scratch = join(work, 'scratch');
-    const data = join(work, 'data');
-    await run('mkdir', 'mkdir', ['-p', scratch, data], work);
-    await writeFile(
-      join(scratch, 'package.json'),
-      `${JSON.stringify({ name: 'eventkit-pack-check', private: true, type: 'module' }, null, 2)}\n`,
-    );
+    const app = join(work, 'examples');
+    await cp(examples, app, {
+      recursive: true,
+      filter: (path) => !path.includes('node_modules'),
+    });
     run(
       'npm install',
       'npm',
@@ -172,11 +89,20 @@ async function main() {
         '--loglevel=error',
         join(work, tarball),
       ],
-      scratch,
+      app,
     );
-    await writeFile(join(scratch, 'check.mjs'), PROGRAM);
-    const output = run('scratch program', process.execPath, ['check.mjs', data], scratch);
-    console.log(`pack-check: OK: ${tarball} installed outside the workspace; ${output.trim()}`);
+    for (const name of names) {
+      const printed = run(`examples/${name}`, process.execPath, [name], app).trimEnd().split('\n');
+      const expected = expectedOutput(readFileSync(join(examples, name), 'utf8'));
+      if (JSON.stringify(printed) !== JSON.stringify(expected)) {
+        fail(
+          `examples/${name} printed\n  ${printed.join('\n  ')}\nbut its comments say\n  ${expected.join('\n  ')}`,
+        );
+      }
+    }
+    console.log(
+      `pack-check: OK: ${tarball} installed outside the workspace; ran ${names.map((name) => `examples/${name}`).join(', ')}`,
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,25 +1,12 @@
-import type {
-  HealthModel,
-  LoadedManifest,
-  Logger,
-  ProfileStore,
-  Session,
-  TelemetryWriter,
-} from '@eventkit/core';
+import type { SessionSource, TelemetryWriter } from '@eventkit/core';
+import type { LoadedManifest } from '@eventkit/core/manifest';
 import type { Context } from 'hono';
+import type { HealthModel } from './health/health-model.js';
+import type { Logger } from './logging/logger.js';
 import type { RateLimiter } from './middleware/rate-limit.js';
+import type { ProfileStore } from './profile-store.js';
 import type { RequestTrace } from './trace-context.js';
 import type { RequestSpan, Tracing } from './tracing.js';
-
-/**
- * Where a request's sessions come from: the manifest, its external file, or Graph. It gets the
- * request's query so a source can take its own parameters (a Graph window: `start`, `end`).
- */
-export interface SessionSource {
-  load(
-    query: Readonly<Record<string, string>>,
-  ): Promise<{ sessions: readonly Session[]; source: string }>;
-}
 
 export interface Lifecycle {
   /** True once shutdown began: /readyz answers 503 and responses close their connection. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { describe, expect, it } from 'vitest';
 import { readServerConfig } from './config.js';
 

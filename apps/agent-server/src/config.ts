@@ -1,14 +1,10 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  EventKitError,
-  type GraphConfig,
-  graphConfigFromEnv,
-  type LogLevel,
-  parseLogLevel,
-  SAMPLE_MANIFEST_PATH,
-} from '@eventkit/core';
+import { EventKitError, type GraphConfig, graphConfigFromEnv } from '@eventkit/core';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
+import type { LogLevel } from './logging/log-format.js';
+import { parseLogLevel } from './logging/logger.js';
 
 export type TracesExporterName = 'none' | 'console' | 'otlp';
 

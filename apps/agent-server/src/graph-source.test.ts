@@ -1,22 +1,16 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  createGraphClient,
-  createHealthModel,
-  type GraphClientOptions,
-  graphAuthCheck,
-  type LoadedManifest,
-  loadManifest,
-} from '@eventkit/core';
+import { createGraphClient, createSessionSource, type GraphClientOptions } from '@eventkit/core';
+import { type LoadedManifest, loadManifest } from '@eventkit/core/manifest';
 import {
   createFakeGraphServer,
   type FakeGraphEvent,
   type FakeGraphServer,
 } from '@eventkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGraphSessionSource, selectSessionSource } from './graph-source.js';
-import { createManifestSessionSource } from './session-source.js';
+import { graphAuthCheck } from './health/graph-auth-check.js';
+import { createHealthModel } from './health/health-model.js';
 import { baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
 import { createTestApp, json, PYTHON_MANIFEST } from './test-support/test-deps.js';
 
@@ -70,10 +64,7 @@ async function graphApp(
   });
   const test = await createTestApp({
     manifest: loaded,
-    sessions: selectSessionSource({
-      manifest: createManifestSessionSource(loaded),
-      graph: configured ? createGraphSessionSource(client) : undefined,
-    }),
+    sessions: createSessionSource(loaded, { graph: configured ? client : undefined }),
     health: createHealthModel({
       version: '1.0.0-test',
       checks: configured ? [graphAuthCheck(client)] : [],

@@ -1,8 +1,8 @@
-import { createLogger } from '@eventkit/core';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { AppEnv } from './app-types.js';
 import { allowedMethods, createErrorHandler } from './http-errors.js';
+import { createLogger } from './logging/logger.js';
 import { createTestApp, json } from './test-support/test-deps.js';
 
 describe('a request no route answers', () => {

@@ -1,7 +1,8 @@
-import { type EventKitErrorCode, isEventKitError, type Logger } from '@eventkit/core';
+import { type EventKitErrorCode, isEventKitError } from '@eventkit/core';
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './app-types.js';
+import type { Logger } from './logging/logger.js';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<EventKitErrorCode, 400 | 404 | 500 | 502 | 503> = {

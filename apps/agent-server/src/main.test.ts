@@ -4,7 +4,7 @@ import { type IncomingHttpHeaders, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BuiltServer, baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
 import { json } from './test-support/test-deps.js';

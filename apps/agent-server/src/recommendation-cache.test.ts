@@ -1,4 +1,5 @@
-import { loadManifest, recommendSessions } from '@eventkit/core';
+import { recommendSessions } from '@eventkit/core';
+import { loadManifest } from '@eventkit/core/manifest';
 import { describe, expect, it } from 'vitest';
 import { createRecommendationCache } from './recommendation-cache.js';
 import { PYTHON_MANIFEST } from './test-support/test-deps.js';

@@ -1,4 +1,5 @@
-import type { Recommendation, Session } from '@eventkit/core';
+import type { Recommendation } from '@eventkit/core';
+import type { Session } from '@eventkit/core/manifest';
 
 export interface RecommendationCache {
   /** The key of a ranking: the set of interests (order does not matter) and `top`. */

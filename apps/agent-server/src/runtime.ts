@@ -1,27 +1,21 @@
 import { readFileSync } from 'node:fs';
 import {
   createGraphClient,
-  createHealthModel,
-  createLogger,
-  createProfileStore,
-  createStderrSink,
+  createSessionSource,
   createTelemetryWriter,
-  exportSettings,
-  graphAuthCheck,
   type HealthCheck,
-  type LoadedManifest,
-  type Logger,
-  type LogSink,
-  loadManifest,
+  type SessionSource,
   type TelemetryWriter,
-  telemetrySettings,
   telemetryWritableCheck,
 } from '@eventkit/core';
-import type { AppDeps, SessionSource } from './app-types.js';
+import { type LoadedManifest, loadManifest, manifestSettings } from '@eventkit/core/manifest';
+import type { AppDeps } from './app-types.js';
 import type { ServerConfig } from './config.js';
-import { createGraphSessionSource, selectSessionSource } from './graph-source.js';
+import { graphAuthCheck } from './health/graph-auth-check.js';
+import { createHealthModel } from './health/health-model.js';
+import { createLogger, createStderrSink, type Logger, type LogSink } from './logging/logger.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
-import { createManifestSessionSource } from './session-source.js';
+import { createProfileStore } from './profile-store.js';
 import { createTracing, type Tracing } from './tracing.js';
 
 export const VERSION: string = JSON.parse(
@@ -99,7 +93,7 @@ export async function createRuntime(
     await logger.close();
     throw error;
   }
-  const settings = telemetrySettings(loaded);
+  const { telemetry: settings, export: exportTarget } = manifestSettings(loaded);
   const telemetry = createTelemetryWriter({
     file: settings.file,
     enabled: settings.enabled,
@@ -127,11 +121,10 @@ export async function createRuntime(
     loaded,
     sessions:
       sessions ??
-      selectSessionSource({
-        manifest: createManifestSessionSource(loaded, {
-          onWarning: (message) => logger.warning(message),
-        }),
-        graph: graph && createGraphSessionSource(graph, now ? { now } : {}),
+      createSessionSource(loaded, {
+        graph,
+        onWarning: (message) => logger.warning(message),
+        ...(now ? { now } : {}),
       }),
     telemetry,
     logger,
@@ -140,10 +133,7 @@ export async function createRuntime(
     profiles: createProfileStore(
       config.profilesFile ?? manifestProfilesFile(loaded) ?? '~/.event_agent_profiles.json',
     ),
-    exportTarget: (() => {
-      const { enabled, outputDir } = exportSettings(loaded);
-      return { enabled, outputDir };
-    })(),
+    exportTarget,
     rateLimiter: createRateLimiter({
       perMinute: config.rateLimitPerMinute,
       burst: config.rateLimitBurst,

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { listRotatedFiles, SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
+import { listRotatedFiles } from '@eventkit/core/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readServerConfig } from './config.js';
 import { startServer } from './server.js';

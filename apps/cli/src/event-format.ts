@@ -1,4 +1,4 @@
-import { formatTelemetryLine, type TelemetryEvent } from '@eventkit/core';
+import { formatTelemetryLine, type TelemetryEvent } from '@eventkit/core/telemetry';
 import type { Colors } from './colors.js';
 
 export type EventFormat = 'jsonl' | 'pretty';

@@ -1,9 +1,6 @@
-import {
-  type MalformedLine,
-  type ReadStats,
-  readTelemetry,
-  type TelemetryEvent,
-} from '@eventkit/core';
+import type { MalformedLine } from '@eventkit/core';
+import { type ReadStats, readTelemetry } from '@eventkit/core/analysis';
+import type { TelemetryEvent } from '@eventkit/core/telemetry';
 import type { CliContext } from './context.js';
 import { displayPath, resolveInputs } from './input-files.js';
 import type { InputFlags } from './input-options.js';

@@ -37,9 +37,9 @@ export async function defaultTelemetryFile(
 ): Promise<string> {
   if (manifest === undefined || manifest === '') return path.resolve(cwd, DEFAULT_TELEMETRY_FILE);
   // Loaded only here: the manifest's validation (zod) is not needed when FILES are given.
-  const { loadManifest, telemetrySettings } = await import('@eventkit/core/manifest');
+  const { loadManifest, manifestSettings } = await import('@eventkit/core/manifest');
   const loaded = await loadManifest(path.resolve(cwd, manifest));
-  return telemetrySettings(loaded, cwd).file;
+  return manifestSettings(loaded, cwd).telemetry.file;
 }
 
 /**

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { formatTelemetryLine } from '@eventkit/core';
+import { formatTelemetryLine } from '@eventkit/core/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTempDir, runCli } from './test-support/run-cli.js';
 

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { createTelemetryWriter, type TelemetryWriter } from '@eventkit/core';
 import {
-  createTelemetryWriter,
   type LoadedManifest,
   loadManifest,
+  manifestSettings,
   SAMPLE_MANIFEST_PATH,
-  type TelemetryWriter,
-  telemetrySettings,
-} from '@eventkit/core';
+} from '@eventkit/core/manifest';
 import type { CliContext } from './context.js';
 
 export interface AgentFlags {
@@ -46,7 +45,7 @@ export function createActionRecorder(
   loaded: LoadedManifest,
   flags: AgentFlags,
 ): ActionRecorder {
-  const settings = telemetrySettings(loaded, ctx.cwd);
+  const settings = manifestSettings(loaded, ctx.cwd).telemetry;
   const writer: TelemetryWriter | undefined =
     flags.telemetry && settings.enabled
       ? createTelemetryWriter({

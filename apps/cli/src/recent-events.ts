@@ -1,4 +1,5 @@
-import { parseTelemetryLine, readTelemetry, type TelemetryEvent } from '@eventkit/core';
+import { readTelemetry } from '@eventkit/core/analysis';
+import { parseTelemetryLine, type TelemetryEvent } from '@eventkit/core/telemetry';
 import { readLastLines } from './tail-file.js';
 
 /**

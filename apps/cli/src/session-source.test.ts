@@ -109,7 +109,7 @@ describe('eventkit recommend --source graph (built binary, fake Graph on 127.0.0
   });
 
   it.each([
-    [{}, '--source graph needs GRAPH_TENANT_ID'],
+    [{}, 'source=graph is not available'],
     [{ GRAPH_TENANT_ID: 't', GRAPH_CLIENT_ID: 'c' }, 'GRAPH_CLIENT_SECRET missing'],
   ])('exits 2 when Graph is not configured %#', async (env, message) => {
     const run = await recommend(WINDOW, env);

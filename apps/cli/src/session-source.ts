@@ -1,11 +1,10 @@
-import type { LoadedManifest, Session } from '@eventkit/core';
 import {
   createGraphClient,
-  EventKitError,
+  createSessionSource,
   graphConfigFromEnv,
-  graphWindow,
-  loadSessions,
+  type LoadedSessions,
 } from '@eventkit/core';
+import type { LoadedManifest } from '@eventkit/core/manifest';
 import type { CliContext } from './context.js';
 import type { AgentFlags } from './offline-agent.js';
 import type { SessionSource } from './session-sources.js';
@@ -13,34 +12,26 @@ import type { SessionSource } from './session-sources.js';
 export type { SessionSource } from './session-sources.js';
 
 /**
- * Where the offline agent commands get their sessions: the manifest (plus its external sessions
- * file when enabled), or a Microsoft Graph calendar through core's client, configured by the same
- * GRAPH_* variables as the server (`--user`, `--start`, `--end` pick the calendar and window).
+ * Where the offline agent commands get their sessions: core's session source, as the server uses
+ * it, with the Graph client configured by the same GRAPH_* variables (`--user`, `--start`, `--end`
+ * pick the calendar and window).
  */
 export async function loadSessionsFrom(
   source: SessionSource,
   loaded: LoadedManifest,
   ctx: CliContext,
   graph: Pick<AgentFlags, 'user' | 'start' | 'end'> = {},
-): Promise<Session[]> {
-  if (source === 'manifest') {
-    // A missing external sessions file is not fatal (as in the agent), but the operator should know.
-    return loadSessions(loaded, {
-      onWarning: (message) => ctx.stderr.write(`eventkit: WARNING: ${message}\n`),
-    });
-  }
-  const config = graphConfigFromEnv(ctx.env);
-  if (!config) {
-    throw new EventKitError(
-      'INVALID_CONFIG',
-      '--source graph needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (and GRAPH_USER_ID or --user); see eventkit recommend --help',
-    );
-  }
-  const client = createGraphClient(config, {
-    fetch: ctx.fetch,
-    now: ctx.now,
-    logger: { warning: (message) => ctx.stderr.write(`eventkit: WARNING: ${message}\n`) },
+): Promise<LoadedSessions> {
+  // A missing external sessions file is not fatal (as in the agent), but the operator should know.
+  const warn = (message: string) => ctx.stderr.write(`eventkit: WARNING: ${message}\n`);
+  const config = source === 'graph' ? graphConfigFromEnv(ctx.env) : undefined;
+  const client =
+    config &&
+    createGraphClient(config, { fetch: ctx.fetch, now: ctx.now, logger: { warning: warn } });
+  return createSessionSource(loaded, { graph: client, onWarning: warn, now: ctx.now }).load({
+    source,
+    userId: graph.user,
+    start: graph.start,
+    end: graph.end,
   });
-  const window = graphWindow({ start: graph.start, end: graph.end, now: ctx.now() });
-  return client.listSessions({ ...window, userId: graph.user });
 }

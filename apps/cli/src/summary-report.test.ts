@@ -1,4 +1,4 @@
-import type { TelemetrySummary } from '@eventkit/core';
+import type { TelemetrySummary } from '@eventkit/core/analysis';
 import { describe, expect, it } from 'vitest';
 import { renderSummaryReport } from './summary-report.js';
 

@@ -1,4 +1,4 @@
-import type { TelemetrySummary } from '@eventkit/core';
+import type { TelemetrySummary } from '@eventkit/core/analysis';
 import { formatCount, formatOneDecimal } from './number-format.js';
 
 export interface SummaryReportOptions {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listRotatedFiles } from '@eventkit/core';
+import { listRotatedFiles } from '@eventkit/core/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTempDir,

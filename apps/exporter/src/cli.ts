@@ -148,11 +148,11 @@ Examples:
 async function resolveFiles(options: CliOptions): Promise<string[]> {
   if (options.file && options.file.length > 0) return options.file.map((file) => resolve(file));
   // Only core's manifest subpath, and only when needed: core's whole index would cost ~9 MB of RSS.
-  const { loadManifest, SAMPLE_MANIFEST_PATH, telemetrySettings } = await import(
+  const { loadManifest, SAMPLE_MANIFEST_PATH, manifestSettings } = await import(
     '@eventkit/core/manifest'
   );
   const loaded = await loadManifest(options.manifest ?? SAMPLE_MANIFEST_PATH);
-  const { file } = telemetrySettings(loaded);
+  const { file } = manifestSettings(loaded).telemetry;
   return [file];
 }
 

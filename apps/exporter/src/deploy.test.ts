@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { exposedSeriesNames } from '@eventkit/core';
+import { METRIC_CATALOG } from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
 import { createCli } from './cli.js';
 
@@ -48,7 +48,15 @@ describe('deploy/ files pass the real tools', () => {
 });
 
 describe('deploy/ files use only the metrics catalog', () => {
-  const catalog = new Set([...exposedSeriesNames(), 'up']);
+  // Every series the catalog's metrics expose: a histogram as _bucket, _sum and _count.
+  const catalog = new Set([
+    ...Object.values(METRIC_CATALOG).flatMap((metric) =>
+      metric.type === 'histogram'
+        ? [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`]
+        : [metric.name],
+    ),
+    'up',
+  ]);
   const recorded = new Set(
     [...read('prometheus/alert_rules.yml').matchAll(/record:\s*(\S+)/g)].map((m) => m[1]),
   );

@@ -1,6 +1,7 @@
 import { appendFileSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTelemetryWriter, readTelemetry } from '@eventkit/core';
+import { createTelemetryWriter } from '@eventkit/core';
+import { readTelemetry } from '@eventkit/core/analysis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter, type ExporterOptions } from './exporter.js';
 import { appendLines, telemetryLine, tempDir } from './test-support/telemetry-files.js';

@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as core from '@eventkit/core';
-import * as manifest from '@eventkit/core/manifest';
-import * as telemetry from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,19 +68,4 @@ describe('what the exporter loads at startup', () => {
     const outside = graph.packages.filter((name) => !name.startsWith('node:'));
     expect(outside.sort()).toEqual(['commander', 'prom-client']);
   });
-});
-
-describe("core's subpaths", () => {
-  it.each([
-    ['@eventkit/core/telemetry', telemetry],
-    ['@eventkit/core/manifest', manifest],
-  ])(
-    '%s exports the same bindings as the main entry (one module instance, one EventKitError)',
-    (_name, entry) => {
-      const main = new Map(Object.entries(core));
-      const subpath = Object.entries(entry);
-      expect(subpath.length).toBeGreaterThan(10);
-      for (const [name, value] of subpath) expect(main.get(name), name).toBe(value);
-    },
-  );
 });

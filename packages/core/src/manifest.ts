@@ -1,26 +1,20 @@
 /**
- * `@eventkit/core/manifest`: loading and validating `agent.json` and reading its settings,
- * without the agent, reader and metrics modules of the main entry. For tools that only need the
- * manifest's settings (the exporter's default telemetry file). Everything here is also
- * exported by `@eventkit/core`, from the same modules.
+ * `@eventkit/core/manifest`: loading and validating `agent.json` and reading its settings, for
+ * tools that need only the manifest (the exporter's default telemetry file) without the agent,
+ * reader and metrics modules.
  */
 export type {
   ExportSettings,
   LoadedManifest,
   LoadManifestOptions,
+  ManifestSettings,
   TelemetrySettings,
 } from './manifest/load-manifest.js';
 export {
-  DEFAULT_TELEMETRY_MAX_AGE_DAYS,
-  DEFAULT_TELEMETRY_MAX_FILES,
-  DEFAULT_TELEMETRY_MAX_SIZE_BYTES,
-  exportSettings,
   loadManifest,
-  MAX_MANIFEST_BYTES,
-  parseJsonText,
+  manifestSettings,
   parseManifest,
   SAMPLE_MANIFEST_PATH,
-  telemetrySettings,
 } from './manifest/load-manifest.js';
 export type {
   Manifest,
@@ -28,10 +22,4 @@ export type {
   Session,
   SessionInput,
   Weights,
-} from './manifest/manifest-schema.js';
-export {
-  manifestSchema,
-  sessionSchema,
-  telemetryConfigSchema,
-  weightsSchema,
 } from './manifest/manifest-schema.js';

@@ -1,14 +1,32 @@
 /**
- * `@eventkit/core/telemetry`: the parts a telemetry consumer such as the exporter needs — the
- * event parser and types, the byte scanner, rotated-file discovery, the metrics catalog and
- * the disk-free ratio — without loading the manifest, agent, reader-pipeline and metrics-math
- * modules of the main entry, nor zod, @datadog/sketches-js or sonic-boom. (The zod schema,
- * `telemetryEventSchema`, is in the main entry: `parseTelemetryLine` applies its rules without
- * zod.) Everything here is also exported by `@eventkit/core`; both entries share the same
- * modules, so `EventKitError` from either is the same class.
+ * `@eventkit/core/telemetry`: the telemetry line and its files, for consumers such as the
+ * exporter and `eventkit tail` — the event parser and types, the line decoder, the file
+ * follower, rotated-file discovery, the metrics catalog and the health probe. It loads neither
+ * zod nor @datadog/sketches-js. Each name is exported by one entry only; the error
+ * classes are shared by all entries (one module, one `EventKitError`).
  */
+
+// Errors
+
 export type { EventKitErrorCode } from './errors.js';
 export { EventKitError, isEventKitError } from './errors.js';
+
+// The telemetry line: its parser and format, and the line decoder
+
+export type { ScannedLine } from './reader/line-scanner.js';
+export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
+export type { MalformedLine } from './reader/telemetry-file.js';
+export { parseLineBytes } from './reader/telemetry-file.js';
+export type {
+  KnownTelemetryAction,
+  ParsedLine,
+  TelemetryEvent,
+  TelemetryEventInput,
+} from './telemetry/event.js';
+export { formatTelemetryLine, parseTelemetryLine, TELEMETRY_ACTIONS } from './telemetry/event.js';
+
+// Files: following a live file, finding its rotated archives
+
 export type {
   FileChange,
   FileFollower,
@@ -17,9 +35,10 @@ export type {
 } from './follow/file-follower.js';
 export { createFileFollower } from './follow/file-follower.js';
 export type { DroppedLineReason } from './follow/line-feed.js';
-export { diskFreeRatio } from './health/checks.js';
-export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
-export { probeHealth } from './health/probe-health.js';
+export { listRotatedFiles } from './rotation/rotated-files.js';
+
+// Metrics catalog: names, buckets and the rule folding unknown actions into `other`
+
 export type {
   ActionFold,
   MetricDefinition,
@@ -29,31 +48,14 @@ export type {
 export {
   AUTH_FAILURE_ACTION,
   EXTRA_ACTIONS_CAP,
-  exposedSeriesNames,
   foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
-  METRIC_NAMES,
   OTHER_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
-export type { ScannedLine } from './reader/line-scanner.js';
-export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
-export type { MalformedLine } from './reader/telemetry-file.js';
-export { parseLineBytes } from './reader/telemetry-file.js';
-export {
-  listRotatedFiles,
-  nextRotatedFileName,
-  rotatedFileName,
-} from './rotation/rotated-files.js';
-export type {
-  KnownTelemetryAction,
-  ParsedLine,
-  TelemetryEvent,
-  TelemetryEventInput,
-} from './telemetry/event.js';
-export {
-  formatTelemetryLine,
-  MAX_PAYLOAD_DEPTH,
-  parseTelemetryLine,
-  TELEMETRY_ACTIONS,
-} from './telemetry/event.js';
+
+// Health
+
+export { diskFreeRatio } from './health/checks.js';
+export type { HealthProbe, HealthState, ProbeHealthOptions } from './health/probe-health.js';
+export { probeHealth } from './health/probe-health.js';

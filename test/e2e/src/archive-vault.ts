@@ -1,6 +1,6 @@
 import { link, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { listRotatedFiles } from '@eventkit/core';
+import { listRotatedFiles } from '@eventkit/core/telemetry';
 
 export interface ArchiveVault {
   /** Hard links to every archive seen so far (a retention delete removes only the agent's name). */

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { readTelemetry, summarizeTelemetry } from '@eventkit/core';
+import { readTelemetry, summarizeTelemetry } from '@eventkit/core/analysis';
 
 /** Count and failures per action: the unit every layer of the drill is compared in. */
 export type ActionCounts = Record<string, { count: number; failures: number }>;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseTelemetryLine } from '@eventkit/core';
+import { parseTelemetryLine } from '@eventkit/core/telemetry';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgent } from './test-support/agent-process.js';

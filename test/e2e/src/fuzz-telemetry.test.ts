@@ -1,13 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  formatTelemetryLine,
-  parseTelemetryLine,
-  readTelemetry,
-  summarizeTelemetry,
-  telemetryEventSchema,
-} from '@eventkit/core';
+import { telemetryEventSchema } from '@eventkit/core';
+import { readTelemetry, summarizeTelemetry } from '@eventkit/core/analysis';
+import { formatTelemetryLine, parseTelemetryLine } from '@eventkit/core/telemetry';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter } from './test-support/exporter-process.js';

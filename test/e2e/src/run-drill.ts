@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SAMPLE_MANIFEST_PATH } from '@eventkit/core';
+import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { createArchiveVault } from './archive-vault.js';
 import { builtBin, repoRoot } from './bins.js';
 import { type ActionCounts, parseExposition } from './census.js';

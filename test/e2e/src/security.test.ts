@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EXTRA_ACTIONS_CAP, parseTelemetryLine, TELEMETRY_ACTIONS } from '@eventkit/core';
+import { EXTRA_ACTIONS_CAP, parseTelemetryLine, TELEMETRY_ACTIONS } from '@eventkit/core/telemetry';
 import { createFakeGraphServer, type FakeGraphServer } from '@eventkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { builtBin } from './bins.js';

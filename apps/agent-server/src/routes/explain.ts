@@ -1,4 +1,4 @@
-import { explainSession } from '@eventkit/core';
+import { actionPayload, explainSession } from '@eventkit/core';
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readInterests, readSessionTitle } from '../query-validation.js';
@@ -23,12 +23,7 @@ export function explainRoutes(deps: AppDeps) {
     const explanation = inSpan(tracer, parent, 'score_sessions', () =>
       explainSession(sessions, title, interests, deps.loaded.manifest.weights),
     );
-    c.set('telemetryPayload', {
-      interests_count: interests.length,
-      source,
-      found: explanation !== undefined,
-      matched: explanation?.matched_tags.length ?? 0,
-    });
+    c.set('telemetryPayload', actionPayload('explain', { interests, source, explanation }));
     if (!explanation) {
       // The Python agent's answer, kept for its clients; now with a 404 status.
       c.set('failure', 'session not found');

@@ -1,18 +1,12 @@
 import path from 'node:path';
-import {
-  EXPORT_CONTENT_TYPES,
-  exportFileName,
-  renderItineraryIcs,
-  renderItineraryMarkdown,
-  writeExportFile,
-} from '@eventkit/core';
+import { actionPayload, renderItinerary, writeExportFile } from '@eventkit/core';
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFormat } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
 import { inSpan } from '../tracing.js';
-import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
+import { readRecommendInput, runRecommendation } from './recommend-input.js';
 
 /**
  * GET /export?interests=…&format=markdown|ics → the itinerary as text/markdown or text/calendar.
@@ -26,30 +20,29 @@ export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCa
     const input = await readRecommendInput(c, deps);
     const { rec, source } = await runRecommendation(c, deps, input);
     const { manifest } = deps.loaded;
-    const options = {
-      eventName: manifest.event?.name,
-      timezone: manifest.event?.timezone,
-      interests: input.interests,
-      now,
-    };
-    const body = inSpan(
+    const { body, contentType, fileName } = inSpan(
       deps.tracing.tracer,
       c.get('requestSpan').context,
       'render_itinerary',
       () =>
-        format === 'ics' ? renderItineraryIcs(rec, options) : renderItineraryMarkdown(rec, options),
+        renderItinerary(rec, {
+          format,
+          eventName: manifest.event?.name,
+          timezone: manifest.event?.timezone,
+          interests: input.interests,
+          now,
+        }),
     );
-    const name = exportFileName({ format, key: input.interests.join(','), now: now() });
     let saved = false;
     if (deps.exportTarget.enabled) {
-      const file = await writeExportFile(deps.exportTarget.outputDir, name, body);
+      const file = await writeExportFile(deps.exportTarget.outputDir, fileName, body);
       c.header('X-Export-File', path.basename(file));
       saved = true;
     }
-    c.set('telemetryPayload', { ...recommendPayload(input, rec, source), format, saved });
+    c.set('telemetryPayload', actionPayload('export', { ...input, source, rec, format, saved }));
     return c.body(body, 200, {
-      'Content-Type': EXPORT_CONTENT_TYPES[format],
-      'Content-Disposition': `attachment; filename="${name}"`,
+      'Content-Type': contentType,
+      'Content-Disposition': `attachment; filename="${fileName}"`,
     });
   });
 }

@@ -1,5 +1,5 @@
-import { createHealthModel } from '@eventkit/core';
 import { describe, expect, it } from 'vitest';
+import { createHealthModel } from '../health/health-model.js';
 import { createTestApp, json } from '../test-support/test-deps.js';
 
 describe('health routes', () => {

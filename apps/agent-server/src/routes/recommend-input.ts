@@ -1,4 +1,5 @@
 import {
+  actionPayload,
   EventKitError,
   type Recommendation,
   rankScoredSessions,
@@ -6,7 +7,6 @@ import {
 } from '@eventkit/core';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
-import { requestedSource } from '../graph-source.js';
 import { createInterestsReader, readProfileName, readTop } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
@@ -16,7 +16,8 @@ export interface RecommendInput {
   interests: readonly string[];
   top: number;
   profileSave: string | undefined;
-  profileLoaded: boolean;
+  /** For telemetry: the interests came from a saved profile, or are saved as one. */
+  profile: 'saved' | 'loaded' | undefined;
 }
 
 // Attendees send the same few queries again and again: their validated interests are kept.
@@ -42,9 +43,14 @@ export async function readRecommendInput(
         `profile "${profileLoad}" not found; save one with ?interests=…&profileSave=${profileLoad}`,
       );
     }
-    return { interests: [...saved], top, profileSave, profileLoaded: true };
+    return { interests: [...saved], top, profileSave, profile: profileSave ? 'saved' : 'loaded' };
   }
-  return { interests: readInterests(query.interests), top, profileSave, profileLoaded: false };
+  return {
+    interests: readInterests(query.interests),
+    top,
+    profileSave,
+    profile: profileSave ? 'saved' : undefined,
+  };
 }
 
 /**
@@ -64,11 +70,14 @@ export async function runRecommendation(
   const parent = c.get('requestSpan').context;
   const query = queryOf(c);
   // Set before loading, so a failed Graph request is still counted under source "graph".
-  c.set('telemetryPayload', {
-    interests_count: input.interests.length,
-    top: input.top,
-    source: requestedSource(query),
-  });
+  c.set(
+    'telemetryPayload',
+    actionPayload('recommend', {
+      interests: input.interests,
+      top: input.top,
+      source: query.source === 'graph' ? 'graph' : 'manifest',
+    }),
+  );
   const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
     deps.sessions.load(query),
   );
@@ -89,20 +98,4 @@ export async function runRecommendation(
   });
   if (input.profileSave) await deps.profiles.save(input.profileSave, input.interests);
   return { rec, source };
-}
-
-/** The compact telemetry payload of a recommendation: counts and enums only (DESIGN.md). */
-export function recommendPayload(input: RecommendInput, rec: Recommendation, source: string) {
-  return {
-    interests_count: input.interests.length,
-    top: input.top,
-    source,
-    conflicts: rec.conflicts,
-    returned: rec.sessions.length,
-    ...(input.profileSave
-      ? { profile: 'saved' }
-      : input.profileLoaded
-        ? { profile: 'loaded' }
-        : {}),
-  };
 }

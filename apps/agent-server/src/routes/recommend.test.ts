@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createProfileStore } from '@eventkit/core';
 import { describe, expect, it } from 'vitest';
+import { createProfileStore } from '../profile-store.js';
 import { createTestApp, json, memoryProfiles, REPO_ROOT } from '../test-support/test-deps.js';
 
 const expected = JSON.parse(

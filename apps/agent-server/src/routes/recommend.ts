@@ -1,10 +1,11 @@
-import { buildAdaptiveCard, type Recommendation } from '@eventkit/core';
+import { actionPayload, type Recommendation } from '@eventkit/core';
 import { Hono } from 'hono';
+import { buildAdaptiveCard } from '../adaptive-card.js';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { readFlag } from '../query-validation.js';
 import type { RecommendationCache } from '../recommendation-cache.js';
 import { queryOf } from '../request-input.js';
-import { readRecommendInput, recommendPayload, runRecommendation } from './recommend-input.js';
+import { readRecommendInput, runRecommendation } from './recommend-input.js';
 
 /**
  * `{sessions, scoring, conflicts, source}` as JSON. Cached rankings are shared between requests,
@@ -39,10 +40,7 @@ export function recommendRoutes(deps: AppDeps & { recommendations: Recommendatio
     const card = readFlag(queryOf(c).card, 'card');
     const input = await readRecommendInput(c, deps);
     const { rec, source } = await runRecommendation(c, deps, input);
-    c.set('telemetryPayload', {
-      ...recommendPayload(input, rec, source),
-      ...(card ? { card: true } : {}),
-    });
+    c.set('telemetryPayload', actionPayload('recommend', { ...input, source, rec, card }));
     if (!card) return c.body(body(rec, source), 200, { 'Content-Type': 'application/json' });
     return c.json({
       sessions: rec.sessions,

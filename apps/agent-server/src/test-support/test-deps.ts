@@ -1,18 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  createHealthModel,
-  createLogger,
-  type LoadedManifest,
-  type LogSink,
-  loadManifest,
-  type TelemetryEventInput,
-} from '@eventkit/core';
+import { createSessionSource } from '@eventkit/core';
+import { type LoadedManifest, loadManifest } from '@eventkit/core/manifest';
+import type { TelemetryEventInput } from '@eventkit/core/telemetry';
 import { createApp } from '../app.js';
 import type { AppDeps } from '../app-types.js';
+import { createHealthModel } from '../health/health-model.js';
+import { createLogger, type LogSink } from '../logging/logger.js';
 import { createRateLimiter } from '../middleware/rate-limit.js';
-import { createManifestSessionSource } from '../session-source.js';
 import { createTracing } from '../tracing.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
@@ -21,7 +17,7 @@ export const PYTHON_MANIFEST = path.join(
   'fixtures/python-eventkit/python-eventkit-agent.json',
 );
 
-/** A profile store in memory, for logic tests (the real one is core's). */
+/** A profile store in memory, for logic tests (the real one is profile-store.ts). */
 export function memoryProfiles(): AppDeps['profiles'] & { data: Map<string, string[]> } {
   const data = new Map<string, string[]>();
   return {
@@ -57,7 +53,7 @@ export async function createTestApp(
   const health = createHealthModel({ version: '1.0.0-test', checks: [] });
   const deps: AppDeps = {
     loaded,
-    sessions: createManifestSessionSource(loaded),
+    sessions: createSessionSource(loaded),
     telemetry: { write: (event) => events.push(event) },
     logger,
     tracing: createTracing({ exporter: 'none' }),

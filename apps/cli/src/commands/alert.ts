@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import type { WindowMetrics } from '@eventkit/core';
-import { calculateMetrics } from '@eventkit/core';
+import { calculateMetrics, type WindowMetrics } from '@eventkit/core/analysis';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';

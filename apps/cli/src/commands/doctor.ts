@@ -1,14 +1,14 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { resolveTelemetryFiles } from '@eventkit/core/analysis';
 import {
-  diskFreeRatio,
   type LoadedManifest,
   loadManifest,
-  resolveTelemetryFiles,
+  manifestSettings,
   SAMPLE_MANIFEST_PATH,
-  telemetrySettings,
-} from '@eventkit/core';
+} from '@eventkit/core/manifest';
+import { diskFreeRatio } from '@eventkit/core/telemetry';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -47,7 +47,7 @@ export async function runDoctor(ctx: CliContext, flags: DoctorFlags): Promise<nu
   const { check: manifestCheck, loaded } = await checkManifest(ctx, flags.manifest);
   checks.push(manifestCheck);
 
-  const settings = loaded ? telemetrySettings(loaded, ctx.cwd) : undefined;
+  const settings = loaded ? manifestSettings(loaded, ctx.cwd).telemetry : undefined;
   if (settings) {
     checks.push(
       settings.enabled

@@ -1,4 +1,4 @@
-import { EventKitError, explainSession } from '@eventkit/core';
+import { actionPayload, EventKitError, explainSession } from '@eventkit/core';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { type AgentFlags, createActionRecorder, loadAgentManifest } from '../offline-agent.js';
@@ -21,10 +21,10 @@ export async function runExplain(
   const loaded = await loadAgentManifest(ctx, flags);
   const recorder = createActionRecorder(ctx, loaded, flags);
   try {
-    const explanation = await recorder.record(
+    const { explanation } = await recorder.record(
       'explain',
       async () => {
-        const sessions = await loadSessionsFrom(flags.source, loaded, ctx, flags);
+        const { sessions, source } = await loadSessionsFrom(flags.source, loaded, ctx, flags);
         const found = explainSession(sessions, title, interests, loaded.manifest.weights);
         if (!found) {
           throw new EventKitError(
@@ -32,13 +32,9 @@ export async function runExplain(
             `no session titled "${title}" in ${loaded.path}; titles match case-insensitively, see eventkit recommend --top 50`,
           );
         }
-        return found;
+        return { explanation: found, source };
       },
-      (result) => ({
-        interests_count: interests.length,
-        source: flags.source,
-        found: result !== undefined,
-      }),
+      (result) => actionPayload('explain', { interests, source: flags.source, ...result }),
     );
     if (flags.json) {
       ctx.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);

@@ -1,15 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  actionPayload,
   EventKitError,
   type ExportFormat,
-  exportFileName,
-  exportSettings,
+  type RenderedItinerary,
   recommendSessions,
-  renderItineraryIcs,
-  renderItineraryMarkdown,
+  renderItinerary,
   writeExportFile,
 } from '@eventkit/core';
+import { type LoadedManifest, manifestSettings } from '@eventkit/core/manifest';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath } from '../input-files.js';
@@ -36,46 +36,40 @@ export async function runExport(ctx: CliContext, flags: ExportFlags): Promise<nu
   const recorder = createActionRecorder(ctx, loaded, flags);
   const top = flags.top ?? loaded.manifest.recommend.max_sessions_default;
   try {
-    const content = await recorder.record(
+    // Saving is part of the action, as in the agent: a copy that cannot be written fails it.
+    const { body: content, saved } = await recorder.record(
       'export',
       async () => {
-        const sessions = await loadSessionsFrom(flags.source, loaded, ctx, flags);
+        const { sessions, source } = await loadSessionsFrom(flags.source, loaded, ctx, flags);
         const rec = recommendSessions(sessions, interests, {
           weights: loaded.manifest.weights,
           top,
         });
-        const options = {
+        const itinerary = renderItinerary(rec, {
+          format: flags.format,
           eventName: loaded.manifest.event?.name,
           interests,
           timezone: loaded.manifest.event?.timezone,
           now: ctx.now,
-        };
-        return flags.format === 'ics'
-          ? renderItineraryIcs(rec, options)
-          : renderItineraryMarkdown(rec, options);
+        });
+        const saved = flags.save ? await saveCopy(loaded, ctx, itinerary) : undefined;
+        return { rec, source, body: itinerary.body, saved };
       },
-      () => ({
-        interests_count: interests.length,
-        top,
-        format: flags.format,
-        source: flags.source,
-      }),
+      (result) =>
+        actionPayload('export', {
+          interests,
+          top,
+          source: flags.source,
+          format: flags.format,
+          ...(result && {
+            rec: result.rec,
+            source: result.source,
+            saved: result.saved !== undefined,
+          }),
+        }),
     );
-    if (flags.save) {
-      const settings = exportSettings(loaded, ctx.cwd);
-      if (!settings.enabled) {
-        throw new EventKitError(
-          'INVALID_CONFIG',
-          `--save: features.export.enabled is false in ${loaded.path}; enable it, or use --out FILE`,
-        );
-      }
-      const name = exportFileName({
-        format: flags.format,
-        key: interests.join(','),
-        now: ctx.now(),
-      });
-      const written = await writeExportFile(settings.outputDir, name, content);
-      ctx.stdout.write(`${displayPath(written, ctx.cwd)}\n`);
+    if (saved) {
+      ctx.stdout.write(`${displayPath(saved, ctx.cwd)}\n`);
     } else if (flags.out && flags.out !== '-') {
       const target = path.resolve(ctx.cwd, flags.out);
       await writeFile(target, content).catch((error: NodeJS.ErrnoException) => {
@@ -95,4 +89,20 @@ export async function runExport(ctx: CliContext, flags: ExportFlags): Promise<nu
     await recorder.close();
   }
   return EXIT.ok;
+}
+
+/** --save: a copy in the manifest's export directory, under a name made from no user input. */
+async function saveCopy(
+  loaded: LoadedManifest,
+  ctx: CliContext,
+  { body, fileName }: RenderedItinerary,
+): Promise<string> {
+  const settings = manifestSettings(loaded, ctx.cwd).export;
+  if (!settings.enabled) {
+    throw new EventKitError(
+      'INVALID_CONFIG',
+      `--save: features.export.enabled is false in ${loaded.path}; enable it, or use --out FILE`,
+    );
+  }
+  return writeExportFile(settings.outputDir, fileName, body);
 }

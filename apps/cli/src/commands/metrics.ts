@@ -1,4 +1,4 @@
-import { calculateMetrics, type WindowMetrics } from '@eventkit/core';
+import { calculateMetrics, type WindowMetrics } from '@eventkit/core/analysis';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveInputs } from '../input-files.js';

@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { TelemetryEvent } from '@eventkit/core';
+import type { TelemetryEvent } from '@eventkit/core/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, makeEvents, runCli, sh, writeEvents } from '../test-support/run-cli.js';
 

@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '@eventkit/core';
+import type { TelemetryEvent } from '@eventkit/core/telemetry';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { formatEvent } from '../event-format.js';

@@ -1,9 +1,10 @@
 import {
+  actionPayload,
   parseInterests,
   type Recommendation,
   recommendSessions,
-  type Session,
 } from '@eventkit/core';
+import type { Session } from '@eventkit/core/manifest';
 import type { CliContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { type AgentFlags, createActionRecorder, loadAgentManifest } from '../offline-agent.js';
@@ -23,18 +24,17 @@ export async function runRecommend(ctx: CliContext, flags: RecommendFlags): Prom
   const recorder = createActionRecorder(ctx, loaded, flags);
   const top = flags.top ?? loaded.manifest.recommend.max_sessions_default;
   try {
-    const rec = await recorder.record(
+    const { rec } = await recorder.record(
       'recommend',
       async () => {
-        const sessions = await loadSessionsFrom(flags.source, loaded, ctx, flags);
-        return recommendSessions(sessions, interests, { weights: loaded.manifest.weights, top });
+        const { sessions, source } = await loadSessionsFrom(flags.source, loaded, ctx, flags);
+        const ranked = recommendSessions(sessions, interests, {
+          weights: loaded.manifest.weights,
+          top,
+        });
+        return { rec: ranked, source };
       },
-      (result) => ({
-        interests_count: interests.length,
-        top,
-        source: flags.source,
-        ...(result ? { conflicts: result.conflicts, returned: result.sessions.length } : {}),
-      }),
+      (result) => actionPayload('recommend', { interests, top, source: flags.source, ...result }),
     );
     ctx.stdout.write(
       flags.json

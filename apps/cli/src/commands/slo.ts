@@ -1,17 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DEFAULT_SLO_TARGETS,
-  EventKitError,
-  evaluateSlo,
-  isEventKitError,
-  parseSloTargets,
-  type SloCheck,
-  type SloTargets,
-} from '@eventkit/core';
+import { EventKitError, isEventKitError } from '@eventkit/core/telemetry';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { evaluateSlo, parseSloTargets, type SloCheck, type SloTargets } from '../slo.js';
 import { formatWindow } from '../window-label.js';
 import { loadWindowMetrics, type MetricsFlags } from './metrics.js';
 
@@ -23,7 +16,7 @@ export interface SloFlags extends MetricsFlags {
 export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): Promise<number> {
   const targets = flags.targets
     ? await readTargets(path.resolve(ctx.cwd, flags.targets), flags.targets)
-    : DEFAULT_SLO_TARGETS;
+    : undefined;
   const metrics = await loadWindowMetrics(ctx, args, flags);
   const result = evaluateSlo(metrics, targets);
   const code = result.ok ? EXIT.ok : EXIT.tripped;

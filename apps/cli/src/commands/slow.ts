@@ -1,4 +1,4 @@
-import { formatTelemetryLine } from '@eventkit/core';
+import { formatTelemetryLine } from '@eventkit/core/telemetry';
 import type { CliContext } from '../context.js';
 import { formatSlowLine } from '../event-format.js';
 import { forEachEvent } from '../event-stream.js';

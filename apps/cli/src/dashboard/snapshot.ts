@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
 import {
   createSummaryBuilder,
-  type HealthProbe,
-  listRotatedFiles,
   readTelemetry,
   type TelemetrySummary,
-} from '@eventkit/core';
+} from '@eventkit/core/analysis';
+import { type HealthProbe, listRotatedFiles } from '@eventkit/core/telemetry';
 import { probeAgentHealth } from '../health-probe.js';
 import { readRecentEvents } from '../recent-events.js';
 

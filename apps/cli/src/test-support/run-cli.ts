@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { formatTelemetryLine, type TelemetryEvent } from '@eventkit/core';
+import { formatTelemetryLine, type TelemetryEvent } from '@eventkit/core/telemetry';
 
 /** The built binary: tests exercise exactly what operators run. */
 export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));

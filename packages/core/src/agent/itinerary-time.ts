@@ -16,6 +16,20 @@ export function sessionSlot(session: Session): SessionSlot | undefined {
   return { date: start.date, start, end };
 }
 
+/**
+ * When a session takes place, for display: `2026-03-15 09:00–09:45` (the date when the manifest
+ * gives one), or the manifest's own strings when they are not times it can read.
+ *
+ * @example
+ * describeSessionTime({ ...session, date: '2026-03-15', start: '09:00', end: '09:45' });
+ * // '2026-03-15 09:00–09:45'
+ */
+export function describeSessionTime(session: Session): string {
+  const slot = sessionSlot(session);
+  if (!slot) return `${session.start}–${session.end}`;
+  return `${slot.date ? `${slot.date} ` : ''}${hhmm(slot.start)}–${hhmm(slot.end)}`;
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 export function hhmm(time: SessionTime): string {

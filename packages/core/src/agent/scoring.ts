@@ -141,6 +141,9 @@ export function scoreSessions(
  * The second step of `recommendSessions`: highest score first, ties in the given order (a stable
  * sort, as Python's), the `top` best with their scoring (scores rounded to 3 decimals as the
  * Python agent does) and the number of time conflicts among them. `scored` is left as it is.
+ *
+ * @example
+ * const rec = rankScoredSessions(scoreSessions(sessions, ['agents']), { top: 3 });
  */
 export function rankScoredSessions(
   scored: readonly ScoredSession[],

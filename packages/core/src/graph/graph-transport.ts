@@ -1,6 +1,6 @@
 import { EventKitError } from '../errors.js';
 
-/** Any logger with a `warning` method, e.g. core's `createLogger(...)`. */
+/** Any logger with a `warning` method (the agent's logger, or a function writing to stderr). */
 export interface GraphLogger {
   warning(message: string): void;
 }

@@ -2,7 +2,12 @@ import type { StatsFs } from 'node:fs';
 import { constants } from 'node:fs';
 import { access, stat, statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { HealthCheck } from './health-model.js';
+
+/** One named check: resolves to the DESIGN.md error text when unhealthy, undefined when fine. */
+export interface HealthCheck {
+  name: string;
+  run(): Promise<string | undefined>;
+}
 
 export const TELEMETRY_NOT_WRITABLE = 'Telemetry file not writable';
 export const TELEMETRY_DISK_FULL = 'Telemetry disk full';
@@ -47,7 +52,7 @@ export interface TelemetryWritableCheckOptions {
  * `Telemetry disk full`.
  *
  * @example
- * const health = createHealthModel({ version, checks: [telemetryWritableCheck(settings.file)] });
+ * const problem = await telemetryWritableCheck('telemetry.jsonl').run(); // undefined when fine
  */
 export function telemetryWritableCheck(
   file: string,

@@ -5,11 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findConflicts } from '../agent/scoring.js';
 import { isEventKitError } from '../errors.js';
 import {
-  exportSettings,
   loadManifest,
+  manifestSettings,
   parseManifest,
   SAMPLE_MANIFEST_PATH,
-  telemetrySettings,
 } from './load-manifest.js';
 
 const session = (over: Record<string, unknown> = {}) => ({
@@ -46,7 +45,7 @@ describe('parseManifest', () => {
     expect(manifest.sessions).toHaveLength(5);
     expect(manifest.weights).toEqual({ interest: 2, popularity: 0.5, diversity: 0.3 });
     expect(manifest.explain).toEqual({ include_contributions: true });
-    expect(telemetrySettings(manifest, '/srv')).toEqual({
+    expect(manifestSettings(manifest, '/srv').telemetry).toEqual({
       enabled: true,
       file: '/srv/telemetry.jsonl',
       maxSizeBytes: 52428800,
@@ -60,7 +59,7 @@ describe('parseManifest', () => {
     expect(manifest.recommend.max_sessions_default).toBe(3);
     expect(manifest.features.export).toEqual({ enabled: false, output_dir: 'exports' });
     expect(manifest.features.externalSessions.enabled).toBe(false);
-    expect(exportSettings(manifest, '/srv').outputDir).toBe('/srv/exports');
+    expect(manifestSettings(manifest, '/srv').export.outputDir).toBe('/srv/exports');
   });
 
   it('accepts dated sessions and ISO date-times for multi-day events', () => {
@@ -81,7 +80,7 @@ describe('parseManifest', () => {
       telemetry: { enabled: false, file: '/var/log/t.jsonl', maxSizeBytes: 0 },
       features: { telemetry: { enabled: true, file: 'old.jsonl' } },
     });
-    expect(telemetrySettings(manifest)).toEqual({
+    expect(manifestSettings(manifest).telemetry).toEqual({
       enabled: false,
       file: '/var/log/t.jsonl',
       maxSizeBytes: 0,
@@ -96,7 +95,7 @@ describe('parseManifest', () => {
     ['0 turns both limits off', { maxFiles: 0, maxAgeDays: 0 }, { maxFiles: 0, maxAgeDays: 0 }],
   ])('reads telemetry retention from agent.json: %s', (_name, telemetry, retention) => {
     const manifest = parseManifest({ ...manifestWith(session()), telemetry });
-    expect(telemetrySettings(manifest).retention).toEqual(retention);
+    expect(manifestSettings(manifest).telemetry.retention).toEqual(retention);
   });
 
   it('reads retention from the older features.telemetry too', () => {
@@ -104,7 +103,7 @@ describe('parseManifest', () => {
       ...manifestWith(session()),
       features: { telemetry: { file: 'old.jsonl', maxFiles: 4, maxAgeDays: 2 } },
     });
-    expect(telemetrySettings(manifest).retention).toEqual({ maxFiles: 4, maxAgeDays: 2 });
+    expect(manifestSettings(manifest).telemetry.retention).toEqual({ maxFiles: 4, maxAgeDays: 2 });
   });
 
   it.each([
@@ -287,7 +286,7 @@ describe('loadManifest', () => {
       `${a.date}${a.start}`.localeCompare(`${b.date}${b.start}`),
     );
     expect(findConflicts(byStart).length).toBeGreaterThan(5);
-    expect(telemetrySettings(loaded, dir).file).toBe(path.join(dir, 'telemetry.jsonl'));
+    expect(manifestSettings(loaded, dir).telemetry.file).toBe(path.join(dir, 'telemetry.jsonl'));
   });
 
   it('returns the absolute path and directory, also when given a directory', async () => {

@@ -6,7 +6,12 @@ import { formatIssues } from './format-issues.js';
 import { findJsonErrorOffset, lineAndColumn } from './json-location.js';
 import { type Manifest, manifestSchema } from './manifest-schema.js';
 
-/** The bundled sample event (44 sessions over two days); works from `src` and from `dist`. */
+/**
+ * The bundled sample event's agent.json; works from `src` and from `dist`.
+ *
+ * @example
+ * const loaded = await loadManifest(SAMPLE_MANIFEST_PATH);
+ */
 export const SAMPLE_MANIFEST_PATH = fileURLToPath(
   new URL('../../sample-event/agent.json', import.meta.url),
 );
@@ -177,30 +182,6 @@ function manifestOf(input: LoadedManifest | Manifest): Manifest {
     : (input as Manifest);
 }
 
-/**
- * Resolves `telemetry` (or the older `features.telemetry`; the top-level one wins).
- *
- * @example
- * const { enabled, file, maxSizeBytes, retention } = telemetrySettings(loaded);
- * const writer = createTelemetryWriter({ file, enabled, maxSizeBytes, retention });
- */
-export function telemetrySettings(
-  input: LoadedManifest | Manifest,
-  cwd: string = process.cwd(),
-): TelemetrySettings {
-  const manifest = manifestOf(input);
-  const config = manifest.telemetry ?? manifest.features.telemetry;
-  return {
-    enabled: config?.enabled ?? true,
-    file: path.resolve(cwd, config?.file ?? 'telemetry.jsonl'),
-    maxSizeBytes: config?.maxSizeBytes ?? DEFAULT_TELEMETRY_MAX_SIZE_BYTES,
-    retention: {
-      maxFiles: config?.maxFiles ?? DEFAULT_TELEMETRY_MAX_FILES,
-      maxAgeDays: config?.maxAgeDays ?? DEFAULT_TELEMETRY_MAX_AGE_DAYS,
-    },
-  };
-}
-
 /** Effective `features.export` settings. */
 export interface ExportSettings {
   enabled: boolean;
@@ -208,16 +189,37 @@ export interface ExportSettings {
   outputDir: string;
 }
 
+/** A manifest's effective settings, defaults applied and paths made absolute. */
+export interface ManifestSettings {
+  telemetry: TelemetrySettings;
+  export: ExportSettings;
+}
+
 /**
- * Resolves `features.export`.
+ * The effective settings of a manifest: `telemetry` (or the older `features.telemetry`; the
+ * top-level one wins) and `features.export`. Relative paths resolve against `cwd`.
  *
  * @example
- * const { enabled, outputDir } = exportSettings(loaded);
+ * const { telemetry } = manifestSettings(await loadManifest('agent.json'));
+ * const writer = createTelemetryWriter(telemetry);
  */
-export function exportSettings(
+export function manifestSettings(
   input: LoadedManifest | Manifest,
   cwd: string = process.cwd(),
-): ExportSettings {
-  const { export: config } = manifestOf(input).features;
-  return { enabled: config.enabled, outputDir: path.resolve(cwd, config.output_dir) };
+): ManifestSettings {
+  const manifest = manifestOf(input);
+  const telemetry = manifest.telemetry ?? manifest.features.telemetry;
+  const { export: exported } = manifest.features;
+  return {
+    telemetry: {
+      enabled: telemetry?.enabled ?? true,
+      file: path.resolve(cwd, telemetry?.file ?? 'telemetry.jsonl'),
+      maxSizeBytes: telemetry?.maxSizeBytes ?? DEFAULT_TELEMETRY_MAX_SIZE_BYTES,
+      retention: {
+        maxFiles: telemetry?.maxFiles ?? DEFAULT_TELEMETRY_MAX_FILES,
+        maxAgeDays: telemetry?.maxAgeDays ?? DEFAULT_TELEMETRY_MAX_AGE_DAYS,
+      },
+    },
+    export: { enabled: exported.enabled, outputDir: path.resolve(cwd, exported.output_dir) },
+  };
 }

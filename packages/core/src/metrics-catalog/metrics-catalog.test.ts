@@ -3,7 +3,6 @@ import { TELEMETRY_ACTIONS } from '../telemetry/event.js';
 import {
   type ActionFold,
   EXTRA_ACTIONS_CAP,
-  exposedSeriesNames,
   foldAction,
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
@@ -26,17 +25,6 @@ describe('METRIC_CATALOG', () => {
 
   it('has the DESIGN.md latency buckets in ascending order', () => {
     expect(LATENCY_BUCKETS_SECONDS).toEqual([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-  });
-
-  it('expands the histogram into its three series', () => {
-    expect(exposedSeriesNames()).toEqual(
-      expect.arrayContaining([
-        'event_agent_latency_seconds_bucket',
-        'event_agent_latency_seconds_sum',
-        'event_agent_latency_seconds_count',
-      ]),
-    );
-    expect(exposedSeriesNames()).not.toContain('event_agent_latency_seconds');
   });
 });
 

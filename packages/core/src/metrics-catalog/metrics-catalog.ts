@@ -27,18 +27,38 @@ export interface MetricDefinition {
   labels: readonly string[];
 }
 
-/** Upper bounds (seconds) of the latency histogram buckets; `+Inf` is implied. */
+/**
+ * Upper bounds (seconds) of the latency histogram buckets; `+Inf` is implied.
+ *
+ * @example
+ * const bucket = LATENCY_BUCKETS_SECONDS.findIndex((le) => latencyMs / 1000 <= le); // -1: +Inf
+ */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ]);
 
-/** The action a failed authentication is logged under; each such line is one auth failure. */
+/**
+ * The action a failed authentication is logged under; each such line is one auth failure.
+ *
+ * @example
+ * if (event.action === AUTH_FAILURE_ACTION) authFailures++;
+ */
 export const AUTH_FAILURE_ACTION = 'unauthorized';
 
-/** What every action without its own name is counted as (see `foldAction`). */
+/**
+ * What every action without its own name is counted as (see `foldAction`).
+ *
+ * @example
+ * const labels = [...TELEMETRY_ACTIONS, OTHER_ACTION]; // every label known before any line
+ */
 export const OTHER_ACTION = 'other';
 
-/** How many actions outside `TELEMETRY_ACTIONS` may keep their own name (see `foldAction`). */
+/**
+ * How many actions outside `TELEMETRY_ACTIONS` may keep their own name (see `foldAction`).
+ *
+ * @example
+ * const maxLabels = TELEMETRY_ACTIONS.length + EXTRA_ACTIONS_CAP + 1; // + `other`
+ */
 export const EXTRA_ACTIONS_CAP = 16;
 
 const ACTION_LABEL = ['action'] as const;
@@ -111,15 +131,6 @@ export const METRIC_CATALOG: { readonly [K in MetricKey]: MetricDefinition } = {
     labels: [],
   },
 };
-
-/** Every series name the metrics above produce (histograms expand to _bucket, _sum, _count). */
-export function exposedSeriesNames(): string[] {
-  return Object.values(METRIC_CATALOG).flatMap((metric) =>
-    metric.type === 'histogram'
-      ? [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`]
-      : [metric.name],
-  );
-}
 
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
 const EXTRA_ACTION_NAME = /^[a-z][a-z0-9_]{0,39}$/;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
+import { EventKitError } from '@eventkit/core';
 import type { SonicBoomOpts, SonicBoom as SonicBoomStream } from 'sonic-boom';
 import sonicBoom from 'sonic-boom';
-import { EventKitError } from '../errors.js';
 import { createLineBatcher } from './line-batcher.js';
 import {
   createLogTimeFormatter,

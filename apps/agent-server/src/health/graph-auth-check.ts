@@ -1,4 +1,4 @@
-import type { GraphClient } from './graph-client.js';
+import type { GraphClient } from '@eventkit/core';
 
 export const GRAPH_AUTH_FAILED = 'Graph API authentication failed';
 

@@ -1,7 +1,7 @@
+import type { WindowMetrics } from '@eventkit/core/analysis';
+import { isEventKitError } from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
-import { isEventKitError } from '../errors.js';
 import { DEFAULT_SLO_TARGETS, evaluateSlo, parseSloTargets } from './slo.js';
-import type { WindowMetrics } from './window-metrics.js';
 
 const healthy: WindowMetrics = {
   window_hours: 24,

@@ -1,6 +1,6 @@
+import type { WindowMetrics } from '@eventkit/core/analysis';
+import { EventKitError } from '@eventkit/core/telemetry';
 import { z } from 'zod';
-import { EventKitError } from '../errors.js';
-import type { WindowMetrics } from './window-metrics.js';
 
 /**
  * Service-level targets, from the seed's "Key Metrics" table. Every field is optional; a missing

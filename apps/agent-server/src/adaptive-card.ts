@@ -1,6 +1,4 @@
-import { hhmm, sessionSlot } from './itinerary-time.js';
-import type { Recommendation } from './scoring.js';
-import { findConflicts } from './scoring.js';
+import { describeSessionTime, findConflicts, type Recommendation } from '@eventkit/core';
 
 export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
 
@@ -52,12 +50,8 @@ export function buildAdaptiveCard(
   }
   if (rec.sessions.length === 0) body.push(text('No sessions matched.'));
   rec.sessions.forEach((session, i) => {
-    const slot = sessionSlot(session);
-    const when = slot
-      ? `${slot.date ? `${slot.date} ` : ''}${hhmm(slot.start)}–${hhmm(slot.end)}`
-      : `${session.start}–${session.end}`;
     const facts = [
-      { title: 'When', value: when },
+      { title: 'When', value: describeSessionTime(session) },
       ...(session.location ? [{ title: 'Where', value: session.location }] : []),
       ...(session.track ? [{ title: 'Track', value: session.track }] : []),
       ...(session.tags.length ? [{ title: 'Tags', value: session.tags.join(', ') }] : []),

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { EventKitError } from '../errors.js';
-import { parseInterests } from './interests.js';
+import { EventKitError, parseInterests } from '@eventkit/core';
 
 export interface ProfileStoreOptions {
   /** Most profiles the file may hold; saving a new one beyond that is refused. */

@@ -1,8 +1,6 @@
-/** One named check: resolves to the DESIGN.md error text when unhealthy, undefined when fine. */
-export interface HealthCheck {
-  name: string;
-  run(): Promise<string | undefined>;
-}
+import type { HealthCheck } from '@eventkit/core';
+
+export type { HealthCheck };
 
 export type HealthReport =
   | { status: 'healthy'; timestamp: string; version: string; uptime_seconds: number }

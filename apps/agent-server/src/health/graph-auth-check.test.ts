@@ -1,7 +1,7 @@
+import { createGraphClient } from '@eventkit/core';
+import { createFakeGraphServer, type FakeGraphServer } from '@eventkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGraphClient } from './graph-client.js';
-import { GRAPH_AUTH_FAILED, graphAuthCheck } from './graph-health.js';
-import { createFakeGraphServer, type FakeGraphServer } from './test-support/fake-graph-server.js';
+import { GRAPH_AUTH_FAILED, graphAuthCheck } from './graph-auth-check.js';
 
 let fake: FakeGraphServer;
 let clock: number;

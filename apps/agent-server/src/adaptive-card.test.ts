@@ -1,7 +1,7 @@
+import { recommendSessions } from '@eventkit/core';
+import type { Session } from '@eventkit/core/manifest';
 import { describe, expect, it } from 'vitest';
-import type { Session } from '../manifest/manifest-schema.js';
 import { type AdaptiveCardElement, buildAdaptiveCard } from './adaptive-card.js';
-import { recommendSessions } from './scoring.js';
 
 const session = (over: Partial<Session>): Session => ({
   id: 's',
