@@ -39,7 +39,7 @@ export {
   scoreSessions,
 } from './agent/scoring.js';
 export type { EventKitErrorCode } from './errors.js';
-export { EventKitError, isEventKitError } from './errors.js';
+export { EventKitError, exitCodeFor, isEventKitError } from './errors.js';
 export { createFileFollower } from './follow/file-follower.js';
 export type { GraphClient, GraphClientOptions, ListSessionsOptions } from './graph/graph-client.js';
 export { createGraphClient } from './graph/graph-client.js';

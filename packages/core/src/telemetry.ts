@@ -8,7 +8,7 @@
  * modules, so `EventKitError` from either is the same class.
  */
 export type { EventKitErrorCode } from './errors.js';
-export { EventKitError, isEventKitError } from './errors.js';
+export { EventKitError, exitCodeFor, isEventKitError } from './errors.js';
 export type {
   FileChange,
   FileFollower,
