@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest, SAMPLE_MANIFEST_PATH } from '@eventkit/core';
 import { describe, expect, it } from 'vitest';
 import { createManifestSessionSource } from './session-source.js';
+import { tempDir } from './test-support/temp-dir.js';
 
 async function manifestWithExternal(external: unknown | undefined) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'eventkit-source-'));
+  const dir = tempDir('eventkit-source-');
   const manifest = JSON.parse(readFileSync(SAMPLE_MANIFEST_PATH, 'utf8'));
   manifest.features.externalSessions = { enabled: true, file: 'sessions_external.json' };
   writeFileSync(path.join(dir, 'agent.json'), JSON.stringify(manifest));

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   createHealthModel,
@@ -14,6 +12,7 @@ import type { AppDeps } from '../app-types.js';
 import { createRateLimiter } from '../middleware/rate-limit.js';
 import { createManifestSessionSource } from '../session-source.js';
 import { createTracing } from '../tracing.js';
+import { tempDir } from './temp-dir.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
 export const PYTHON_MANIFEST = path.join(
@@ -65,7 +64,7 @@ export async function createTestApp(
     profiles: memoryProfiles(),
     exportTarget: {
       enabled: false,
-      outputDir: mkdtempSync(path.join(tmpdir(), 'eventkit-exports-')),
+      outputDir: tempDir('eventkit-exports-'),
     },
     rateLimiter: createRateLimiter({ perMinute: 0, burst: 1 }),
     lifecycle,
