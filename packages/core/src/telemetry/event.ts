@@ -56,8 +56,14 @@ const tooDeep: Issue = ['payload', `is nested deeper than ${MAX_PAYLOAD_DEPTH} l
 
 /** A payload JSON.stringify cannot write so that it reads back the same. */
 class Unwritable extends Error {
-  constructor(readonly issue: Issue) {
-    super(issue[1]);
+  /** Keys from the payload down to the value, filled in as the error unwinds. */
+  readonly path: string[] = [];
+
+  constructor(
+    message: string,
+    readonly wholePayload = false,
+  ) {
+    super(message);
   }
 }
 
@@ -69,14 +75,25 @@ function payloadAsParsed(payload: object): Record<string, unknown> | Issue {
   return nestedDeeperThan(copy, MAX_PAYLOAD_DEPTH) ? tooDeep : copy;
 }
 
+/** `child` (found at `key`) as written, naming the key in the path of a problem below it. */
+function childAsWritten(child: unknown, key: string | number, depth: number): unknown {
+  try {
+    return asWritten(child, depth);
+  } catch (error) {
+    if (error instanceof Unwritable) error.path.unshift(String(key));
+    throw error;
+  }
+}
+
 /**
  * A payload value as JSON.stringify writes it and JSON.parse reads it back: undefined, functions
  * and symbols are left out of objects (null in arrays), non-finite numbers become null and -0
  * becomes 0. What JSON would write differently from what it was given is refused: a bigint,
  * an object that is not a plain object or array (JSON would call its toJSON or keep only some
- * fields), and a "__proto__" key (read back, it sets the payload's prototype).
+ * fields), and a "__proto__" key (read back, it sets the payload's prototype). A container that
+ * JSON writes as it is comes back as it is, not copied: the writer checks every event.
  */
-function asWritten(value: unknown, depth: number, path: string): unknown {
+function asWritten(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -84,46 +101,60 @@ function asWritten(value: unknown, depth: number, path: string): unknown {
     case 'number':
       return Number.isFinite(value) ? value + 0 : null; // -0 + 0 is 0
     case 'bigint':
-      throw new Unwritable([path, 'a bigint cannot be written as JSON']);
+      throw new Unwritable('a bigint cannot be written as JSON');
     case 'object':
       break;
     default:
       return undefined;
   }
   if (value === null) return null;
-  if (depth > MAX_PAYLOAD_DEPTH) throw new Unwritable(tooDeep);
+  if (depth > MAX_PAYLOAD_DEPTH) throw new Unwritable(tooDeep[1], true);
   const proto: unknown = Object.getPrototypeOf(value);
   if (Array.isArray(value) && proto === Array.prototype) {
-    const copy: unknown[] = [];
+    let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      copy.push(asWritten(value[i], depth + 1, `${path}.${i}`) ?? null);
+      const child: unknown = value[i];
+      const item = childAsWritten(child, i, depth + 1) ?? null;
+      if (copy) copy.push(item);
+      else if (!Object.is(item, child)) copy = [...value.slice(0, i), item];
     }
-    return copy;
+    return copy ?? value;
   }
   if (proto !== Object.prototype && proto !== null) {
     const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-    throw new Unwritable([
-      path,
-      `Invalid input: expected a plain object or array, received ${name}`,
-    ]);
+    throw new Unwritable(`Invalid input: expected a plain object or array, received ${name}`);
   }
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__') {
-      throw new Unwritable([path, 'a "__proto__" key cannot be read back as written']);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  // An object without a prototype is copied: a reader gives back a plain one.
+  let copy: Record<string, unknown> | undefined = proto === null ? {} : undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (key === '__proto__')
+      throw new Unwritable('a "__proto__" key cannot be read back as written');
+    const child = record[key];
+    const item = childAsWritten(child, key, depth + 1);
+    // JSON leaves out a key whose value it cannot write.
+    if (!copy && (item === undefined || !Object.is(item, child))) {
+      copy = {};
+      for (let j = 0; j < i; j++) copy[keys[j] as string] = record[keys[j] as string];
     }
-    const item = asWritten((value as Record<string, unknown>)[key], depth + 1, `${path}.${key}`);
-    if (item !== undefined) copy[key] = item;
+    if (copy && item !== undefined) copy[key] = item;
   }
-  return copy;
+  return copy ?? value;
 }
 
 function payloadAsWritten(payload: object): Record<string, unknown> | Issue {
   try {
-    return asWritten(payload, 1, 'payload') as Record<string, unknown>;
+    return asWritten(payload, 1) as Record<string, unknown>;
   } catch (error) {
-    if (error instanceof Unwritable) return error.issue;
-    return ['payload', `cannot be read: ${error instanceof Error ? error.message : String(error)}`];
+    if (!(error instanceof Unwritable)) {
+      return [
+        'payload',
+        `cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      ];
+    }
+    return error.wholePayload ? tooDeep : [['payload', ...error.path].join('.'), error.message];
   }
 }
 
@@ -176,7 +207,8 @@ function validateEvent(raw: Record<string, unknown>, fromJson: boolean): ParsedL
  * exactly as `formatTelemetryLine` writes it and `parseTelemetryLine` reads it back (a payload
  * key whose value is undefined is left out, -0 becomes 0, a NaN inside the payload becomes
  * null), or the first reason it cannot be written, such as `payload: is nested deeper than 32
- * levels`. The same rules as `parseTelemetryLine`.
+ * levels`. The same rules as `parseTelemetryLine`. A payload JSON writes as it is stays the
+ * caller's own object, not a copy.
  *
  * @example
  * const checked = validateTelemetryEvent({ ts: 1, action: 'recommend', success: true, latency_ms: 3 });

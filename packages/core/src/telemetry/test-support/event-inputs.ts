@@ -33,35 +33,61 @@ const unlikeJson = fc.constantFrom<unknown>(
   '\ud800', // a lone surrogate
 );
 
-/** Anything code might put in a payload. */
+/** Anything code might put in a payload, mostly JSON. */
 const payloadValue = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }),
-  fc.anything({
-    maxDepth: 3,
-    withBigInt: true,
-    withBoxedValues: true,
-    withDate: true,
-    withMap: true,
-    withNullPrototype: true,
-    withSet: true,
-    withSparseArray: true,
-    withTypedArray: true,
-    key: fc.oneof(fc.string({ maxLength: 4 }), fc.constant('__proto__')),
-  }),
-  nearTheDepthLimit,
-  unlikeJson,
+  { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 4 },
+  { arbitrary: unlikeJson, weight: 3 },
+  {
+    arbitrary: fc.anything({
+      maxDepth: 3,
+      withBigInt: true,
+      withBoxedValues: true,
+      withDate: true,
+      withMap: true,
+      withNullPrototype: true,
+      withSet: true,
+      withSparseArray: true,
+      withTypedArray: true,
+      key: fc.oneof(fc.string({ maxLength: 4 }), fc.constant('__proto__')),
+    }),
+    weight: 1,
+  },
+  { arbitrary: nearTheDepthLimit, weight: 1 },
 );
 
-/** Short strings (the empty one included) or ones just around a length limit. */
+/** Mostly short strings, sometimes empty or just around a length limit. */
 const nearLimit = (max: number) =>
   fc.oneof(
-    fc.string({ maxLength: 8, unit: 'binary' }),
-    fc.string({ minLength: max - 1, maxLength: max + 1 }),
+    { arbitrary: fc.string({ minLength: 1, maxLength: 8, unit: 'binary' }), weight: 6 },
+    { arbitrary: fc.constant(''), weight: 1 },
+    { arbitrary: fc.string({ minLength: max - 1, maxLength: max + 1 }), weight: 2 },
   );
 
-/** Each field mostly valid, sometimes anything, so that both outcomes stay common. */
-const field = <T>(valid: fc.Arbitrary<T>) =>
-  fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: payloadValue, weight: 1 });
+/** Any field of an event, each from `valid` or, when `weird`, now and then anything at all. */
+const eventWith = (weird: boolean) => {
+  const field = <T>(valid: fc.Arbitrary<T>) =>
+    weird
+      ? fc.oneof({ arbitrary: valid, weight: 8 }, { arbitrary: payloadValue, weight: 1 })
+      : valid;
+  return fc.record(
+    {
+      ts: field(fc.double({ noNaN: true, noDefaultInfinity: true })),
+      action: field(nearLimit(ACTION_MAX_LENGTH)),
+      success: field(fc.boolean()),
+      latency_ms: field(
+        fc.oneof(
+          { arbitrary: fc.double({ min: 0, max: 1e6, noNaN: true }), weight: 9 },
+          { arbitrary: fc.constantFrom(-1, -Number.MIN_VALUE), weight: 1 },
+        ),
+      ),
+      payload: field(fc.dictionary(fc.string({ maxLength: 4 }), payloadValue, { maxKeys: 4 })),
+      error: field(fc.option(fc.string({ unit: 'binary' }), { nil: null })),
+      trace_id: field(nearLimit(TRACE_ID_MAX_LENGTH)),
+      extra: payloadValue,
+    },
+    { requiredKeys: ['ts', 'action', 'success', 'latency_ms'] },
+  );
+};
 
 /**
  * Events as code hands them to the telemetry writer: plain valid ones, limits just inside and
@@ -69,21 +95,7 @@ const field = <T>(valid: fc.Arbitrary<T>) =>
  * bigints, dates, maps, class instances, `__proto__` keys, lone surrogates, deep nesting).
  */
 export const eventInputs: fc.Arbitrary<unknown> = fc.oneof(
-  {
-    arbitrary: fc.record(
-      {
-        ts: field(fc.double()),
-        action: field(nearLimit(ACTION_MAX_LENGTH)),
-        success: field(fc.boolean()),
-        latency_ms: field(fc.double({ min: -1, max: 1e6 })),
-        payload: field(fc.dictionary(fc.string({ maxLength: 4 }), payloadValue, { maxKeys: 4 })),
-        error: field(fc.option(fc.string({ unit: 'binary' }), { nil: null })),
-        trace_id: field(nearLimit(TRACE_ID_MAX_LENGTH)),
-        extra: payloadValue,
-      },
-      { requiredKeys: ['ts', 'action', 'success', 'latency_ms'] },
-    ),
-    weight: 9,
-  },
+  { arbitrary: eventWith(false), weight: 5 },
+  { arbitrary: eventWith(true), weight: 4 },
   { arbitrary: payloadValue, weight: 1 },
 );
