@@ -159,8 +159,8 @@ function payloadAsWritten(payload: object): Record<string, unknown> | Issue {
 }
 
 /**
- * The schema's rules by hand (zod would cost every telemetry consumer ~14 MB and the writer a
- * good part of its per-event budget): the event, known fields only, in schema order, defaults
+ * The schema's rules by hand (zod would weigh on every telemetry consumer's memory, and on the
+ * writer's per-event budget): the event, known fields only, in schema order, defaults
  * applied, or the schema's first issue as `field: message`. `fromJson` says the values came from
  * JSON.parse; otherwise they come from code, and the event is what JSON will write of them.
  */
