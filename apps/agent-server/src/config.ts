@@ -66,7 +66,8 @@ Environment:
   GRAPH_AUTHORITY_URL, GRAPH_API_URL  token and API base URLs (default the public cloud)
 
 Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reopens LOG_FILE (for logrotate).
-Exit codes: 0 ok, 1 start-up failure (e.g. port in use), 2 bad flag or setting, 3 bad manifest.
+Exit codes: 0 ok, 1 start-up failure (e.g. port in use), 2 bad flag or setting,
+3 unreadable input or a bad manifest.
 `;
 
 export type ConfigResult = { help: true } | { help: false; config: ServerConfig };

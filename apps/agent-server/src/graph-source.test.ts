@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createGraphClient, createSessionSource, type GraphClientOptions } from '@eventkit/core';
 import { type LoadedManifest, loadManifest } from '@eventkit/core/manifest';
@@ -12,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { graphAuthCheck } from './health/graph-auth-check.js';
 import { createHealthModel } from './health/health-model.js';
 import { baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
+import { tempDir } from './test-support/temp-dir.js';
 import { createTestApp, json, PYTHON_MANIFEST } from './test-support/test-deps.js';
 
 const CALENDAR: FakeGraphEvent[] = [
@@ -276,7 +276,7 @@ describe('built server with GRAPH_* pointing at the fake', () => {
 
 describe('built server start-up with a partial Graph configuration', () => {
   it('exits 2 naming the missing variables, without echoing the secret', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'eventkit-graph-config-'));
+    const dir = tempDir('eventkit-graph-config-');
     const run = await runBuilt(
       [],
       baseEnv(dir, { GRAPH_CLIENT_ID: 'client', GRAPH_CLIENT_SECRET: 'lonely-secret-5e2a' }),

@@ -47,17 +47,27 @@ describe('deploy/logrotate/event-agent with the real logrotate', () => {
 
     const answered: string[] = [];
     let stop = false;
+    let waiting: { count: number; reached: () => void } | undefined;
     const worker = async () => {
       while (!stop) {
         const res = await fetch(`${url}/recommend?interests=agents`);
         await res.arrayBuffer();
         answered.push(res.headers.get('x-trace-id') as string);
+        if (waiting && answered.length >= waiting.count) waiting.reached();
       }
     };
     const load = Promise.all(Array.from({ length: 8 }, worker));
-    const until = async (n: number) => {
-      while (answered.length < n) await new Promise((resolve) => setTimeout(resolve, 5));
-    };
+    /** Resolves once `count` requests have been answered (rejects if the load fails first). */
+    const until = (count: number) =>
+      Promise.race([
+        new Promise<void>((reached) => {
+          waiting = { count, reached };
+          if (answered.length >= count) reached();
+        }),
+        load.then(() => {
+          throw new Error(`the load stopped before ${count} answers`);
+        }),
+      ]);
     await until(100);
     rotate();
     await until(250);

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BuiltServer, baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
+import { tempDir } from './test-support/temp-dir.js';
 import { json } from './test-support/test-deps.js';
 
 const started: BuiltServer[] = [];
@@ -19,8 +19,6 @@ async function start(env: Record<string, string> = {}, args: string[] = []) {
   started.push(server);
   return server;
 }
-
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'eventkit-main-test-'));
 
 const telemetryLines = (dir: string) =>
   readFileSync(path.join(dir, 'telemetry.jsonl'), 'utf8')

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { isEventKitError } from '@eventkit/core';
+import { exitCodeFor, isEventKitError } from '@eventkit/core';
 import { HELP, readServerConfig } from './config.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type RunningServer, startServer } from './server.js';
 
 function fail(error: unknown, logged: boolean): never {
@@ -21,7 +20,7 @@ try {
 }
 if (config.help) {
   process.stdout.write(HELP);
-  process.exit(EXIT.ok);
+  process.exit(0);
 }
 
 let running: RunningServer;
@@ -37,10 +36,10 @@ try {
 
 const stop = (signal: NodeJS.Signals) => {
   running.shutdown(`Received ${signal}`).then(
-    () => process.exit(EXIT.ok),
+    () => process.exit(0),
     (error: unknown) => {
       process.stderr.write(`event-agent-server: shutdown failed: ${(error as Error).message}\n`);
-      process.exit(EXIT.failure);
+      process.exit(1);
     },
   );
 };
@@ -50,5 +49,5 @@ process.on('SIGHUP', () => running.reopenLogs());
 process.on('uncaughtException', (error) => {
   running.runtime.logger.critical(`Uncaught exception: ${error.stack ?? error.message}`);
   running.runtime.logger.flushSync();
-  process.exit(EXIT.failure);
+  process.exit(1);
 });

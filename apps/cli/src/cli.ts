@@ -17,9 +17,10 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  ok
   1  a check or alert tripped (slo breach, alert firing, unhealthy service, doctor failure,
-     explain of an unknown title)
+     explain of an unknown title), or an output could not be written
   2  usage error (unknown command or flag, bad flag value, contradictory flags)
-  3  unreadable input (missing or unreadable file, glob matching nothing, invalid manifest)
+  3  unreadable input or a bad manifest (missing or unreadable file, glob matching nothing,
+     invalid manifest, calendar source that fails or refuses the credentials)
   70 internal error (a bug: please report it; EVENTKIT_DEBUG=1 prints the stack)`;
 
 /** A duration option whose default reads as a duration in --help (`24h`, not 86400). */

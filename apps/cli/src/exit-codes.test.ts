@@ -12,6 +12,8 @@ describe('mapError', () => {
     ['UNREADABLE_INPUT', new EventKitError('UNREADABLE_INPUT', 'x'), EXIT.unreadable],
     ['INVALID_MANIFEST', new EventKitError('INVALID_MANIFEST', 'x'), EXIT.unreadable],
     ['NOT_FOUND', new EventKitError('NOT_FOUND', 'x'), EXIT.tripped],
+    ['WRITE_FAILED', new EventKitError('WRITE_FAILED', 'x'), EXIT.tripped],
+    ['UPSTREAM_AUTH_FAILED', new EventKitError('UPSTREAM_AUTH_FAILED', 'x'), EXIT.unreadable],
     ['ENOENT', Object.assign(new Error('x'), { code: 'ENOENT', path: '/a/b' }), EXIT.unreadable],
     ['a bug', new TypeError('undefined is not a function'), EXIT.internal],
   ])('maps %s', (_name, error, code) => {

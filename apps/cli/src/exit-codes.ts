@@ -1,7 +1,7 @@
-import { isEventKitError } from '@eventkit/core/telemetry';
+import { exitCodeFor, isEventKitError } from '@eventkit/core/telemetry';
 import { CommanderError } from 'commander';
 
-/** The documented exit codes (README, `eventkit --help`). */
+/** The documented exit codes (the root README's table, `eventkit --help`), plus 70 for a bug. */
 export const EXIT = {
   ok: 0,
   tripped: 1,
@@ -25,24 +25,18 @@ export interface MappedError {
   message: string | undefined;
 }
 
-/** The one place where errors become exit codes and messages; nothing else calls process.exit. */
+/**
+ * The one place where errors become exit codes and messages; nothing else calls process.exit.
+ * Core's `exitCodeFor` maps an `EventKitError`; the CLI adds commander's usage errors, system
+ * errors on input files (3) and its own bugs (70).
+ */
 export function mapError(error: unknown): MappedError {
   if (error instanceof CommanderError) {
     // help and --version end with exitCode 0; everything else is a usage error already printed.
     return { code: error.exitCode === 0 ? EXIT.ok : EXIT.usage, message: undefined };
   }
   if (error instanceof UsageError) return { code: EXIT.usage, message: error.message };
-  if (isEventKitError(error)) {
-    switch (error.code) {
-      case 'INVALID_INPUT':
-      case 'INVALID_CONFIG':
-        return { code: EXIT.usage, message: error.message };
-      case 'NOT_FOUND':
-        return { code: EXIT.tripped, message: error.message };
-      default:
-        return { code: EXIT.unreadable, message: error.message };
-    }
-  }
+  if (isEventKitError(error)) return { code: exitCodeFor(error), message: error.message };
   const system = error as NodeJS.ErrnoException | undefined;
   if (system && typeof system.code === 'string' && SYSTEM_INPUT_ERRORS.has(system.code)) {
     const where = system.path ? `${system.path}: ` : '';

@@ -1,30 +1,20 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { formatTelemetryLine } from '@eventkit/core/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTempDir, runCli } from './test-support/run-cli.js';
 
-// A module-resolution hook (node --import) that logs every module the process and its worker
-// threads resolve: what a command costs at start-up is what it loads.
+// A module-resolution hook (node --import) that logs every bare specifier the process asks for:
+// which packages, and which of core's public entries, a command costs at start-up.
 const LOADER = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(process.env.MODULE_LOG, result.url + '\\n');
-  return result;
+  if (!/^(\\.|\\/|file:|node:)/.test(specifier)) appendFileSync(process.env.MODULE_LOG, specifier + '\\n');
+  return next(specifier, context);
 }
 `;
 const REGISTER = `import { register } from 'node:module';
 register('./loader.mjs', import.meta.url);
 `;
-
-/** Modules of core that only the agent, manifest, graph and logging commands need. */
-const NOT_FOR_READING =
-  /packages\/core\/dist\/(index\.js|manifest|agent\/|graph\/|logging\/)|node_modules\/.*\/(zod|ical\.js|cli-progress)\//;
-
-const execFileAsync = promisify(execFile);
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -35,7 +25,8 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-async function loadedBy(args: string[]): Promise<string[]> {
+/** The packages and package subpaths `eventkit <args>` imports, in this process. */
+async function importedBy(args: string[]): Promise<string[]> {
   const log = path.join(dir, 'modules.log');
   await writeFile(log, '');
   const run = await runCli(args, {
@@ -47,31 +38,15 @@ async function loadedBy(args: string[]): Promise<string[]> {
   });
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
-  return [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))];
-}
-
-/** The modules `node <script>` loads (a module with no side effects when run alone). */
-async function loadedByNode(script: string): Promise<string[]> {
-  const log = path.join(dir, 'modules.log');
-  await writeFile(log, '');
-  await execFileAsync(process.execPath, ['--import', path.join(dir, 'register.mjs'), script], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, MODULE_LOG: log },
-  });
-  return [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))];
+  return [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))].sort();
 }
 
 describe('what a command loads', () => {
-  it('the command tree alone (--version) loads no handler and, of core, only the telemetry subpath', async () => {
-    const loaded = await loadedBy(['--version']);
-    expect(loaded.filter((url) => NOT_FOR_READING.test(url))).toEqual([]);
-    expect(loaded.filter((url) => /\/dist\/commands\/|\/core\/dist\/metrics\//.test(url))).toEqual(
-      [],
-    );
+  it("the command tree alone (--version) needs only commander and core's telemetry subpath", async () => {
+    expect(await importedBy(['--version'])).toEqual(['@eventkit/core/telemetry', 'commander']);
   });
 
-  it('summarize, in this thread and in its worker threads, loads the reader and metrics only (no zod, manifest, agent or graph)', async () => {
-    // 17 MiB: above the 16 MiB from which an explicit --threads 2 starts a worker.
+  it('summarize reaches core through its telemetry and analysis subpaths (no zod, manifest or calendar)', async () => {
     const line = formatTelemetryLine({
       ts: 1732540000,
       action: 'recommend',
@@ -81,15 +56,17 @@ describe('what a command loads', () => {
       error: null,
     });
     const file = path.join(dir, 'telemetry.jsonl');
-    await writeFile(file, line.repeat(Math.ceil((17 * 1024 * 1024) / line.length)));
-    const loaded = await loadedBy(['summarize', '--json', '--threads', '2', file]);
-    expect(loaded.filter((url) => NOT_FOR_READING.test(url))).toEqual([]);
-    // This thread may take every range before the worker is up, so the worker entry is loaded on
-    // its own: what it imports is what each worker thread loads.
-    const summarize = loaded.find((url) => url.endsWith('/core/dist/metrics/summarize.js'));
-    expect(summarize).toBeDefined();
-    const worker = await loadedByNode(fileURLToPath(new URL('./summary-worker.js', summarize)));
-    expect(worker.some((url) => url.endsWith('/reader/writer-line-wasm.js'))).toBe(true);
-    expect(worker.filter((url) => NOT_FOR_READING.test(url))).toEqual([]);
+    await writeFile(file, line.repeat(1000));
+    const imported = await importedBy(['summarize', '--json', file]);
+    expect(imported).toContain('@eventkit/core/analysis');
+    for (const heavy of [
+      '@eventkit/core',
+      '@eventkit/core/manifest',
+      'zod',
+      'ical.js',
+      'cli-progress',
+    ]) {
+      expect(imported).not.toContain(heavy);
+    }
   });
 });

@@ -242,11 +242,22 @@ describe('event-agent-exporter process', () => {
     [['--port', 'x'], 2, '--port must be an integer'],
     [['--from', 'middle'], 2, 'Allowed choices are start, end'],
     [['--health-url', 'ftp://x'], 2, 'expected an http(s) URL'],
-    [['--manifest', '/nonexistent/agent.json'], 66, 'Manifest not found'],
+    [['--manifest', '/nonexistent/agent.json'], 3, 'Manifest not found'],
   ])('refuses %j with exit code %i and a clear message, no stack trace', (args, code, message) => {
     const child = spawnSync(process.execPath, [BUILT_EXPORTER, ...args], { encoding: 'utf8' });
     expect(child.status).toBe(code);
     expect(child.stderr).toContain(message);
+    expect(child.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses an invalid manifest with exit code 3, naming the field', () => {
+    const manifest = join(dir, 'agent.json');
+    writeFileSync(manifest, JSON.stringify({ sessions: 'none' }));
+    const child = spawnSync(process.execPath, [BUILT_EXPORTER, '--manifest', manifest], {
+      encoding: 'utf8',
+    });
+    expect(child.status).toBe(3);
+    expect(child.stderr).toContain('sessions');
     expect(child.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -1,21 +1,13 @@
 #!/usr/bin/env node
-import { isEventKitError } from '@eventkit/core/telemetry';
+import { exitCodeFor } from '@eventkit/core/telemetry';
 import { CommanderError } from 'commander';
 import { createCli } from './cli.js';
 
-/** The one place errors become exit codes: 2 usage/config, 66 unreadable input, 1 anything else. */
+/** The one place errors become exit codes: the root README's table, via core's mapping. */
 function exitCodeOf(error: unknown): number {
+  // Commander's own errors are usage errors (2), except --help and --version (0).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (isEventKitError(error)) {
-    if (error.code === 'UNREADABLE_INPUT' || error.code === 'MANIFEST_NOT_FOUND') return 66;
-    if (
-      error.code === 'INVALID_MANIFEST' ||
-      error.code === 'INVALID_CONFIG' ||
-      error.code === 'INVALID_INPUT'
-    )
-      return 2;
-  }
-  return 1;
+  return exitCodeFor(error);
 }
 
 const io = {

@@ -1,71 +1,55 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BUILT_EXPORTER } from './test-support/exporter-process.js';
+import { tempDir } from './test-support/telemetry-files.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const coreSrc = resolve(here, '../../../packages/core/src');
+// A module-resolution hook (node --import) that logs every bare specifier the process asks for:
+// which packages, and which of core's public entries, the exporter costs at start-up.
+const LOADER = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  if (!/^(\\.|\\/|file:|node:)/.test(specifier)) appendFileSync(process.env.MODULE_LOG, specifier + '\\n');
+  return next(specifier, context);
+}
+`;
+const REGISTER = `import { register } from 'node:module';
+register('./loader.mjs', import.meta.url);
+`;
 
-/** Static `import … from` / `export … from` specifiers (not `await import(...)`, which is lazy). */
-function staticImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)';/gms)]
-    .filter((match) => !/^(?:import|export)\s+type\s/.test(match[0]))
-    .map((match) => match[1] as string);
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir('exporter-modules-'));
+  writeFileSync(join(dir, 'loader.mjs'), LOADER);
+  writeFileSync(join(dir, 'register.mjs'), REGISTER);
+});
+afterEach(() => cleanup());
+
+/** Runs the built exporter; the packages and package subpaths it imported, and its exit code. */
+function importedBy(args: string[]): { imported: string[]; status: number | null } {
+  const log = join(dir, 'modules.log');
+  writeFileSync(log, '');
+  const run = spawnSync(
+    process.execPath,
+    ['--import', join(dir, 'register.mjs'), BUILT_EXPORTER, ...args],
+    { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, MODULE_LOG: log } },
+  );
+  const imported = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))].sort();
+  return { imported, status: run.status };
 }
 
-/** `await import('…')` specifiers: modules loaded later, on some path only. */
-function lazyImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((match) => match[1] as string);
-}
-
-/** Every module `entry` loads at startup: workspace files (relative to the repo) and packages. */
-function startupGraph(entry: string): { files: string[]; packages: string[] } {
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (files.has(file)) continue;
-    files.add(file);
-    for (const specifier of staticImports(file)) {
-      if (specifier.startsWith('.')) {
-        pending.push(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
-      } else if (specifier === '@eventkit/core/telemetry') {
-        pending.push(join(coreSrc, 'telemetry.ts'));
-      } else if (specifier === '@eventkit/core') {
-        pending.push(join(coreSrc, 'index.ts'));
-      } else {
-        packages.add(specifier);
-      }
-    }
-  }
-  const root = resolve(here, '../../..');
-  return { files: [...files].map((file) => relative(root, file)).sort(), packages: [...packages] };
-}
-
-describe('what the exporter loads at startup', () => {
-  const graph = startupGraph(join(here, 'main.ts'));
-
-  it("imports core only through @eventkit/core/telemetry (core's whole index costs ~9 MB of RSS)", () => {
-    const coreFiles = graph.files.filter((file) => file.startsWith('packages/core/'));
-    expect(coreFiles).toContain('packages/core/src/telemetry.ts');
-    expect(coreFiles).not.toContain('packages/core/src/index.ts');
-    for (const file of coreFiles) {
-      expect(file).not.toMatch(/\/(manifest|agent|metrics|graph|logging)\//);
-    }
+describe('what the exporter loads', () => {
+  it("starts on commander, prom-client and core's telemetry subpath alone (not core's whole index, not zod)", () => {
+    const { imported, status } = importedBy(['--help']);
+    expect(status).toBe(0);
+    expect(imported).toEqual(['@eventkit/core/telemetry', 'commander', 'prom-client']);
   });
 
-  it("loads the manifest (for the default --file) lazily from core's manifest subpath, never the whole index", () => {
-    const root = resolve(here, '../../..');
-    const lazy = graph.files.flatMap((file) => lazyImports(join(root, file)));
-    expect(lazy).toContain('@eventkit/core/manifest');
-    expect(lazy).not.toContain('@eventkit/core');
-  });
-
-  it('loads no package beyond node builtins, commander and prom-client (zod alone is ~14 MB)', () => {
-    const outside = graph.packages.filter((name) => !name.startsWith('node:'));
-    expect(outside.sort()).toEqual(['commander', 'prom-client']);
+  it("loads the manifest (for the default --file) from core's manifest subpath, never the whole index", () => {
+    const { imported, status } = importedBy(['--manifest', join(dir, 'missing.json')]);
+    expect(status).toBe(3);
+    expect(imported).toContain('@eventkit/core/manifest');
+    expect(imported).not.toContain('@eventkit/core');
   });
 });

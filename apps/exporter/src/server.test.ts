@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ describe('metrics server', () => {
     closers.push(async () => {
       server.close();
       await exporter.stop();
+      await rm(dir, { recursive: true, force: true });
     });
     const { port } = server.address() as AddressInfo;
     return { exporter, url: `http://127.0.0.1:${port}` };

@@ -32,3 +32,39 @@ export class EventKitError extends Error {
 export function isEventKitError(error: unknown): error is EventKitError {
   return error instanceof EventKitError;
 }
+
+/**
+ * The exit code every Event Kit binary gives for an error, as the root README's table says:
+ * 2 for a usage or settings mistake (`INVALID_INPUT`, `INVALID_CONFIG`), 3 for input that
+ * could not be read or a bad manifest (`UNREADABLE_INPUT`, `INVALID_MANIFEST`,
+ * `MANIFEST_NOT_FOUND`, and a source the command needed that did not answer, `UPSTREAM_*`),
+ * and 1 for anything else, including an error that is not an `EventKitError` (a failed
+ * start-up such as a port in use). Each app adds its own cases before calling it, such as
+ * commander's usage errors.
+ *
+ * @example
+ * try {
+ *   await main();
+ * } catch (error) {
+ *   process.stderr.write(`my-app: ${error instanceof Error ? error.message : error}\n`);
+ *   process.exitCode = exitCodeFor(error);
+ * }
+ */
+export function exitCodeFor(error: unknown): 1 | 2 | 3 {
+  if (!isEventKitError(error)) return 1;
+  switch (error.code) {
+    case 'INVALID_INPUT':
+    case 'INVALID_CONFIG':
+      return 2;
+    case 'UNREADABLE_INPUT':
+    case 'INVALID_MANIFEST':
+    case 'MANIFEST_NOT_FOUND':
+    case 'UPSTREAM_FAILED':
+    case 'UPSTREAM_AUTH_FAILED':
+    case 'UPSTREAM_UNAVAILABLE':
+      return 3;
+    case 'NOT_FOUND':
+    case 'WRITE_FAILED':
+      return 1;
+  }
+}

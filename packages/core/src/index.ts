@@ -9,7 +9,7 @@
 // Errors (shared by every entry)
 
 export type { EventKitErrorCode } from './errors.js';
-export { EventKitError, isEventKitError } from './errors.js';
+export { EventKitError, exitCodeFor, isEventKitError } from './errors.js';
 
 // Writing telemetry
 

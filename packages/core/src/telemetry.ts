@@ -9,7 +9,7 @@
 // Errors
 
 export type { EventKitErrorCode } from './errors.js';
-export { EventKitError, isEventKitError } from './errors.js';
+export { EventKitError, exitCodeFor, isEventKitError } from './errors.js';
 
 // The telemetry line: its parser and format, and the line decoder
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 export const APP_ROOT = path.resolve(import.meta.dirname, '../..');
 export const MAIN = path.join(APP_ROOT, 'dist/main.js');
@@ -59,7 +59,7 @@ export function runBuilt(
 export async function startBuilt(
   extraEnv: Record<string, string> = {},
   args: string[] = [],
-  dir = mkdtempSync(path.join(tmpdir(), 'eventkit-server-e2e-')),
+  dir = tempDir('eventkit-server-e2e-'),
 ): Promise<BuiltServer> {
   if (!existsSync(MAIN))
     throw new Error(`${MAIN} is missing: build first (turbo runs build before test)`);

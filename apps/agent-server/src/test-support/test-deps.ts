@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSessionSource } from '@eventkit/core';
 import { type LoadedManifest, loadManifest } from '@eventkit/core/manifest';
@@ -10,6 +8,7 @@ import { createHealthModel } from '../health/health-model.js';
 import { createLogger, type LogSink } from '../logging/logger.js';
 import { createRateLimiter } from '../middleware/rate-limit.js';
 import { createTracing } from '../tracing.js';
+import { tempDir } from './temp-dir.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
 export const PYTHON_MANIFEST = path.join(
@@ -61,7 +60,7 @@ export async function createTestApp(
     profiles: memoryProfiles(),
     exportTarget: {
       enabled: false,
-      outputDir: mkdtempSync(path.join(tmpdir(), 'eventkit-exports-')),
+      outputDir: tempDir('eventkit-exports-'),
     },
     rateLimiter: createRateLimiter({ perMinute: 0, burst: 1 }),
     lifecycle,

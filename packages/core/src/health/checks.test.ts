@@ -1,14 +1,20 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { diskFreeRatio, telemetryWritableCheck } from './checks.js';
 
 const GB = 1024 ** 3;
 const roomy = async () => ({ blocks: 1000, bavail: 500, bsize: 4096 * 1024 });
 
+/** A fresh temp directory, removed (write permission restored first) when the test finishes. */
 async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'eventkit-health-'));
+  const dir = await mkdtemp(join(tmpdir(), 'eventkit-health-'));
+  onTestFinished(async () => {
+    await chmod(dir, 0o700);
+    await rm(dir, { recursive: true, force: true });
+  });
+  return dir;
 }
 
 describe('diskFreeRatio', () => {

@@ -1,13 +1,20 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { gzipFile, removeStaleGzipTemporaries } from './gzip-file.js';
 
+/** A fresh temp directory, removed when the test finishes. */
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 async function fileWith(content: string | Buffer): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventkit-gzip-'));
+  const dir = await tempDir('eventkit-gzip-');
   const path = join(dir, 'app.log.20240315-083000-123');
   await writeFile(path, content);
   return path;
@@ -42,7 +49,7 @@ describe('gzipFile', () => {
   });
 
   it('fails for a missing file without creating an archive', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'eventkit-gzip-')), 'missing.log');
+    const path = join(await tempDir('eventkit-gzip-'), 'missing.log');
     await expect(gzipFile(path)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(join(path, '..'))).toEqual([]);
   });

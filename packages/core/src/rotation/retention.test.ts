@@ -1,15 +1,22 @@
-import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { applyRetention } from './retention.js';
+
+/** A fresh temp directory, removed when the test finishes. */
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const NOW = new Date('2024-03-15T12:00:00Z');
 const DAY = 86_400_000;
 
 /** Creates files with modification times `ageDays` before NOW. */
 async function dirWith(files: Record<string, number>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventkit-retention-'));
+  const dir = await tempDir('eventkit-retention-');
   for (const [name, ageDays] of Object.entries(files)) {
     await writeFile(join(dir, name), 'x\n');
     const at = new Date(NOW.getTime() - ageDays * DAY);

@@ -1,17 +1,24 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createTelemetryWriter } from '../telemetry/telemetry-writer.js';
 import { rotateFile } from './rotate-file.js';
 import { listRotatedFiles } from './rotated-files.js';
 
+/** A fresh temp directory, removed when the test finishes. */
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 const NOW = new Date('2024-03-15T08:30:00.123Z');
 
 async function logWith(content: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotate-'));
+  const dir = await tempDir('eventkit-rotate-');
   const file = join(dir, 'app.log');
   await writeFile(file, content);
   return file;
@@ -76,7 +83,7 @@ describe('rotateFile', () => {
   });
 
   it('does nothing for a file that does not exist', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotate-'));
+    const dir = await tempDir('eventkit-rotate-');
     expect(await rotateFile(join(dir, 'missing.log'), { maxSizeBytes: 1 })).toEqual({
       compressed: [],
       deleted: [],
@@ -94,7 +101,7 @@ describe('rotateFile', () => {
   });
 
   it('loses no line while a telemetry writer keeps appending', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotate-'));
+    const dir = await tempDir('eventkit-rotate-');
     const file = join(dir, 'telemetry.jsonl');
     const writer = createTelemetryWriter({ file, flushIntervalMs: 1, maxSizeBytes: 0 });
     let next = 0;

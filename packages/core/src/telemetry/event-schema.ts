@@ -4,7 +4,7 @@ import {
   MAX_PAYLOAD_DEPTH,
   nestedDeeperThan,
   TRACE_ID_MAX_LENGTH,
-} from './event.js';
+} from './event-limits.js';
 
 const payloadSchema = z
   .record(z.string(), z.unknown())

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatTelemetryLine, MAX_PAYLOAD_DEPTH, parseTelemetryLine } from './event.js';
+import {
+  formatTelemetryLine,
+  MAX_PAYLOAD_DEPTH,
+  parseTelemetryLine,
+  validateTelemetryEvent,
+} from './event.js';
+import { eventInputs } from './test-support/event-inputs.js';
 
 const legacyFixture = new URL(
   '../../../../fixtures/python-eventkit/python-eventkit-telemetry.jsonl',
@@ -106,5 +112,129 @@ describe('formatTelemetryLine', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** No value reachable only through a prototype, which JSON would not write. */
+function ownDataOnly(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== Array.prototype) return false;
+  return Object.values(value).every(ownDataOnly);
+}
+
+/** `depth` containers, the outermost being the payload itself. */
+function nestedPayload(depth: number): Record<string, unknown> {
+  let value: unknown = [];
+  for (let level = 2; level < depth; level++) value = [value];
+  return { x: value };
+}
+
+describe('validateTelemetryEvent', () => {
+  const base = { ts: 1, action: 'a', success: true, latency_ms: 1 };
+
+  it('accepts exactly what formatTelemetryLine writes and parseTelemetryLine reads back', () => {
+    fc.assert(
+      fc.property(eventInputs, (input) => {
+        const checked = validateTelemetryEvent(input);
+        if (!checked.ok) return;
+        expect(parseTelemetryLine(formatTelemetryLine(checked.event))).toStrictEqual(checked);
+        expect(ownDataOnly(checked.event.payload)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('fills payload {} and error null, and leaves out an undefined trace_id', () => {
+    expect(validateTelemetryEvent({ ...base, trace_id: undefined, extra: 1 })).toStrictEqual({
+      ok: true,
+      event: { ...base, payload: {}, error: null },
+    });
+  });
+
+  it.each([
+    ['an undefined value is left out', { a: undefined, b: 1 }, { b: 1 }],
+    ['a function or a symbol is left out', { f: () => 1, s: Symbol('s') }, {}],
+    ['in an array, undefined becomes null', { a: [undefined, () => 1] }, { a: [null, null] }],
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what is tested
+    ['a hole becomes null', { a: [1, , 3] }, { a: [1, null, 3] }],
+    [
+      'a non-finite number becomes null',
+      { n: Number.NaN, i: [Number.NEGATIVE_INFINITY] },
+      { n: null, i: [null] },
+    ],
+    ['-0 becomes 0', { z: -0 }, { z: 0 }],
+    [
+      'an object without a prototype is a plain object',
+      Object.assign(Object.create(null), { a: 1 }),
+      { a: 1 },
+    ],
+  ])('takes the payload as JSON writes it: %s', (_name, payload, written) => {
+    const checked = validateTelemetryEvent({ ...base, payload });
+    expect(checked).toStrictEqual({ ok: true, event: { ...base, payload: written, error: null } });
+  });
+
+  it('writes -0 for ts or latency_ms as 0', () => {
+    const checked = validateTelemetryEvent({ ...base, ts: -0, latency_ms: -0 });
+    expect(
+      checked.ok && Object.is(checked.event.ts, 0) && Object.is(checked.event.latency_ms, 0),
+    ).toBe(true);
+  });
+
+  it.each([
+    [
+      'a payload nested 33 levels deep',
+      nestedPayload(MAX_PAYLOAD_DEPTH + 1),
+      'payload: is nested deeper than 32 levels',
+    ],
+    [
+      'a payload that contains itself',
+      (() => {
+        const p: Record<string, unknown> = {};
+        p.self = p;
+        return p;
+      })(),
+      'payload: is nested deeper than 32 levels',
+    ],
+    ['a bigint', { n: [1n] }, 'payload.n.0: a bigint cannot be written as JSON'],
+    [
+      'a Date',
+      { at: new Date(0) },
+      'payload.at: Invalid input: expected a plain object or array, received Date',
+    ],
+    [
+      'a Map payload',
+      new Map(),
+      'payload: Invalid input: expected a plain object or array, received Map',
+    ],
+    [
+      'a "__proto__" key',
+      { a: JSON.parse('{"__proto__":{}}') },
+      'payload.a: a "__proto__" key cannot be read back as written',
+    ],
+  ])('refuses %s, which JSON could not write as given', (_name, payload, reason) => {
+    expect(validateTelemetryEvent({ ...base, payload })).toEqual({ ok: false, reason });
+  });
+
+  it('accepts a payload nested exactly MAX_PAYLOAD_DEPTH levels deep', () => {
+    expect(validateTelemetryEvent({ ...base, payload: nestedPayload(MAX_PAYLOAD_DEPTH) }).ok).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['null', null, 'event: Invalid input: expected object, received null'],
+    [
+      'an empty action',
+      { ...base, action: '' },
+      'action: Too small: expected string to have >=1 characters',
+    ],
+    [
+      'a trace_id of 201 characters',
+      { ...base, trace_id: 't'.repeat(201) },
+      'trace_id: Too big: expected string to have <=200 characters',
+    ],
+  ])('refuses %s with the same reason a reader gives', (_name, input, reason) => {
+    expect(validateTelemetryEvent(input)).toEqual({ ok: false, reason });
   });
 });

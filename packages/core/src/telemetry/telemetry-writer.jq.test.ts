@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryEventInput } from './event.js';
 import { createTelemetryWriter } from './telemetry-writer.js';
 
@@ -42,10 +42,13 @@ function prettyObjects(output: string): Array<Record<string, unknown>> {
 
 describe('the seed’s jq one-liners on a file the writer produced', () => {
   const events = makeEvents(3000);
+  let dir = '';
   let file = '';
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   beforeAll(async () => {
-    file = join(await mkdtemp(join(tmpdir(), 'eventkit-jq-')), 'telemetry.jsonl');
+    dir = await mkdtemp(join(tmpdir(), 'eventkit-jq-'));
+    file = join(dir, 'telemetry.jsonl');
     const writer = createTelemetryWriter({ file, maxSizeBytes: 0, maxBufferBytes: 4096 });
     for (const event of events) writer.write(event);
     await writer.close();

@@ -17,7 +17,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import ts from 'typescript';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { isEventKitError } from '../errors.js';
 import { listRotatedFiles } from '../rotation/rotated-files.js';
 import type { TelemetryEventInput } from './event.js';
@@ -26,6 +26,7 @@ import { createTelemetryWriter } from './telemetry-writer.js';
 
 async function tempFile(name = 'telemetry.jsonl'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'eventkit-writer-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   return join(dir, name);
 }
 
@@ -435,6 +436,9 @@ describe('createTelemetryWriter on process exit', () => {
   const coreSrc = join(dirname(fileURLToPath(import.meta.url)), '..');
 
   let transpiled: Promise<string> | undefined;
+  afterAll(async () => {
+    if (transpiled) await rm(await transpiled, { recursive: true, force: true });
+  });
 
   /** Core's sources as plain ESM in a temp dir (tests must not depend on a prior build). */
   async function transpiledCore(): Promise<string> {

@@ -6,7 +6,7 @@ import { gzipFile, removeStaleGzipTemporaries } from '../rotation/gzip-file.js';
 import { applyRetention } from '../rotation/retention.js';
 import { listRotatedFiles, nextRotatedFileName } from '../rotation/rotated-files.js';
 import type { TelemetryEventInput } from './event.js';
-import { formatTelemetryLine } from './event.js';
+import { formatTelemetryLine, validateTelemetryEvent } from './event.js';
 import {
   closeAsync,
   ensureDir,
@@ -17,7 +17,6 @@ import {
   writeAllSync,
   writeAsync,
 } from './telemetry-writer-fs.js';
-import { validateTelemetryInput } from './telemetry-writer-validate.js';
 
 // Not O_APPEND: every write goes to an explicit offset, so the exit path can re-issue an
 // in-flight write idempotently (same bytes, same place) instead of guessing whether it landed.
@@ -189,7 +188,7 @@ export function createTelemetryWriter({
         stats.dropped++;
         return;
       }
-      const checked = validateTelemetryInput(input);
+      const checked = validateTelemetryEvent(input);
       if (!checked.ok) {
         stats.dropped++;
         report('INVALID_INPUT', `Telemetry event dropped: ${checked.reason}`);
@@ -215,7 +214,7 @@ export function createTelemetryWriter({
         timer.unref();
       }
     } catch (error) {
-      // e.g. a payload that JSON cannot represent (BigInt, cycle).
+      // e.g. an event field whose getter throws.
       stats.dropped++;
       report('INVALID_INPUT', `Telemetry event dropped: ${messageOf(error)}`, error);
     }
