@@ -110,10 +110,10 @@ assert.equal(telemetry.EventKitError, core.EventKitError, 'subpath and main entr
 assert.deepEqual(await telemetry.listRotatedFiles(file), await core.listRotatedFiles(file));
 const line = telemetry.formatTelemetryLine({ ts: 1, action: 'recommend', success: true, latency_ms: 2, payload: {}, error: null });
 assert.equal(telemetry.parseTelemetryLine(line.trim()).ok, true);
-const scanned = telemetry.createScannedLine();
+const decoder = telemetry.createLineDecoder();
 const bytes = Buffer.from(line);
-assert.equal(telemetry.scanCanonicalLine(bytes, 0, bytes.length - 1, scanned), true, 'byte scanner rejected a canonical line');
-assert.equal(bytes.toString('latin1', scanned.actionStart, scanned.actionEnd), 'recommend');
+assert.equal(decoder.decode(bytes, 0, bytes.length - 1), true, 'line decoder rejected a canonical line');
+assert.equal(decoder.action, 'recommend');
 assert.ok(telemetry.METRIC_NAMES.requests.startsWith('event_agent_'));
 const sample = await manifestEntry.loadManifest(manifestEntry.SAMPLE_MANIFEST_PATH);
 assert.equal(manifestEntry.telemetrySettings(sample, dir).retention.maxFiles, 20);

@@ -154,14 +154,13 @@ export {
   METRIC_NAMES,
   OTHER_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
-export type { ScannedLine } from './reader/line-scanner.js';
-export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
+export type { LineDecoder } from './reader/line-decoder.js';
+export { createLineDecoder } from './reader/line-decoder.js';
 export type { ReadOptions, ReadStats, TelemetryStream } from './reader/read-telemetry.js';
 export { readTelemetry } from './reader/read-telemetry.js';
 export type { ResolveOptions } from './reader/resolve-files.js';
 export { resolveTelemetryFiles } from './reader/resolve-files.js';
 export type { MalformedLine } from './reader/telemetry-file.js';
-export { parseLineBytes } from './reader/telemetry-file.js';
 export type { GzipFileOptions } from './rotation/gzip-file.js';
 export { gzipFile } from './rotation/gzip-file.js';
 export type { RetentionOptions } from './rotation/retention.js';

@@ -36,10 +36,9 @@ export {
   METRIC_NAMES,
   OTHER_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
-export type { ScannedLine } from './reader/line-scanner.js';
-export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
+export type { LineDecoder } from './reader/line-decoder.js';
+export { createLineDecoder } from './reader/line-decoder.js';
 export type { MalformedLine } from './reader/telemetry-file.js';
-export { parseLineBytes } from './reader/telemetry-file.js';
 export {
   listRotatedFiles,
   nextRotatedFileName,

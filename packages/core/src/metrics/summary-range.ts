@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { createLineDecoder } from '../reader/line-decoder.js';
 import {
   createLineFramer,
   type LineFramer,
@@ -7,14 +8,13 @@ import {
   MAX_LINE_BYTES,
   READ_CHUNK_BYTES,
 } from '../reader/line-framer.js';
-import { createScannedLine, scanCanonicalLine } from '../reader/line-scanner.js';
+import { createScannedLine } from '../reader/line-scanner.js';
 import {
   FIRST_MALFORMED_KEPT,
   feedFile,
   isGzipFile,
   type MalformedLine,
   openTelemetryFile,
-  parseLineBytes,
   TOO_LONG_REASON,
   truncatedReason,
   unreadable,
@@ -171,7 +171,7 @@ function createSummaryFramer(
   module: WasmModule | undefined,
 ): { framer: LineFramer; flush: () => void } {
   const window = sampleWindow(filter);
-  const scanned = createScannedLine();
+  const decoder = createLineDecoder();
   const wasm = createWasmWriterLines(module);
   const shortcut = createWriterLineShortcut(wasm, builder, window);
   const framer = createLineFramer({
@@ -180,21 +180,14 @@ function createSummaryFramer(
     onTooLong: (line) =>
       record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
-      if (scanCanonicalLine(buf, start, end, scanned)) {
-        const action = buf.toString('latin1', scanned.actionStart, scanned.actionEnd);
-        if (keeps(window, action, scanned.ts)) {
-          builder.addSample(action, scanned.success, scanned.latencyMs, scanned.ts);
-        }
-        return;
-      }
-      const parsed = parseLineBytes(buf, start, end);
-      if (!parsed.ok) {
-        const reason = terminated ? parsed.reason : truncatedReason(parsed.reason);
+      if (!decoder.decode(buf, start, end)) {
+        const reason = terminated ? decoder.reason : truncatedReason(decoder.reason);
         record(current.malformed, { file: current.file, line, reason });
         return;
       }
-      const { action, success, latency_ms, ts } = parsed.event;
-      if (keeps(window, action, ts)) builder.addSample(action, success, latency_ms, ts);
+      const { action, ts } = decoder;
+      if (keeps(window, action, ts))
+        builder.addSample(action, decoder.success, decoder.latencyMs, ts);
     },
   });
   return { framer, flush: () => shortcut.flushAll() };

@@ -1,5 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { MAX_PAYLOAD_DEPTH } from '../telemetry/event.js';
+import { ACTION_MAX_LENGTH, MAX_PAYLOAD_DEPTH, TRACE_ID_MAX_LENGTH } from '../telemetry/event.js';
+
+// The line decoder's fast path (line-decoder.ts): nothing outside the decoder's modules imports
+// this file.
 
 /**
  * Fields of a telemetry line that the canonical-shape scanner found valid (only meaningful
@@ -12,6 +15,9 @@ export interface ScannedLine {
   /** Byte range of the action name (ASCII, no escapes). */
   actionStart: number;
   actionEnd: number;
+  /** Byte range of the trace id (ASCII, no escapes); traceStart is -1 without one. */
+  traceStart: number;
+  traceEnd: number;
   /** Scratch: the last number read. */
   number: number;
   /** Scratch: a byte >= 0x80 was seen (the line then needs a UTF-8 check). */
@@ -25,6 +31,8 @@ export function createScannedLine(): ScannedLine {
     latencyMs: 0,
     actionStart: 0,
     actionEnd: 0,
+    traceStart: -1,
+    traceEnd: -1,
     number: 0,
     high: false,
   };
@@ -45,8 +53,6 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const MAX_DEPTH = MAX_PAYLOAD_DEPTH;
-const MAX_ACTION_LENGTH = 200;
-const MAX_TRACE_ID_LENGTH = 200;
 
 const F_TS = 1;
 const F_ACTION = 2;
@@ -555,6 +561,7 @@ function afterTraceKey(buf: Buffer, i: number, end: number): number {
  * scan then decides.
  */
 function writerLayoutEnd(buf: Buffer, start: number, end: number, out: ScannedLine): number {
+  out.traceStart = -1;
   let i = afterTsKey(buf, start, end);
   if (i < 0) return -1;
   i = readNumber(buf, i, end, out);
@@ -564,7 +571,7 @@ function writerLayoutEnd(buf: Buffer, start: number, end: number, out: ScannedLi
   if (i < 0) return -1;
   const actionEnd = skipPlainString(buf, i - 1, end);
   const length = actionEnd - i - 1;
-  if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return -1;
+  if (actionEnd < 0 || length < 1 || length > ACTION_MAX_LENGTH) return -1;
   out.actionStart = i;
   out.actionEnd = actionEnd - 1;
   i = afterSuccessKey(buf, actionEnd, end);
@@ -598,7 +605,9 @@ function writerLayoutEnd(buf: Buffer, start: number, end: number, out: ScannedLi
     i = afterTraceKey(buf, i, end);
     if (i < 0) return -1;
     const traceEnd = skipPlainString(buf, i - 1, end);
-    if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return -1;
+    if (traceEnd < 0 || traceEnd - i - 1 > TRACE_ID_MAX_LENGTH) return -1;
+    out.traceStart = i;
+    out.traceEnd = traceEnd - 1;
     i = traceEnd;
   }
   if (i >= end || buf[i] !== CLOSE_BRACE) return -1;
@@ -650,6 +659,7 @@ export function scanCanonicalLine(
   out.high = false;
   if (scanWriterLayout(buf, start, end, out)) return true;
   out.high = false;
+  out.traceStart = -1;
   let seen = 0;
   let i = skipWs(buf, start, end);
   if (i >= end || buf[i] !== OPEN_BRACE) return false;
@@ -682,7 +692,7 @@ export function scanCanonicalLine(
         if (b !== QUOTE) return false;
         const stringEnd = skipPlainString(buf, i, end);
         const length = stringEnd - i - 2;
-        if (stringEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return false;
+        if (stringEnd < 0 || length < 1 || length > ACTION_MAX_LENGTH) return false;
         out.actionStart = i + 1;
         out.actionEnd = stringEnd - 1;
         i = stringEnd;
@@ -712,7 +722,9 @@ export function scanCanonicalLine(
       case F_TRACE: {
         if (b !== QUOTE) return false;
         const stringEnd = skipPlainString(buf, i, end);
-        if (stringEnd < 0 || stringEnd - i - 2 > MAX_TRACE_ID_LENGTH) return false;
+        if (stringEnd < 0 || stringEnd - i - 2 > TRACE_ID_MAX_LENGTH) return false;
+        out.traceStart = i + 1;
+        out.traceEnd = stringEnd - 1;
         i = stringEnd;
         break;
       }
