@@ -66,8 +66,9 @@ export function defaultSummaryThreads(
 
 /**
  * Ranges are this size (within these bounds): small enough that a thread which starts late or
- * shares its core takes fewer, so all finish together; large enough that a range's own cost (open, the first line's search) stays
- * far below its lines'. Threads claim them from one shared cursor and keep one summary each.
+ * shares its core takes fewer, so all finish together; large enough that a range's own cost
+ * (open, the first line's search) stays far below its lines'. Threads claim them from one shared
+ * cursor and keep one summary each.
  */
 const MIN_RANGE_BYTES = 8 * 1024 * 1024;
 const MAX_RANGE_BYTES = 32 * 1024 * 1024;
