@@ -28,9 +28,7 @@ const LATENCIES: i32 = NAMES + MAX_ACTIONS * NAME_BYTES;
 const REGION_BYTES: i32 = LATENCIES + MAX_ACTIONS * BATCH_SIZE * 8;
 const BASE: usize = memory.data(REGION_BYTES, 16);
 
-/** The address of offset i of the region. */
-// @ts-ignore: decorator
-@inline
+/** The address of offset i of the region (inlined by the optimizer). */
 function ptr(i: i32): usize {
   return BASE + usize(i);
 }
@@ -327,9 +325,7 @@ function afterPayloadKey(i: i32, end: i32): i32 {
 
 /** `,"error":` at i. */
 function afterErrorKey(i: i32, end: i32): i32 {
-  return i + 9 <= end &&
-    load<u64>(ptr(i)) === 0x22726f727265222c &&
-    load<u8>(ptr(i + 8)) === 0x3a
+  return i + 9 <= end && load<u64>(ptr(i)) === 0x22726f727265222c && load<u8>(ptr(i + 8)) === 0x3a
     ? i + 9
     : -1;
 }
