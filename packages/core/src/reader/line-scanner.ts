@@ -313,49 +313,43 @@ function skipValue(buf: Buffer, i: number, end: number, depth: number, out: Scan
   if (i >= end) return -1;
   const b = buf[i] as number;
   if (b === QUOTE) return skipString(buf, i, end, out);
-  if (b === OPEN_BRACE) return skipObject(buf, i, end, depth + 1, out);
-  if (b === OPEN_BRACKET) return skipArray(buf, i, end, depth + 1, out);
+  if (b === OPEN_BRACE || b === OPEN_BRACKET) return skipContainer(buf, i, end, depth + 1, out);
   if (b === 0x74) return after(buf, i, end, TRUE);
   if (b === 0x66) return after(buf, i, end, FALSE);
   if (b === 0x6e) return after(buf, i, end, NULL);
   return skipNumber(buf, i, end);
 }
 
-function skipObject(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
+/** At `{` or `[`: a whole object or array, nested at most MAX_DEPTH deep. */
+function skipContainer(
+  buf: Buffer,
+  i: number,
+  end: number,
+  depth: number,
+  out: ScannedLine,
+): number {
   if (depth > MAX_DEPTH) return -1;
+  const object = buf[i] === OPEN_BRACE;
+  const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
   i = skipWs(buf, i + 1, end);
   if (i >= end) return -1;
-  if (buf[i] === CLOSE_BRACE) return i + 1;
+  if (buf[i] === close) return i + 1;
   for (;;) {
-    if (i >= end || buf[i] !== QUOTE) return -1;
-    const keyEnd = skipKey(buf, i, end, out);
-    if (keyEnd < 0 || isProtoKey(buf, i + 1, keyEnd - 1)) return -1;
-    i = skipWs(buf, keyEnd, end);
-    if (i >= end || buf[i] !== COLON) return -1;
-    i = skipValue(buf, skipWs(buf, i + 1, end), end, depth, out);
-    if (i < 0) return -1;
-    i = skipWs(buf, i, end);
-    if (i >= end) return -1;
-    const b = buf[i];
-    if (b === COMMA) i = skipWs(buf, i + 1, end);
-    else if (b === CLOSE_BRACE) return i + 1;
-    else return -1;
-  }
-}
-
-function skipArray(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
-  if (depth > MAX_DEPTH) return -1;
-  i = skipWs(buf, i + 1, end);
-  if (i >= end) return -1;
-  if (buf[i] === CLOSE_BRACKET) return i + 1;
-  for (;;) {
+    if (object) {
+      if (i >= end || buf[i] !== QUOTE) return -1;
+      const keyEnd = skipKey(buf, i, end, out);
+      if (keyEnd < 0 || isProtoKey(buf, i + 1, keyEnd - 1)) return -1;
+      i = skipWs(buf, keyEnd, end);
+      if (i >= end || buf[i] !== COLON) return -1;
+      i = skipWs(buf, i + 1, end);
+    }
     i = skipValue(buf, i, end, depth, out);
     if (i < 0) return -1;
     i = skipWs(buf, i, end);
     if (i >= end) return -1;
     const b = buf[i];
     if (b === COMMA) i = skipWs(buf, i + 1, end);
-    else if (b === CLOSE_BRACKET) return i + 1;
+    else if (b === close) return i + 1;
     else return -1;
   }
 }
@@ -363,7 +357,7 @@ function skipArray(buf: Buffer, i: number, end: number, depth: number, out: Scan
 /**
  * After the `{` of a payload in our writer's layout: a flat object without whitespace (string,
  * number, true/false/null values). Returns -2 for anything else (nesting, whitespace, errors):
- * the general skipObject then decides from the `{`.
+ * the general skipContainer then decides from the `{`.
  */
 function skipCompactObject(buf: Buffer, i: number, end: number, out: ScannedLine): number {
   if (i < end && buf[i] === CLOSE_BRACE) return i + 1;
@@ -569,7 +563,7 @@ export function scanCanonicalLine(
         break;
       case F_PAYLOAD:
         if (b !== OPEN_BRACE) return false;
-        i = skipObject(buf, i, end, 1, out);
+        i = skipContainer(buf, i, end, 1, out);
         if (i < 0) return false;
         break;
       case F_ERROR:
