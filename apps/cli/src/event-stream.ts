@@ -1,6 +1,5 @@
-import type { MalformedLine } from '@eventkit/core';
 import { type ReadStats, readTelemetry } from '@eventkit/core/analysis';
-import type { TelemetryEvent } from '@eventkit/core/telemetry';
+import type { MalformedLine, TelemetryEvent } from '@eventkit/core/telemetry';
 import type { CliContext } from './context.js';
 import { displayPath, resolveInputs } from './input-files.js';
 import type { InputFlags } from './input-options.js';

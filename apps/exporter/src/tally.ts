@@ -1,9 +1,7 @@
 import {
   AUTH_FAILURE_ACTION,
-  createScannedLine,
+  createLineDecoder,
   LATENCY_BUCKETS_SECONDS,
-  parseLineBytes,
-  scanCanonicalLine,
 } from '@eventkit/core/telemetry';
 import { createActionFolder, initialActionLabels } from './action-folder.js';
 
@@ -56,8 +54,8 @@ function bucketIndex(seconds: number): number {
 }
 
 /**
- * The exporter's counters, fed line by line with core's definition of a valid line (UTF-8, then
- * `parseTelemetryLine`, with core's equivalent fast path for canonical lines). Restorable from a snapshot, so a restart continues the same counters.
+ * The exporter's counters, fed line by line through core's line decoder (core's definition of a
+ * valid line). Restorable from a snapshot, so a restart continues the same counters.
  *
  * @example
  * const tally = createTelemetryTally();
@@ -80,7 +78,7 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
   for (const label of initialActionLabels()) state.actions[label] ??= emptyAction();
   const folder = createActionFolder({ admitted: state.admittedActions });
 
-  const scanned = createScannedLine();
+  const decoder = createLineDecoder();
 
   function record(action: string, success: boolean, latencyMs: number, ts: number): void {
     const label = folder.fold(action);
@@ -102,17 +100,8 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
   return {
     countLine(buf, start, end) {
       state.lines++;
-      // Core's byte scanner vouches for canonical lines (property-tested to agree with
-      // parseTelemetryLine); anything else goes through parseTelemetryLine itself.
-      if (scanCanonicalLine(buf, start, end, scanned)) {
-        const action = buf.toString('latin1', scanned.actionStart, scanned.actionEnd);
-        record(action, scanned.success, scanned.latencyMs, scanned.ts);
-        return;
-      }
-      const parsed = parseLineBytes(buf, start, end);
-      if (parsed.ok) {
-        const { action, success, latency_ms, ts } = parsed.event;
-        record(action, success, latency_ms, ts);
+      if (decoder.decode(buf, start, end)) {
+        record(decoder.action, decoder.success, decoder.latencyMs, decoder.ts);
       } else state.malformedLines++;
     },
     countDroppedLine() {

@@ -6,7 +6,9 @@
 // claims, with the same fields. Numbers that need a decimal conversion (over 15 digits, an
 // exponent) are left to the caller's slow path.
 
-// Memory (fixed, never grown; asconfig.json puts static data after MEMORY_END):
+// The module owns its layout: one static region reserved below, whose offsets the JavaScript side
+// reads through the exported functions at the end of this file (nothing is copied by hand).
+// Offsets are relative to the region's start, BASE:
 // [0, INPUT_BYTES)  the framer's buffer: the lines to scan
 // OUT               the last line scanned: f64 ts at +0, f64 latency at +8, i32 action start at
 //                   +16, i32 action end at +20, i32 success at +24, i32 high at +28, i32 newline
@@ -23,7 +25,13 @@ const BATCH_SIZE: i32 = 1024;
 const ACTIONS: i32 = OUT + 64;
 const NAMES: i32 = ACTIONS + MAX_ACTIONS * 32;
 const LATENCIES: i32 = NAMES + MAX_ACTIONS * NAME_BYTES;
-const MEMORY_END: i32 = LATENCIES + MAX_ACTIONS * BATCH_SIZE * 8;
+const REGION_BYTES: i32 = LATENCIES + MAX_ACTIONS * BATCH_SIZE * 8;
+const BASE: usize = memory.data(REGION_BYTES, 16);
+
+/** The address of offset i of the region (inlined by the optimizer). */
+function ptr(i: i32): usize {
+  return BASE + usize(i);
+}
 
 const NEWLINE: i32 = 0x0a;
 const QUOTE: i32 = 0x22;
@@ -36,14 +44,15 @@ const PLUS: i32 = 0x2b;
 const DOT: i32 = 0x2e;
 const ZERO: i32 = 0x30;
 const NINE: i32 = 0x39;
-const MAX_ACTION_LENGTH: i32 = 200;
-const MAX_TRACE_ID_LENGTH: i32 = 200;
+// Core's limits (ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH), set by `configure` at instantiation.
+let maxActionLength: i32 = 0;
+let maxTraceIdLength: i32 = 0;
 
 let high: i32 = 0;
 let number: f64 = 0;
 
 function at(i: i32): i32 {
-  return i32(load<u8>(usize(i)));
+  return i32(load<u8>(ptr(i)));
 }
 
 /** 0 plain ASCII, 1 quote, 2 backslash, 3 control, 4 non-ASCII. */
@@ -65,7 +74,7 @@ function isHex(b: i32): bool {
  */
 function plainRun(i: i32, end: i32): i32 {
   while (i + 16 <= end) {
-    const bytes = v128.load(usize(i));
+    const bytes = v128.load(ptr(i));
     const special = v128.or(
       v128.or(i8x16.lt_u(bytes, i8x16.splat(0x20)), i8x16.lt_s(bytes, i8x16.splat(0))),
       v128.or(i8x16.eq(bytes, i8x16.splat(0x22)), i8x16.eq(bytes, i8x16.splat(0x5c))),
@@ -173,8 +182,8 @@ function readNumber(i: i32, end: i32): i32 {
     i++;
     digits = 1;
   } else if (b > ZERO && b <= NINE) {
-    while (i + 8 <= end && eightDigits(load<u64>(usize(i)))) {
-      mantissa = mantissa * 100_000_000 + parseEightDigits(load<u64>(usize(i)));
+    while (i + 8 <= end && eightDigits(load<u64>(ptr(i)))) {
+      mantissa = mantissa * 100_000_000 + parseEightDigits(load<u64>(ptr(i)));
       digits += 8;
       i += 8;
     }
@@ -258,7 +267,7 @@ function skipNumber(i: i32, end: i32): i32 {
 
 /** `{"ts":` at i. */
 function afterTsKey(i: i32, end: i32): i32 {
-  return i + 6 <= end && load<u32>(usize(i)) === 0x7374227b && load<u16>(usize(i + 4)) === 0x3a22
+  return i + 6 <= end && load<u32>(ptr(i)) === 0x7374227b && load<u16>(ptr(i + 4)) === 0x3a22
     ? i + 6
     : -1;
 }
@@ -266,9 +275,9 @@ function afterTsKey(i: i32, end: i32): i32 {
 /** `,"action":"` at i. */
 function afterActionKey(i: i32, end: i32): i32 {
   return i + 11 <= end &&
-    load<u64>(usize(i)) === 0x6e6f69746361222c &&
-    load<u16>(usize(i + 8)) === 0x3a22 &&
-    load<u8>(usize(i + 10)) === 0x22
+    load<u64>(ptr(i)) === 0x6e6f69746361222c &&
+    load<u16>(ptr(i + 8)) === 0x3a22 &&
+    load<u8>(ptr(i + 10)) === 0x22
     ? i + 11
     : -1;
 }
@@ -276,21 +285,21 @@ function afterActionKey(i: i32, end: i32): i32 {
 /** `,"success":` at i. */
 function afterSuccessKey(i: i32, end: i32): i32 {
   return i + 11 <= end &&
-    load<u64>(usize(i)) === 0x736563637573222c &&
-    load<u16>(usize(i + 8)) === 0x2273 &&
-    load<u8>(usize(i + 10)) === 0x3a
+    load<u64>(ptr(i)) === 0x736563637573222c &&
+    load<u16>(ptr(i + 8)) === 0x2273 &&
+    load<u8>(ptr(i + 10)) === 0x3a
     ? i + 11
     : -1;
 }
 
 /** `true` at i. */
 function afterTrue(i: i32, end: i32): i32 {
-  return i + 4 <= end && load<u32>(usize(i)) === 0x65757274 ? i + 4 : -1;
+  return i + 4 <= end && load<u32>(ptr(i)) === 0x65757274 ? i + 4 : -1;
 }
 
 /** `false` at i. */
 function afterFalse(i: i32, end: i32): i32 {
-  return i + 5 <= end && load<u32>(usize(i)) === 0x736c6166 && load<u8>(usize(i + 4)) === 0x65
+  return i + 5 <= end && load<u32>(ptr(i)) === 0x736c6166 && load<u8>(ptr(i + 4)) === 0x65
     ? i + 5
     : -1;
 }
@@ -298,9 +307,9 @@ function afterFalse(i: i32, end: i32): i32 {
 /** `,"latency_ms":` at i. */
 function afterLatencyKey(i: i32, end: i32): i32 {
   return i + 14 <= end &&
-    load<u64>(usize(i)) === 0x636e6574616c222c &&
-    load<u32>(usize(i + 8)) === 0x736d5f79 &&
-    load<u16>(usize(i + 12)) === 0x3a22
+    load<u64>(ptr(i)) === 0x636e6574616c222c &&
+    load<u32>(ptr(i + 8)) === 0x736d5f79 &&
+    load<u16>(ptr(i + 12)) === 0x3a22
     ? i + 14
     : -1;
 }
@@ -308,32 +317,30 @@ function afterLatencyKey(i: i32, end: i32): i32 {
 /** `,"payload":{` at i. */
 function afterPayloadKey(i: i32, end: i32): i32 {
   return i + 12 <= end &&
-    load<u64>(usize(i)) === 0x616f6c796170222c &&
-    load<u32>(usize(i + 8)) === 0x7b3a2264
+    load<u64>(ptr(i)) === 0x616f6c796170222c &&
+    load<u32>(ptr(i + 8)) === 0x7b3a2264
     ? i + 12
     : -1;
 }
 
 /** `,"error":` at i. */
 function afterErrorKey(i: i32, end: i32): i32 {
-  return i + 9 <= end &&
-    load<u64>(usize(i)) === 0x22726f727265222c &&
-    load<u8>(usize(i + 8)) === 0x3a
+  return i + 9 <= end && load<u64>(ptr(i)) === 0x22726f727265222c && load<u8>(ptr(i + 8)) === 0x3a
     ? i + 9
     : -1;
 }
 
 /** `null` at i. */
 function afterNull(i: i32, end: i32): i32 {
-  return i + 4 <= end && load<u32>(usize(i)) === 0x6c6c756e ? i + 4 : -1;
+  return i + 4 <= end && load<u32>(ptr(i)) === 0x6c6c756e ? i + 4 : -1;
 }
 
 /** `,"trace_id":"` at i. */
 function afterTraceKey(i: i32, end: i32): i32 {
   return i + 13 <= end &&
-    load<u64>(usize(i)) === 0x5f6563617274222c &&
-    load<u32>(usize(i + 8)) === 0x3a226469 &&
-    load<u8>(usize(i + 12)) === 0x22
+    load<u64>(ptr(i)) === 0x5f6563617274222c &&
+    load<u32>(ptr(i + 8)) === 0x3a226469 &&
+    load<u8>(ptr(i + 12)) === 0x22
     ? i + 13
     : -1;
 }
@@ -378,29 +385,29 @@ function writerLayoutEnd(start: i32, end: i32): i32 {
   if (i < 0) return -1;
   i = readNumber(i, end);
   if (i < 0) return -1;
-  store<f64>(usize(OUT), number);
+  store<f64>(ptr(OUT), number);
   i = afterActionKey(i, end);
   if (i < 0) return -1;
   const actionEnd = skipPlainString(i - 1, end);
   const length = actionEnd - i - 1;
-  if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return -1;
-  store<i32>(usize(OUT + 16), i);
-  store<i32>(usize(OUT + 20), actionEnd - 1);
+  if (actionEnd < 0 || length < 1 || length > maxActionLength) return -1;
+  store<i32>(ptr(OUT + 16), i);
+  store<i32>(ptr(OUT + 20), actionEnd - 1);
   i = afterSuccessKey(actionEnd, end);
   if (i < 0) return -1;
   if (at(i) === 0x74) {
     i = afterTrue(i, end);
-    store<i32>(usize(OUT + 24), 1);
+    store<i32>(ptr(OUT + 24), 1);
   } else if (at(i) === 0x66) {
     i = afterFalse(i, end);
-    store<i32>(usize(OUT + 24), 0);
+    store<i32>(ptr(OUT + 24), 0);
   } else return -1;
   if (i < 0) return -1;
   i = afterLatencyKey(i, end);
   if (i < 0) return -1;
   i = readNumber(i, end);
   if (i < 0 || !(number >= 0)) return -1;
-  store<f64>(usize(OUT + 8), number);
+  store<f64>(ptr(OUT + 8), number);
   i = afterPayloadKey(i, end);
   if (i < 0) return -1;
   i = skipCompactObject(i, end);
@@ -415,7 +422,7 @@ function writerLayoutEnd(start: i32, end: i32): i32 {
     i = afterTraceKey(i, end);
     if (i < 0) return -1;
     const traceEnd = skipPlainString(i - 1, end);
-    if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return -1;
+    if (traceEnd < 0 || traceEnd - i - 1 > maxTraceIdLength) return -1;
     i = traceEnd;
   }
   if (i >= end || at(i) !== CLOSE_BRACE) return -1;
@@ -430,9 +437,9 @@ function writerLayoutEnd(start: i32, end: i32): i32 {
 export function scanWriterLine(start: i32, limit: i32): i32 {
   high = 0;
   const end = writerLayoutEnd(start, limit);
-  store<i32>(usize(OUT + 28), high);
+  store<i32>(ptr(OUT + 28), high);
   if (end < 0 || end >= limit || at(end) !== NEWLINE) return -1;
-  store<i32>(usize(OUT + 32), end);
+  store<i32>(ptr(OUT + 32), end);
   return end;
 }
 
@@ -461,7 +468,7 @@ export function reset(from: f64, to: f64, maxLine: i32): void {
 }
 
 function record(id: i32): usize {
-  return usize(ACTIONS + id * 32);
+  return ptr(ACTIONS + id * 32);
 }
 
 /** Adds the action named by bytes [start, end) to the table; its id, or -1 when the table is full. */
@@ -469,7 +476,7 @@ export function addAction(start: i32, end: i32, included: bool): i32 {
   const length = end - start;
   if (actionCount >= MAX_ACTIONS || length > NAME_BYTES) return -1;
   const id = actionCount++;
-  memory.copy(usize(NAMES + id * NAME_BYTES), usize(start), usize(length));
+  memory.copy(ptr(NAMES + id * NAME_BYTES), ptr(start), usize(length));
   store<i32>(record(id) + 8, included ? 1 : 0);
   store<i32>(record(id) + 12, length);
   resetBatch(id);
@@ -489,7 +496,7 @@ function findAction(start: i32, end: i32): i32 {
   const length = end - start;
   for (let id = 0; id < actionCount; id++) {
     if (load<i32>(record(id) + 12) !== length) continue;
-    if (memory.compare(usize(NAMES + id * NAME_BYTES), usize(start), usize(length)) === 0) {
+    if (memory.compare(ptr(NAMES + id * NAME_BYTES), ptr(start), usize(length)) === 0) {
       return id;
     }
   }
@@ -512,31 +519,31 @@ export function scanLines(start: i32, limit: i32): i32 {
     if (end < 0 || end >= limit || at(end) !== NEWLINE || high !== 0 || end - i >= maxLineBytes) {
       break;
     }
-    store<i32>(usize(OUT + 32), end);
-    const id = findAction(load<i32>(usize(OUT + 16)), load<i32>(usize(OUT + 20)));
+    store<i32>(ptr(OUT + 32), end);
+    const id = findAction(load<i32>(ptr(OUT + 16)), load<i32>(ptr(OUT + 20)));
     if (id < 0) {
       status = NEW_ACTION;
       break;
     }
     taken++;
     i = end + 1;
-    const ts = load<f64>(usize(OUT));
+    const ts = load<f64>(ptr(OUT));
     const entry = record(id);
     if (ts < since || ts >= until || load<i32>(entry + 8) === 0) continue;
     const n = load<i32>(entry);
-    store<f64>(usize(LATENCIES + (id * BATCH_SIZE + n) * 8), load<f64>(usize(OUT + 8)));
+    store<f64>(ptr(LATENCIES + (id * BATCH_SIZE + n) * 8), load<f64>(ptr(OUT + 8)));
     store<i32>(entry, n + 1);
-    if (load<i32>(usize(OUT + 24)) === 0) store<i32>(entry + 4, load<i32>(entry + 4) + 1);
+    if (load<i32>(ptr(OUT + 24)) === 0) store<i32>(entry + 4, load<i32>(entry + 4) + 1);
     if (ts < load<f64>(entry + 16)) store<f64>(entry + 16, ts);
     if (ts > load<f64>(entry + 24)) store<f64>(entry + 24, ts);
     if (n + 1 === BATCH_SIZE) {
-      store<i32>(usize(OUT + 44), id);
+      store<i32>(ptr(OUT + 44), id);
       status = BATCH_FULL;
       break;
     }
   }
-  store<i32>(usize(OUT + 36), taken);
-  store<i32>(usize(OUT + 40), i);
+  store<i32>(ptr(OUT + 36), taken);
+  store<i32>(ptr(OUT + 40), i);
   return status;
 }
 
@@ -564,7 +571,13 @@ export function batchSize(): i32 {
   return BATCH_SIZE;
 }
 
-/** Where static data may start (asconfig.json's memoryBase must not be below it). */
-export function memoryEnd(): i32 {
-  return MEMORY_END;
+/** Where the region starts in memory (offsets above are relative to it). */
+export function regionStart(): i32 {
+  return i32(BASE);
+}
+
+/** Sets core's limits on the action and trace id lengths (before any scan). */
+export function configure(actionMaxLength: i32, traceIdMaxLength: i32): void {
+  maxActionLength = actionMaxLength;
+  maxTraceIdLength = traceIdMaxLength;
 }

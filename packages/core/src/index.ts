@@ -15,10 +15,6 @@ export { EventKitError, exitCodeFor, isEventKitError } from './errors.js';
 
 export type { HealthCheck, TelemetryWritableCheckOptions } from './health/checks.js';
 export { telemetryWritableCheck } from './health/checks.js';
-export type { ScannedLine } from './reader/line-scanner.js';
-export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
-export type { MalformedLine } from './reader/telemetry-file.js';
-export { parseLineBytes } from './reader/telemetry-file.js';
 export type { RotateFileOptions, RotateFileResult } from './rotation/rotate-file.js';
 export { rotateFile } from './rotation/rotate-file.js';
 export { telemetryEventSchema } from './telemetry/event-schema.js';

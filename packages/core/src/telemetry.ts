@@ -13,10 +13,9 @@ export { EventKitError, exitCodeFor, isEventKitError } from './errors.js';
 
 // The telemetry line: its parser and format, and the line decoder
 
-export type { ScannedLine } from './reader/line-scanner.js';
-export { createScannedLine, scanCanonicalLine } from './reader/line-scanner.js';
+export type { LineDecoder } from './reader/line-decoder.js';
+export { createLineDecoder } from './reader/line-decoder.js';
 export type { MalformedLine } from './reader/telemetry-file.js';
-export { parseLineBytes } from './reader/telemetry-file.js';
 export type {
   KnownTelemetryAction,
   ParsedLine,

@@ -3,12 +3,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readTelemetry } from '../reader/read-telemetry.js';
 import { parseTelemetryLine } from '../telemetry/event.js';
 import { EXACT_SAMPLE_LIMIT, SKETCH_RELATIVE_ACCURACY } from './latency-sketch.js';
-import { defaultSummaryThreads, runSummary, summarizeTelemetry } from './summarize.js';
+import {
+  defaultSummaryThreads,
+  PARALLEL_MIN_BYTES,
+  runSummary,
+  type SummarizeOptions,
+  summarizeTelemetry,
+} from './summarize.js';
 import { createSummaryBuilder } from './summary-builder.js';
+import { DECODING_MODES } from './test-support/decoding-modes.js';
 import { joinLines, telemetryLines } from './test-support/telemetry-lines.js';
 
 let dir: string;
@@ -54,25 +61,25 @@ function exactQuantile(values: number[], q: number): number {
 
 describe('defaultSummaryThreads', () => {
   it.each([
-    [2, 0, 2],
-    [2, 0.3, 2],
-    [2, 0.7, 1],
-    [2, 2.6, 1],
-    [1, 0, 1],
-    [8, 2.3, 6],
-    [16, 0.5, 8],
-    [4, Number.NaN, 4],
-  ])('%i cores at load %s: %i threads', (cores, load, threads) => {
-    expect(defaultSummaryThreads(cores, load)).toBe(threads);
+    ['under the threshold', PARALLEL_MIN_BYTES - 1, 8, 1],
+    ['at the threshold', PARALLEL_MIN_BYTES, 2, 2],
+    ['on one core', 10 * PARALLEL_MIN_BYTES, 1, 1],
+    ['on many cores', 10 * PARALLEL_MIN_BYTES, 32, 8],
+  ])('%s (%i bytes, %i cores): %i threads', (_name, bytes, cores, threads) => {
+    expect(defaultSummaryThreads(bytes, cores)).toBe(threads);
   });
 });
 
-describe('summarizeTelemetry', () => {
+describe.each(DECODING_MODES)('summarizeTelemetry with %s', (_mode, accelerate) => {
+  /** summarizeTelemetry in this mode. */
+  const summarize = async (file: string, options: SummarizeOptions = {}) =>
+    (await runSummary(file, options, { accelerate })).builder.result();
+
   it('matches the seed summary computed line by line with parseTelemetryLine', async () => {
     const lines = telemetryLines(6000, { malformedPercent: 2 });
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(file, joinLines(lines));
-    const summary = await summarizeTelemetry(file, { threads: 1 });
+    const summary = await summarize(file, { threads: 1 });
     const expected = referenceSummary(lines);
     expect(summary.total).toBe(expected.total);
     expect(summary.failures).toBe(expected.failures);
@@ -109,11 +116,11 @@ describe('summarizeTelemetry', () => {
       file,
       joinLines(telemetryLines(1200, { malformedPercent: 2, seed: rangeBytes })),
     );
-    const serial = await runSummary(file, { threads: 1 });
+    const serial = await runSummary(file, { threads: 1 }, { accelerate });
     const ranged = await runSummary(
       file,
       { threads: 2 },
-      { parallelMinBytes: 0, rangeBytes, inProcess: true },
+      { parallelMinBytes: 0, rangeBytes, inProcess: true, accelerate },
     );
     expect(ranged.tasks).toBeGreaterThan(1);
     expect(ranged.builder.result()).toStrictEqual(serial.builder.result());
@@ -124,11 +131,11 @@ describe('summarizeTelemetry', () => {
     const archive = `${file}.20240101-000000-000.gz`;
     await writeFile(archive, gzipSync(joinLines(telemetryLines(2000, { seed: 1 }))));
     await writeFile(file, joinLines(telemetryLines(30_000, { malformedPercent: 2, seed: 2 })));
-    const serial = await runSummary(file, { threads: 1 });
+    const serial = await runSummary(file, { threads: 1 }, { accelerate });
     const parallel = await runSummary(
       file,
       { threads: 2 },
-      { parallelMinBytes: 0, rangeBytes: 1_000_000, useThisThread: false },
+      { parallelMinBytes: 0, rangeBytes: 1_000_000, useThisThread: false, accelerate },
     );
     expect(parallel.workers).toBe(2);
     expect(parallel.workerTasks).toBe(parallel.tasks);
@@ -157,7 +164,7 @@ describe('summarizeTelemetry', () => {
     for await (const event of stream) builder.add(event);
     for (const malformed of stream.stats.firstMalformed) builder.addMalformed(malformed);
     const viaReader = { ...builder.result(), malformed_lines: stream.stats.malformed };
-    const summary = await summarizeTelemetry(file, { ...options, threads: 1 });
+    const summary = await summarize(file, { ...options, threads: 1 });
     expect(summary).toStrictEqual(viaReader);
     expect(summary.total).toBeGreaterThan(100);
     // logrotate's .2 is older than .1; only .1.gz and the live file have malformed lines.
@@ -186,18 +193,18 @@ describe('summarizeTelemetry', () => {
     await writeFile(file, `${lines.join('\n')}\n`);
     const builder = createSummaryBuilder();
     for await (const event of readTelemetry(file, { actions })) builder.add(event);
-    const summary = await summarizeTelemetry(file, { actions, threads: 1 });
+    const summary = await summarize(file, { actions, threads: 1 });
     expect(summary).toStrictEqual(builder.result());
   });
 
   it('shares the ranges between this thread and a worker, with the same result', async () => {
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(file, joinLines(telemetryLines(8000, { malformedPercent: 2, seed: 9 })));
-    const serial = await runSummary(file, { threads: 1 });
+    const serial = await runSummary(file, { threads: 1 }, { accelerate });
     const shared = await runSummary(
       file,
       { threads: 2 },
-      { parallelMinBytes: 0, rangeBytes: 50_000 },
+      { parallelMinBytes: 0, rangeBytes: 50_000, accelerate },
     );
     expect(shared.workers).toBe(1);
     expect(shared.builder.result()).toStrictEqual(serial.builder.result());
@@ -206,7 +213,7 @@ describe('summarizeTelemetry', () => {
   it('falls back to this thread when workers cannot start, with the same result', async () => {
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(file, joinLines(telemetryLines(3000, { malformedPercent: 2, seed: 11 })));
-    const serial = await runSummary(file, { threads: 1 });
+    const serial = await runSummary(file, { threads: 1 }, { accelerate });
     const fallback = await runSummary(
       file,
       { threads: 2 },
@@ -215,6 +222,7 @@ describe('summarizeTelemetry', () => {
         rangeBytes: 50_000,
         useThisThread: false,
         workerUrl: new URL('./no-such-worker.js', import.meta.url),
+        accelerate,
       },
     );
     expect(fallback.workers).toBe(0);
@@ -222,29 +230,18 @@ describe('summarizeTelemetry', () => {
   });
 
   it.each([
-    ['a quiet machine: one worker beside this thread', { cores: 2, loadAverage: 0.3 }, {}, 1],
-    [
-      'a busy machine: this thread only',
-      { cores: 2, loadAverage: 2.6 },
-      { busyParallelMinBytes: 1e9 },
-      0,
-    ],
-    [
-      'a busy machine, input above the busy threshold: a worker all the same',
-      { cores: 2, loadAverage: 2.6 },
-      { busyParallelMinBytes: 0 },
-      1,
-    ],
+    ['two cores: one worker beside this thread', 2, 1],
+    ['one core: this thread only', 1, 0],
   ])(
     'by default, on %s, with the same result',
-    async (_name, machine, busy, workers) => {
+    async (_name, cores, workers) => {
       const file = join(dir, 'telemetry.jsonl');
       await writeFile(file, joinLines(telemetryLines(4000, { malformedPercent: 2, seed: 13 })));
-      const serial = await runSummary(file, { threads: 1 });
+      const serial = await runSummary(file, { threads: 1 }, { accelerate });
       const run = await runSummary(
         file,
         {},
-        { parallelMinBytes: 0, rangeBytes: 50_000, machine: () => machine, ...busy },
+        { parallelMinBytes: 0, rangeBytes: 50_000, cores, accelerate },
       );
       expect(run.workers).toBe(workers);
       expect(run.builder.result()).toStrictEqual(serial.builder.result());
@@ -252,18 +249,10 @@ describe('summarizeTelemetry', () => {
     60_000,
   );
 
-  it('does not look at the load for inputs too small for workers', async () => {
+  it('stays on this thread by default for inputs under PARALLEL_MIN_BYTES', async () => {
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(file, joinLines(telemetryLines(100)));
-    const run = await runSummary(
-      file,
-      {},
-      {
-        machine: () => {
-          throw new Error('looked at the load');
-        },
-      },
-    );
+    const run = await runSummary(file, {}, { cores: 8, accelerate });
     expect(run.workers).toBe(0);
   });
 
@@ -276,7 +265,7 @@ describe('summarizeTelemetry', () => {
     await runSummary(
       file,
       { threads: 2, onMalformed: (m) => seen.push(m) },
-      { parallelMinBytes: 0, rangeBytes: 10_000, inProcess: true },
+      { parallelMinBytes: 0, rangeBytes: 10_000, inProcess: true, accelerate },
     );
     expect(seen).toEqual([{ file, line: 1501, reason: 'invalid JSON' }]);
   });
@@ -284,7 +273,7 @@ describe('summarizeTelemetry', () => {
   it('summarises nothing to zeros', async () => {
     const file = join(dir, 'empty.jsonl');
     await writeFile(file, '');
-    expect(await summarizeTelemetry(file)).toStrictEqual({
+    expect(await summarize(file)).toStrictEqual({
       total: 0,
       failures: 0,
       success_rate: 0,
@@ -296,4 +285,22 @@ describe('summarizeTelemetry', () => {
       actions: {},
     });
   });
+});
+
+describe('the WebAssembly kernel and JavaScript only', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('give the same summary, with workers too, and EVENTKIT_WASM=0 forces JavaScript', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(telemetryLines(20_000, { malformedPercent: 2, seed: 17 })));
+    const tuning = { parallelMinBytes: 0, rangeBytes: 200_000 };
+    const kernel = await runSummary(file, { threads: 2 }, { ...tuning, accelerate: true });
+    const javascript = await runSummary(file, { threads: 2 }, { ...tuning, accelerate: false });
+    vi.stubEnv('EVENTKIT_WASM', '0');
+    const disabled = await summarizeTelemetry(file, { threads: 2 });
+    expect(kernel.builder.result()).toStrictEqual(javascript.builder.result());
+    expect(disabled).toStrictEqual(javascript.builder.result());
+  }, 60_000);
 });

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EventKitError } from '../errors.js';
 import type { ReadOptions } from '../reader/read-telemetry.js';
 import { resolveTelemetryFiles } from '../reader/resolve-files.js';
 import { FIRST_MALFORMED_KEPT, type MalformedLine, unreadable } from '../reader/telemetry-file.js';
-import { writerLinesModule } from '../reader/writer-line-wasm.js';
+import { type WasmModule, writerLinesModule } from '../reader/writer-line-wasm.js';
 import {
   createSummaryBuilder,
   type SerializedSummary,
@@ -25,55 +25,50 @@ import type { WorkerReply, WorkerRequest } from './summary-worker.js';
 
 export interface SummarizeOptions extends ReadOptions {
   /**
-   * Threads for big inputs (this one included). Default: from 128 MiB of input, one per core
-   * that other processes leave free (see `defaultSummaryThreads`); from 512 MiB, every core (at
-   * most 8) whatever the load. An explicit value > 1 applies from 16 MiB, and at most
-   * MAX_SUMMARY_THREADS are used. 1 = this thread only.
+   * Threads for big inputs (this one included). Default: `defaultSummaryThreads`, i.e. one
+   * thread under PARALLEL_MIN_BYTES of input, otherwise one per core, at most
+   * MAX_DEFAULT_THREADS. An explicit value > 1 applies from EXPLICIT_PARALLEL_MIN_BYTES, and at
+   * most MAX_SUMMARY_THREADS are used. 1 = this thread only.
    */
   threads?: number;
 }
 
 /**
- * With the default thread count, inputs under this many bytes stay on one thread. A worker
- * costs ~60 ms of CPU before it pulls its weight (Node's per-thread bootstrap, its modules, its
- * own JIT warm-up); measured on a 2-vCPU VM with a core free, two threads lost on 54 MB (84-102
- * vs 70-95 ms) and won on 215 MB (0.15-0.18 vs 0.20-0.23 s).
+ * With the default thread count, inputs under this many bytes stay on one thread: a worker has
+ * a fixed start-up cost (Node's per-thread bootstrap, its modules, its own JIT warm-up) that
+ * only a big input repays.
  */
 export const PARALLEL_MIN_BYTES = 128 * 1024 * 1024;
-/**
- * From this many bytes the default uses every core even when the load average says they are
- * busy: the worker's fixed cost is then small against what it can win (5M lines, 1 GB, with
- * other jobs running: 1.06-1.35 s with two threads vs 1.76-2.04 s with one).
- */
-export const BUSY_PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
 /** With an explicit `threads` > 1, workers are used from this size on. */
 export const EXPLICIT_PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
-/** The most threads a summary uses, whatever `threads` asks for (each holds ~10 MB). */
+/** The most threads a summary uses, whatever `threads` asks for (each holds its own buffers). */
 export const MAX_SUMMARY_THREADS = 64;
 /** The most threads a summary uses by default. */
 export const MAX_DEFAULT_THREADS = 8;
 
 /**
- * The default thread count for an input between PARALLEL_MIN_BYTES and BUSY_PARALLEL_MIN_BYTES:
- * one per core not already busy with other processes (the cores less the 1-minute load
- * average, rounded), at least 1 and at most MAX_DEFAULT_THREADS. On a 2-vCPU VM whose cores
- * other jobs kept busy (load ~3), a worker on 1M lines added ~0.2 s of CPU and finished later
- * than one thread (0.70-1.04 s vs 0.44-0.74 s).
+ * The default thread count for `totalBytes` of input: 1 under PARALLEL_MIN_BYTES, otherwise one
+ * per core, at most MAX_DEFAULT_THREADS. It depends on the input and the machine only, never on
+ * what else is running, so the same command always works the same way.
  *
  * @example
- * defaultSummaryThreads(2, 0.3); // 2: a quiet 2-core machine
- * defaultSummaryThreads(2, 2.6); // 1: both cores busy, a worker would only compete for them
+ * defaultSummaryThreads(50 * 1024 * 1024, 4); // 1: a small input stays on this thread
+ * defaultSummaryThreads(1024 * 1024 * 1024, 4); // 4
  */
-export function defaultSummaryThreads(cores: number, loadAverage: number): number {
-  const free = Number.isFinite(loadAverage) ? cores - Math.max(0, loadAverage) : cores;
-  return Math.max(1, Math.min(cores, MAX_DEFAULT_THREADS, Math.round(free)));
+export function defaultSummaryThreads(
+  totalBytes: number,
+  cores: number = availableParallelism(),
+  parallelMinBytes = PARALLEL_MIN_BYTES,
+): number {
+  if (totalBytes < parallelMinBytes) return 1;
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_THREADS));
 }
 
 /**
- * Ranges are this size (within these bounds): small enough that a thread which starts late (a
- * worker needs ~70 ms to start on a busy 2-vCPU VM) or shares its core takes fewer, so all
- * finish together; large enough that a range's own cost (open, the first line's search) stays
- * far below its lines'. Threads claim them from one shared cursor and keep one summary each.
+ * Ranges are this size (within these bounds): small enough that a thread which starts late or
+ * shares its core takes fewer, so all finish together; large enough that a range's own cost
+ * (open, the first line's search) stays far below its lines'. Threads claim them from one shared
+ * cursor and keep one summary each.
  */
 const MIN_RANGE_BYTES = 8 * 1024 * 1024;
 const MAX_RANGE_BYTES = 32 * 1024 * 1024;
@@ -88,11 +83,14 @@ interface PlannedFile {
 
 /** Knobs for tests: smaller thresholds exercise range splitting on small files. */
 export interface SummaryTuning {
-  /** The machine's cores and 1-minute load average (default: `node:os`). */
-  machine?: () => { cores: number; loadAverage: number };
-  /** Replaces BUSY_PARALLEL_MIN_BYTES (default threads only). */
-  busyParallelMinBytes?: number;
+  /** The machine's cores (default: `availableParallelism()`). */
+  cores?: number;
   parallelMinBytes?: number;
+  /**
+   * Take our writer's lines through the WebAssembly kernel when it is available (default true);
+   * false decodes every line in JavaScript, with the same result.
+   */
+  accelerate?: boolean;
   rangeBytes?: number;
   /** Run the planned ranges one after another in this thread instead of in workers. */
   inProcess?: boolean;
@@ -171,8 +169,12 @@ interface PoolRun {
 }
 
 /** The same work on this thread alone, one range after another. */
-async function runInProcess(tasks: RangeTask[], filter: SummaryFilter): Promise<PoolRun> {
-  const summarizer = createRangeSummarizer(filter);
+async function runInProcess(
+  tasks: RangeTask[],
+  filter: SummaryFilter,
+  accelerate: boolean,
+): Promise<PoolRun> {
+  const summarizer = createRangeSummarizer(filter, { accelerate });
   const outcomes: RangeOutcome[] = [];
   for (const task of tasks) outcomes.push(await summarizer.summarize(task));
   return { outcomes, summaries: [summarizer.finish()], workers: 0, workerTasks: 0 };
@@ -189,6 +191,7 @@ async function runPool(
   threads: number,
   useThisThread: boolean,
   workerUrl: URL | undefined,
+  accelerate: boolean,
 ): Promise<PoolRun> {
   const outcomes: RangeOutcome[] = new Array(tasks.length);
   const summaries: SerializedSummary[] = [];
@@ -196,6 +199,8 @@ async function runPool(
   const { url, workerData } = workerUrl
     ? { url: workerUrl, workerData: undefined }
     : workerScript();
+  // Compiled once here and sent: the workers then share its code instead of compiling their own.
+  const module: WasmModule | undefined = accelerate ? writerLinesModule() : undefined;
   const workers: Worker[] = [];
   let workerTasks = 0;
   let thisThreadTasks = 0;
@@ -224,7 +229,8 @@ async function runPool(
         tasks,
         filter,
         cursor: cursor.buffer as SharedArrayBuffer,
-        module: writerLinesModule(),
+        accelerate,
+        module,
       };
       worker.postMessage(request);
     });
@@ -242,7 +248,7 @@ async function runPool(
     if (useThisThread) {
       // Without this, a worker that fails before claiming anything would go unnoticed until the end.
       allWorkers.catch(() => Atomics.store(cursor, 0, tasks.length));
-      const summarizer = createRangeSummarizer(filter);
+      const summarizer = createRangeSummarizer(filter, { accelerate, module });
       for (const [id, outcome] of await takeRanges(summarizer, tasks, cursor)) {
         outcomes[id] = outcome;
         thisThreadTasks++;
@@ -297,10 +303,6 @@ function malformedOnly(count: number, first: MalformedLine[]): SerializedSummary
   };
 }
 
-function machineNow(): { cores: number; loadAverage: number } {
-  return { cores: availableParallelism(), loadAverage: loadavg()[0] ?? 0 };
-}
-
 /** summarizeTelemetry's engine, also telling how the work was done. */
 export async function runSummary(
   paths: string | string[],
@@ -309,14 +311,14 @@ export async function runSummary(
 ): Promise<SummaryRun> {
   const { since, until, actions, includeRotated } = options;
   const {
-    machine = machineNow,
+    cores,
     parallelMinBytes = options.threads === undefined
       ? PARALLEL_MIN_BYTES
       : EXPLICIT_PARALLEL_MIN_BYTES,
-    busyParallelMinBytes = BUSY_PARALLEL_MIN_BYTES,
     rangeBytes,
     inProcess = false,
     useThisThread = true,
+    accelerate = true,
   } = tuning;
   const files = await resolveTelemetryFiles(typeof paths === 'string' ? [paths] : paths, {
     includeRotated,
@@ -324,15 +326,10 @@ export async function runSummary(
   const filter: SummaryFilter = { since, until, actions };
   const planned = await Promise.all(files.map(planFile));
   const totalBytes = planned.reduce((sum, file) => sum + file.size, 0);
-  // The load is looked at only when the input is big enough for workers to be considered.
-  let threads = Math.min(options.threads ?? 1, MAX_SUMMARY_THREADS);
-  if (options.threads === undefined && totalBytes >= parallelMinBytes) {
-    const { cores, loadAverage } = machine();
-    threads =
-      totalBytes >= busyParallelMinBytes
-        ? Math.max(1, Math.min(cores, MAX_DEFAULT_THREADS))
-        : defaultSummaryThreads(cores, loadAverage);
-  }
+  const threads =
+    options.threads === undefined
+      ? defaultSummaryThreads(totalBytes, cores, parallelMinBytes)
+      : Math.min(options.threads, MAX_SUMMARY_THREADS);
   const parallel = threads > 1 && totalBytes >= parallelMinBytes;
   const tasks = parallel
     ? splitIntoTasks(planned, threads, rangeBytes)
@@ -340,14 +337,14 @@ export async function runSummary(
   let run: PoolRun | undefined;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {
-      run = await runPool(tasks, filter, threads, useThisThread, tuning.workerUrl);
+      run = await runPool(tasks, filter, threads, useThisThread, tuning.workerUrl, accelerate);
     } catch (error) {
       if (error instanceof EventKitError) throw error;
       // Worker threads unavailable (e.g. core bundled without its worker file): same work in-process.
       run = undefined;
     }
   }
-  run ??= await runInProcess(tasks, filter);
+  run ??= await runInProcess(tasks, filter, accelerate);
   const builder = mergeLanes(tasks, run);
   for (const malformed of builder.result().first_malformed) options.onMalformed?.(malformed);
   return { builder, workers: run.workers, tasks: tasks.length, workerTasks: run.workerTasks };

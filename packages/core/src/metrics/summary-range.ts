@@ -1,31 +1,19 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import {
-  createLineFramer,
-  type LineFramer,
-  type LineShortcut,
-  MAX_LINE_BYTES,
-  READ_CHUNK_BYTES,
-} from '../reader/line-framer.js';
-import { createScannedLine, scanCanonicalLine } from '../reader/line-scanner.js';
+import { createLineAccelerator } from '../reader/line-accelerator.js';
+import { createLineDecoder } from '../reader/line-decoder.js';
+import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
 import {
   FIRST_MALFORMED_KEPT,
   feedFile,
   isGzipFile,
   type MalformedLine,
   openTelemetryFile,
-  parseLineBytes,
   TOO_LONG_REASON,
   truncatedReason,
   unreadable,
 } from '../reader/telemetry-file.js';
-import {
-  createWasmWriterLines,
-  SCAN_BATCH_FULL,
-  SCAN_NEW_ACTION,
-  type WasmModule,
-  type WasmWriterLines,
-} from '../reader/writer-line-wasm.js';
+import type { WasmModule } from '../reader/writer-line-wasm.js';
 import {
   createSummaryBuilder,
   type SerializedSummary,
@@ -82,70 +70,6 @@ function keeps(window: SampleWindow, action: string, ts: number): boolean {
   );
 }
 
-/**
- * The framer's shortcut for our writer's lines: the WebAssembly module scans them, keeps the
- * window, looks the action up and batches the latencies; this only registers new actions and
- * hands full batches to the builder (names reach it in the order they first appear).
- */
-function createWriterLineShortcut(
-  wasm: WasmWriterLines,
-  builder: SummaryBuilder,
-  window: SampleWindow,
-): LineShortcut & { flushAll(): void } {
-  const names: string[] = [];
-  const included: boolean[] = [];
-  const line = createScannedLine();
-  wasm.reset(window.since, window.until, MAX_LINE_BYTES);
-
-  function flush(id: number): void {
-    const batch = wasm.batch(id);
-    const name = names[id] as string;
-    builder.addBatch(name, batch.latencies, batch.samples, batch.failed, batch.minTs, batch.maxTs);
-    wasm.resetBatch(id);
-  }
-
-  return {
-    taken: 0,
-    take(buf, start, limit) {
-      let position = start;
-      let taken = 0;
-      for (;;) {
-        const status = wasm.scanLines(position, limit);
-        taken += wasm.taken;
-        position = wasm.next;
-        if (status === SCAN_BATCH_FULL) {
-          flush(wasm.batchId);
-          continue;
-        }
-        if (status !== SCAN_NEW_ACTION) break;
-        const newline = wasm.lastLine(line);
-        const name = buf.toString('latin1', line.actionStart, line.actionEnd);
-        const wanted = window.actions === undefined || window.actions.has(name);
-        const id = wasm.addAction(line.actionStart, line.actionEnd, wanted);
-        if (id >= 0) {
-          names[id] = name;
-          included[id] = wanted;
-          if (wanted) flush(id); // registers the name now; the batch is still empty
-          continue;
-        }
-        // The table is full (a file with many action names): this line the slow way.
-        if (keeps(window, name, line.ts)) {
-          builder.addSample(name, line.success, line.latencyMs, line.ts);
-        }
-        taken++;
-        position = newline + 1;
-      }
-      this.taken = taken;
-      return position;
-    },
-    flushAll() {
-      names.forEach((_, id) => {
-        if (included[id] && wasm.batch(id).samples > 0) flush(id);
-      });
-    },
-  };
-}
-
 /** Malformed lines of one range: all counted, the first few kept with their location. */
 interface MalformedRecorder {
   count: number;
@@ -163,41 +87,55 @@ interface CurrentRange {
   malformed: MalformedRecorder;
 }
 
+/** How a thread's lines are decoded. */
+export interface RangeSummarizerOptions {
+  /** Synchronous reads: for a worker thread, which has nothing else to do. */
+  syncReads?: boolean;
+  /**
+   * Take our writer's lines through the WebAssembly kernel when it is available (default true);
+   * false decodes every line in JavaScript. Both give the same summary.
+   */
+  accelerate?: boolean;
+  /** The compiled kernel, e.g. sent by the thread that compiled it. */
+  module?: WasmModule;
+}
+
 /** One framer for every range of a thread, feeding one builder. */
 function createSummaryFramer(
   builder: SummaryBuilder,
   filter: SummaryFilter,
   current: CurrentRange,
-  module: WasmModule | undefined,
-): { framer: LineFramer; flush: () => void } {
+  { accelerate = true, module }: RangeSummarizerOptions,
+): { framer: LineFramer; flush: () => void; accelerated: boolean } {
   const window = sampleWindow(filter);
-  const scanned = createScannedLine();
-  const wasm = createWasmWriterLines(module);
-  const shortcut = createWriterLineShortcut(wasm, builder, window);
+  const decoder = createLineDecoder();
+  const addLine = (action: string, success: boolean, latencyMs: number, ts: number): void => {
+    if (keeps(window, action, ts)) builder.addSample(action, success, latencyMs, ts);
+  };
+  const accelerator = accelerate
+    ? createLineAccelerator({
+        since: window.since,
+        until: window.until,
+        wanted: (action) => window.actions === undefined || window.actions.has(action),
+        sink: { addBatch: builder.addBatch, addLine },
+        module,
+      })
+    : undefined;
   const framer = createLineFramer({
-    buffer: wasm.buffer,
-    shortcut,
+    buffer: accelerator?.buffer,
+    shortcut: accelerator,
     onTooLong: (line) =>
       record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
-      if (scanCanonicalLine(buf, start, end, scanned)) {
-        const action = buf.toString('latin1', scanned.actionStart, scanned.actionEnd);
-        if (keeps(window, action, scanned.ts)) {
-          builder.addSample(action, scanned.success, scanned.latencyMs, scanned.ts);
-        }
+      if (decoder.decode(buf, start, end)) {
+        addLine(decoder.action, decoder.success, decoder.latencyMs, decoder.ts);
         return;
       }
-      const parsed = parseLineBytes(buf, start, end);
-      if (!parsed.ok) {
-        const reason = terminated ? parsed.reason : truncatedReason(parsed.reason);
-        record(current.malformed, { file: current.file, line, reason });
-        return;
-      }
-      const { action, success, latency_ms, ts } = parsed.event;
-      if (keeps(window, action, ts)) builder.addSample(action, success, latency_ms, ts);
+      const reason = terminated ? decoder.reason : truncatedReason(decoder.reason);
+      record(current.malformed, { file: current.file, line, reason });
     },
   });
-  return { framer, flush: () => shortcut.flushAll() };
+  return { framer, flush: () => accelerator?.flush(), accelerated: accelerator !== undefined };
 }
 
 /** Reads at a position; synchronously when `sync` (a worker thread has nothing else to do). */
@@ -282,6 +220,8 @@ export interface RangeSummarizer {
   summarize(task: RangeTask): Promise<RangeOutcome>;
   /** Everything summarised so far; malformed lines are not in it but in each range's outcome. */
   finish(): SerializedSummary;
+  /** Whether the WebAssembly kernel takes our writer's lines (false: all in JavaScript). */
+  readonly accelerated: boolean;
 }
 
 /**
@@ -292,20 +232,15 @@ export interface RangeSummarizer {
  */
 export function createRangeSummarizer(
   filter: SummaryFilter,
-  {
-    syncReads = false,
-    module,
-  }: {
-    syncReads?: boolean;
-    /** The compiled WebAssembly scanner, e.g. sent by the thread that compiled it. */
-    module?: WasmModule;
-  } = {},
+  options: RangeSummarizerOptions = {},
 ): RangeSummarizer {
+  const syncReads = options.syncReads ?? false;
   const builder = createSummaryBuilder();
   const current: CurrentRange = { file: '', malformed: { count: 0, first: [] } };
-  const { framer, flush } = createSummaryFramer(builder, filter, current, module);
+  const { framer, flush, accelerated } = createSummaryFramer(builder, filter, current, options);
 
   return {
+    accelerated,
     async summarize(task) {
       const malformed: MalformedRecorder = { count: 0, first: [] };
       current.file = task.file;

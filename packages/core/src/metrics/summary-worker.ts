@@ -16,8 +16,10 @@ export interface WorkerRequest {
   filter: SummaryFilter;
   /** Int32Array over it: [0] is the index of the next unclaimed range. */
   cursor: SharedArrayBuffer;
-  /** The WebAssembly line scanner, compiled by the sender. */
-  module: WasmModule;
+  /** Whether to use the WebAssembly kernel (see RangeSummarizerOptions.accelerate). */
+  accelerate: boolean;
+  /** The kernel compiled by the sender; undefined when it has none. */
+  module: WasmModule | undefined;
 }
 
 export type WorkerReply =
@@ -26,8 +28,8 @@ export type WorkerReply =
 
 // Worker thread entry of summarizeTelemetry: claims ranges until none is left, adds them all to
 // one summary, and sends it with each range's outcome.
-parentPort?.once('message', ({ tasks, filter, cursor, module }: WorkerRequest) => {
-  const summarizer = createRangeSummarizer(filter, { syncReads: true, module });
+parentPort?.once('message', ({ tasks, filter, cursor, accelerate, module }: WorkerRequest) => {
+  const summarizer = createRangeSummarizer(filter, { syncReads: true, accelerate, module });
   takeRanges(summarizer, tasks, new Int32Array(cursor)).then(
     (outcomes) => {
       const reply: WorkerReply = { ok: true, outcomes, summary: summarizer.finish() };

@@ -1,5 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { MAX_PAYLOAD_DEPTH } from '../telemetry/event.js';
+import { ACTION_MAX_LENGTH, MAX_PAYLOAD_DEPTH, TRACE_ID_MAX_LENGTH } from '../telemetry/event.js';
+
+// The line decoder's fast path (line-decoder.ts): nothing outside the decoder's modules imports
+// this file.
 
 /**
  * Fields of a telemetry line that the canonical-shape scanner found valid (only meaningful
@@ -12,6 +15,9 @@ export interface ScannedLine {
   /** Byte range of the action name (ASCII, no escapes). */
   actionStart: number;
   actionEnd: number;
+  /** Byte range of the trace id (ASCII, no escapes); traceStart is -1 without one. */
+  traceStart: number;
+  traceEnd: number;
   /** Scratch: the last number read. */
   number: number;
   /** Scratch: a byte >= 0x80 was seen (the line then needs a UTF-8 check). */
@@ -25,6 +31,8 @@ export function createScannedLine(): ScannedLine {
     latencyMs: 0,
     actionStart: 0,
     actionEnd: 0,
+    traceStart: -1,
+    traceEnd: -1,
     number: 0,
     high: false,
   };
@@ -45,8 +53,6 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const MAX_DEPTH = MAX_PAYLOAD_DEPTH;
-const MAX_ACTION_LENGTH = 200;
-const MAX_TRACE_ID_LENGTH = 200;
 
 const F_TS = 1;
 const F_ACTION = 2;
@@ -263,42 +269,34 @@ function skipNumber(buf: Buffer, i: number, end: number): number {
   return i;
 }
 
-// Fixed byte sequences are compared in unrolled code: a loop over a pattern buffer took a
-// quarter of the scanner's time. Each returns the index after the sequence at i, or -1.
-
-/** `true` at i. */
-function afterTrue(buf: Buffer, i: number, end: number): number {
-  return i + 4 <= end &&
-    buf[i] === 0x74 &&
-    buf[i + 1] === 0x72 &&
-    buf[i + 2] === 0x75 &&
-    buf[i + 3] === 0x65
-    ? i + 4
-    : -1;
+/** The index after `word` when it stands at i (below end), or -1. */
+function after(buf: Buffer, i: number, end: number, word: Uint8Array): number {
+  const n = word.length;
+  if (i + n > end) return -1;
+  for (let k = 0; k < n; k++) if (buf[i + k] !== word[k]) return -1;
+  return i + n;
 }
 
-/** `false` at i. */
-function afterFalse(buf: Buffer, i: number, end: number): number {
-  return i + 5 <= end &&
-    buf[i] === 0x66 &&
-    buf[i + 1] === 0x61 &&
-    buf[i + 2] === 0x6c &&
-    buf[i + 3] === 0x73 &&
-    buf[i + 4] === 0x65
-    ? i + 5
-    : -1;
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+/**
+ * A top-level key: its name's bytes, and the bytes before its value in our writer's layout
+ * (`formatTelemetryLine`: fixed key order, no whitespace), `,"name":` and the value's opening.
+ */
+function topKey(name: string, opening = ''): { name: Buffer; layout: Buffer } {
+  return { name: Buffer.from(name), layout: Buffer.from(`,"${name}":${opening}`) };
 }
 
-/** `null` at i. */
-function afterNull(buf: Buffer, i: number, end: number): number {
-  return i + 4 <= end &&
-    buf[i] === 0x6e &&
-    buf[i + 1] === 0x75 &&
-    buf[i + 2] === 0x6c &&
-    buf[i + 3] === 0x6c
-    ? i + 4
-    : -1;
-}
+const ACTION = topKey('action', '"');
+const SUCCESS = topKey('success');
+const LATENCY = topKey('latency_ms');
+const PAYLOAD = topKey('payload', '{');
+const ERROR = topKey('error');
+const TRACE = topKey('trace_id', '"');
+/** Our writer's lines start with the timestamp. */
+const LINE_OPEN = Buffer.from('{"ts":');
 
 /** "__proto__" is the one key JSON.parse and the schema treat differently: slow path. */
 function isProtoKey(buf: Buffer, start: number, stop: number): boolean {
@@ -315,49 +313,43 @@ function skipValue(buf: Buffer, i: number, end: number, depth: number, out: Scan
   if (i >= end) return -1;
   const b = buf[i] as number;
   if (b === QUOTE) return skipString(buf, i, end, out);
-  if (b === OPEN_BRACE) return skipObject(buf, i, end, depth + 1, out);
-  if (b === OPEN_BRACKET) return skipArray(buf, i, end, depth + 1, out);
-  if (b === 0x74) return afterTrue(buf, i, end);
-  if (b === 0x66) return afterFalse(buf, i, end);
-  if (b === 0x6e) return afterNull(buf, i, end);
+  if (b === OPEN_BRACE || b === OPEN_BRACKET) return skipContainer(buf, i, end, depth + 1, out);
+  if (b === 0x74) return after(buf, i, end, TRUE);
+  if (b === 0x66) return after(buf, i, end, FALSE);
+  if (b === 0x6e) return after(buf, i, end, NULL);
   return skipNumber(buf, i, end);
 }
 
-function skipObject(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
+/** At `{` or `[`: a whole object or array, nested at most MAX_DEPTH deep. */
+function skipContainer(
+  buf: Buffer,
+  i: number,
+  end: number,
+  depth: number,
+  out: ScannedLine,
+): number {
   if (depth > MAX_DEPTH) return -1;
+  const object = buf[i] === OPEN_BRACE;
+  const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
   i = skipWs(buf, i + 1, end);
   if (i >= end) return -1;
-  if (buf[i] === CLOSE_BRACE) return i + 1;
+  if (buf[i] === close) return i + 1;
   for (;;) {
-    if (i >= end || buf[i] !== QUOTE) return -1;
-    const keyEnd = skipKey(buf, i, end, out);
-    if (keyEnd < 0 || isProtoKey(buf, i + 1, keyEnd - 1)) return -1;
-    i = skipWs(buf, keyEnd, end);
-    if (i >= end || buf[i] !== COLON) return -1;
-    i = skipValue(buf, skipWs(buf, i + 1, end), end, depth, out);
-    if (i < 0) return -1;
-    i = skipWs(buf, i, end);
-    if (i >= end) return -1;
-    const b = buf[i];
-    if (b === COMMA) i = skipWs(buf, i + 1, end);
-    else if (b === CLOSE_BRACE) return i + 1;
-    else return -1;
-  }
-}
-
-function skipArray(buf: Buffer, i: number, end: number, depth: number, out: ScannedLine): number {
-  if (depth > MAX_DEPTH) return -1;
-  i = skipWs(buf, i + 1, end);
-  if (i >= end) return -1;
-  if (buf[i] === CLOSE_BRACKET) return i + 1;
-  for (;;) {
+    if (object) {
+      if (i >= end || buf[i] !== QUOTE) return -1;
+      const keyEnd = skipKey(buf, i, end, out);
+      if (keyEnd < 0 || isProtoKey(buf, i + 1, keyEnd - 1)) return -1;
+      i = skipWs(buf, keyEnd, end);
+      if (i >= end || buf[i] !== COLON) return -1;
+      i = skipWs(buf, i + 1, end);
+    }
     i = skipValue(buf, i, end, depth, out);
     if (i < 0) return -1;
     i = skipWs(buf, i, end);
     if (i >= end) return -1;
     const b = buf[i];
     if (b === COMMA) i = skipWs(buf, i + 1, end);
-    else if (b === CLOSE_BRACKET) return i + 1;
+    else if (b === close) return i + 1;
     else return -1;
   }
 }
@@ -365,7 +357,7 @@ function skipArray(buf: Buffer, i: number, end: number, depth: number, out: Scan
 /**
  * After the `{` of a payload in our writer's layout: a flat object without whitespace (string,
  * number, true/false/null values). Returns -2 for anything else (nesting, whitespace, errors):
- * the general skipObject then decides from the `{`.
+ * the general skipContainer then decides from the `{`.
  */
 function skipCompactObject(buf: Buffer, i: number, end: number, out: ScannedLine): number {
   if (i < end && buf[i] === CLOSE_BRACE) return i + 1;
@@ -379,9 +371,9 @@ function skipCompactObject(buf: Buffer, i: number, end: number, out: ScannedLine
     const b = buf[i] as number;
     if (b === QUOTE) i = skipString(buf, i, end, out);
     else if ((b >= ZERO && b <= NINE) || b === MINUS) i = skipNumber(buf, i, end);
-    else if (b === 0x74) i = afterTrue(buf, i, end);
-    else if (b === 0x66) i = afterFalse(buf, i, end);
-    else if (b === 0x6e) i = afterNull(buf, i, end);
+    else if (b === 0x74) i = after(buf, i, end, TRUE);
+    else if (b === 0x66) i = after(buf, i, end, FALSE);
+    else if (b === 0x6e) i = after(buf, i, end, NULL);
     else return -2;
     if (i < 0 || i >= end) return -2;
     const c = buf[i];
@@ -397,156 +389,23 @@ function topLevelKey(buf: Buffer, start: number, stop: number): number {
     case 2:
       return buf[start] === 0x74 && buf[start + 1] === 0x73 ? F_TS : 0;
     case 5:
-      return same(buf, start, ERROR_KEY) ? F_ERROR : 0;
+      return same(buf, start, ERROR.name) ? F_ERROR : 0;
     case 6:
-      return same(buf, start, ACTION_KEY) ? F_ACTION : 0;
+      return same(buf, start, ACTION.name) ? F_ACTION : 0;
     case 7:
-      if (buf[start] === 0x73) return same(buf, start, SUCCESS_KEY) ? F_SUCCESS : 0;
-      return same(buf, start, PAYLOAD_KEY) ? F_PAYLOAD : 0;
+      if (buf[start] === 0x73) return same(buf, start, SUCCESS.name) ? F_SUCCESS : 0;
+      return same(buf, start, PAYLOAD.name) ? F_PAYLOAD : 0;
     case 8:
-      return same(buf, start, TRACE_KEY) ? F_TRACE : 0;
+      return same(buf, start, TRACE.name) ? F_TRACE : 0;
     case 10:
-      return same(buf, start, LATENCY_KEY) ? F_LATENCY : 0;
+      return same(buf, start, LATENCY.name) ? F_LATENCY : 0;
     default:
       return 0;
   }
 }
 
-const ACTION_KEY = Buffer.from('action');
-const SUCCESS_KEY = Buffer.from('success');
-const LATENCY_KEY = Buffer.from('latency_ms');
-const PAYLOAD_KEY = Buffer.from('payload');
-const ERROR_KEY = Buffer.from('error');
-const TRACE_KEY = Buffer.from('trace_id');
-
 function same(buf: Buffer, start: number, word: Buffer): boolean {
-  for (let k = 0; k < word.length; k++) if (buf[start + k] !== word[k]) return false;
-  return true;
-}
-
-/** `{"ts":` at i (our writer's layout). */
-function afterTsKey(buf: Buffer, i: number, end: number): number {
-  return i + 6 <= end &&
-    buf[i] === 0x7b &&
-    buf[i + 1] === 0x22 &&
-    buf[i + 2] === 0x74 &&
-    buf[i + 3] === 0x73 &&
-    buf[i + 4] === 0x22 &&
-    buf[i + 5] === 0x3a
-    ? i + 6
-    : -1;
-}
-
-/** `,"action":"` at i (our writer's layout). */
-function afterActionKey(buf: Buffer, i: number, end: number): number {
-  return i + 11 <= end &&
-    buf[i] === 0x2c &&
-    buf[i + 1] === 0x22 &&
-    buf[i + 2] === 0x61 &&
-    buf[i + 3] === 0x63 &&
-    buf[i + 4] === 0x74 &&
-    buf[i + 5] === 0x69 &&
-    buf[i + 6] === 0x6f &&
-    buf[i + 7] === 0x6e &&
-    buf[i + 8] === 0x22 &&
-    buf[i + 9] === 0x3a &&
-    buf[i + 10] === 0x22
-    ? i + 11
-    : -1;
-}
-
-/** `,"success":` at i (our writer's layout). */
-function afterSuccessKey(buf: Buffer, i: number, end: number): number {
-  return i + 11 <= end &&
-    buf[i] === 0x2c &&
-    buf[i + 1] === 0x22 &&
-    buf[i + 2] === 0x73 &&
-    buf[i + 3] === 0x75 &&
-    buf[i + 4] === 0x63 &&
-    buf[i + 5] === 0x63 &&
-    buf[i + 6] === 0x65 &&
-    buf[i + 7] === 0x73 &&
-    buf[i + 8] === 0x73 &&
-    buf[i + 9] === 0x22 &&
-    buf[i + 10] === 0x3a
-    ? i + 11
-    : -1;
-}
-
-/** `,"latency_ms":` at i (our writer's layout). */
-function afterLatencyKey(buf: Buffer, i: number, end: number): number {
-  return i + 14 <= end &&
-    buf[i] === 0x2c &&
-    buf[i + 1] === 0x22 &&
-    buf[i + 2] === 0x6c &&
-    buf[i + 3] === 0x61 &&
-    buf[i + 4] === 0x74 &&
-    buf[i + 5] === 0x65 &&
-    buf[i + 6] === 0x6e &&
-    buf[i + 7] === 0x63 &&
-    buf[i + 8] === 0x79 &&
-    buf[i + 9] === 0x5f &&
-    buf[i + 10] === 0x6d &&
-    buf[i + 11] === 0x73 &&
-    buf[i + 12] === 0x22 &&
-    buf[i + 13] === 0x3a
-    ? i + 14
-    : -1;
-}
-
-/** `,"payload":{` at i (our writer's layout). */
-function afterPayloadKey(buf: Buffer, i: number, end: number): number {
-  return i + 12 <= end &&
-    buf[i] === 0x2c &&
-    buf[i + 1] === 0x22 &&
-    buf[i + 2] === 0x70 &&
-    buf[i + 3] === 0x61 &&
-    buf[i + 4] === 0x79 &&
-    buf[i + 5] === 0x6c &&
-    buf[i + 6] === 0x6f &&
-    buf[i + 7] === 0x61 &&
-    buf[i + 8] === 0x64 &&
-    buf[i + 9] === 0x22 &&
-    buf[i + 10] === 0x3a &&
-    buf[i + 11] === 0x7b
-    ? i + 12
-    : -1;
-}
-
-/** `,"error":` at i (our writer's layout). */
-function afterErrorKey(buf: Buffer, i: number, end: number): number {
-  return i + 9 <= end &&
-    buf[i] === 0x2c &&
-    buf[i + 1] === 0x22 &&
-    buf[i + 2] === 0x65 &&
-    buf[i + 3] === 0x72 &&
-    buf[i + 4] === 0x72 &&
-    buf[i + 5] === 0x6f &&
-    buf[i + 6] === 0x72 &&
-    buf[i + 7] === 0x22 &&
-    buf[i + 8] === 0x3a
-    ? i + 9
-    : -1;
-}
-
-/** `,"trace_id":"` at i (our writer's layout). */
-function afterTraceKey(buf: Buffer, i: number, end: number): number {
-  return i + 13 <= end &&
-    buf[i] === 0x2c &&
-    buf[i + 1] === 0x22 &&
-    buf[i + 2] === 0x74 &&
-    buf[i + 3] === 0x72 &&
-    buf[i + 4] === 0x61 &&
-    buf[i + 5] === 0x63 &&
-    buf[i + 6] === 0x65 &&
-    buf[i + 7] === 0x5f &&
-    buf[i + 8] === 0x69 &&
-    buf[i + 9] === 0x64 &&
-    buf[i + 10] === 0x22 &&
-    buf[i + 11] === 0x3a &&
-    buf[i + 12] === 0x22
-    ? i + 13
-    : -1;
+  return after(buf, start, start + word.length, word) >= 0;
 }
 
 /**
@@ -555,50 +414,53 @@ function afterTraceKey(buf: Buffer, i: number, end: number): number {
  * scan then decides.
  */
 function writerLayoutEnd(buf: Buffer, start: number, end: number, out: ScannedLine): number {
-  let i = afterTsKey(buf, start, end);
+  out.traceStart = -1;
+  let i = after(buf, start, end, LINE_OPEN);
   if (i < 0) return -1;
   i = readNumber(buf, i, end, out);
   if (i < 0 || !Number.isFinite(out.number)) return -1;
   out.ts = out.number;
-  i = afterActionKey(buf, i, end);
+  i = after(buf, i, end, ACTION.layout);
   if (i < 0) return -1;
   const actionEnd = skipPlainString(buf, i - 1, end);
   const length = actionEnd - i - 1;
-  if (actionEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return -1;
+  if (actionEnd < 0 || length < 1 || length > ACTION_MAX_LENGTH) return -1;
   out.actionStart = i;
   out.actionEnd = actionEnd - 1;
-  i = afterSuccessKey(buf, actionEnd, end);
+  i = after(buf, actionEnd, end, SUCCESS.layout);
   if (i < 0) return -1;
   if (buf[i] === 0x74) {
-    i = afterTrue(buf, i, end);
+    i = after(buf, i, end, TRUE);
     out.success = true;
   } else if (buf[i] === 0x66) {
-    i = afterFalse(buf, i, end);
+    i = after(buf, i, end, FALSE);
     out.success = false;
   } else return -1;
   if (i < 0) return -1;
-  i = afterLatencyKey(buf, i, end);
+  i = after(buf, i, end, LATENCY.layout);
   if (i < 0) return -1;
   i = readNumber(buf, i, end, out);
   if (i < 0 || !(out.number >= 0) || out.number === Number.POSITIVE_INFINITY) return -1;
   out.latencyMs = out.number;
-  i = afterPayloadKey(buf, i, end);
+  i = after(buf, i, end, PAYLOAD.layout);
   if (i < 0) return -1;
   // No whitespace anywhere in this layout (a nested or spaced payload takes the general scan), so
   // nothing here can step over a newline: scanWriterLine relies on it.
   i = skipCompactObject(buf, i, end, out);
   if (i < 0) return -1;
-  i = afterErrorKey(buf, i, end);
+  i = after(buf, i, end, ERROR.layout);
   if (i < 0 || i >= end) return -1;
   if (buf[i] === QUOTE) i = skipString(buf, i, end, out);
-  else if (buf[i] === 0x6e) i = afterNull(buf, i, end);
+  else if (buf[i] === 0x6e) i = after(buf, i, end, NULL);
   else return -1;
   if (i < 0) return -1;
   if (i < end && buf[i] === COMMA) {
-    i = afterTraceKey(buf, i, end);
+    i = after(buf, i, end, TRACE.layout);
     if (i < 0) return -1;
     const traceEnd = skipPlainString(buf, i - 1, end);
-    if (traceEnd < 0 || traceEnd - i - 1 > MAX_TRACE_ID_LENGTH) return -1;
+    if (traceEnd < 0 || traceEnd - i - 1 > TRACE_ID_MAX_LENGTH) return -1;
+    out.traceStart = i;
+    out.traceEnd = traceEnd - 1;
     i = traceEnd;
   }
   if (i >= end || buf[i] !== CLOSE_BRACE) return -1;
@@ -650,6 +512,7 @@ export function scanCanonicalLine(
   out.high = false;
   if (scanWriterLayout(buf, start, end, out)) return true;
   out.high = false;
+  out.traceStart = -1;
   let seen = 0;
   let i = skipWs(buf, start, end);
   if (i >= end || buf[i] !== OPEN_BRACE) return false;
@@ -682,7 +545,7 @@ export function scanCanonicalLine(
         if (b !== QUOTE) return false;
         const stringEnd = skipPlainString(buf, i, end);
         const length = stringEnd - i - 2;
-        if (stringEnd < 0 || length < 1 || length > MAX_ACTION_LENGTH) return false;
+        if (stringEnd < 0 || length < 1 || length > ACTION_MAX_LENGTH) return false;
         out.actionStart = i + 1;
         out.actionEnd = stringEnd - 1;
         i = stringEnd;
@@ -690,29 +553,31 @@ export function scanCanonicalLine(
       }
       case F_SUCCESS:
         if (b === 0x74) {
-          i = afterTrue(buf, i, end);
+          i = after(buf, i, end, TRUE);
           out.success = true;
         } else if (b === 0x66) {
-          i = afterFalse(buf, i, end);
+          i = after(buf, i, end, FALSE);
           out.success = false;
         } else return false;
         if (i < 0) return false;
         break;
       case F_PAYLOAD:
         if (b !== OPEN_BRACE) return false;
-        i = skipObject(buf, i, end, 1, out);
+        i = skipContainer(buf, i, end, 1, out);
         if (i < 0) return false;
         break;
       case F_ERROR:
         if (b === QUOTE) i = skipString(buf, i, end, out);
-        else if (b === 0x6e) i = afterNull(buf, i, end);
+        else if (b === 0x6e) i = after(buf, i, end, NULL);
         else return false;
         if (i < 0) return false;
         break;
       case F_TRACE: {
         if (b !== QUOTE) return false;
         const stringEnd = skipPlainString(buf, i, end);
-        if (stringEnd < 0 || stringEnd - i - 2 > MAX_TRACE_ID_LENGTH) return false;
+        if (stringEnd < 0 || stringEnd - i - 2 > TRACE_ID_MAX_LENGTH) return false;
+        out.traceStart = i + 1;
+        out.traceEnd = stringEnd - 1;
         i = stringEnd;
         break;
       }

@@ -1,12 +1,11 @@
 import type { TelemetryEvent } from '../telemetry/event.js';
+import { createLineDecoder } from './line-decoder.js';
 import { createLineFramer } from './line-framer.js';
-import { createScannedLine, scanCanonicalLine } from './line-scanner.js';
 import { resolveTelemetryFiles } from './resolve-files.js';
 import {
   FIRST_MALFORMED_KEPT,
   feedFile,
   type MalformedLine,
-  parseLineBytes,
   TOO_LONG_REASON,
   truncatedReason,
 } from './telemetry-file.js';
@@ -66,21 +65,6 @@ function createEventFilter({ since, until, actions }: ReadOptions): EventFilter 
   };
 }
 
-/** The event the schema would produce, from a line the canonical scanner has vouched for. */
-function eventFromCanonical(text: string): TelemetryEvent {
-  const raw = JSON.parse(text) as Record<string, unknown>;
-  const event: TelemetryEvent = {
-    ts: raw.ts as number,
-    action: raw.action as string,
-    success: raw.success as boolean,
-    latency_ms: raw.latency_ms as number,
-    payload: (raw.payload ?? {}) as Record<string, unknown>,
-    error: (raw.error ?? null) as string | null,
-  };
-  if (raw.trace_id !== undefined) event.trace_id = raw.trace_id as string;
-  return event;
-}
-
 /**
  * Streams the events of one file, a rotated set (archives oldest first, `.gz` included) or
  * several files, in constant memory. Lines that are not valid events (invalid JSON or UTF-8,
@@ -101,7 +85,7 @@ export function readTelemetry(
   const list = typeof paths === 'string' ? [paths] : paths;
   const filter = createEventFilter(options);
   const malformed = createMalformedSink(stats, options.onMalformed);
-  const scanned = createScannedLine();
+  const decoder = createLineDecoder();
 
   async function* events(): AsyncGenerator<TelemetryEvent> {
     const files = await resolveTelemetryFiles(list, { includeRotated: options.includeRotated });
@@ -116,28 +100,15 @@ export function readTelemetry(
         },
         onLine: (buf, start, end, line, terminated) => {
           stats.lines++;
-          if (scanCanonicalLine(buf, start, end, scanned)) {
-            // Filter on the scanned fields first: lines outside the window cost no JSON.parse.
-            if (scanned.ts < filter.since || scanned.ts >= filter.until) return;
-            if (
-              filter.actions &&
-              !filter.actions.has(buf.toString('latin1', scanned.actionStart, scanned.actionEnd))
-            ) {
-              return;
-            }
-            ready.push(eventFromCanonical(buf.toString('utf8', start, end)));
-            return;
-          }
-          const parsed = parseLineBytes(buf, start, end);
-          if (!parsed.ok) {
-            const reason = terminated ? parsed.reason : truncatedReason(parsed.reason);
+          if (!decoder.decode(buf, start, end)) {
+            const reason = terminated ? decoder.reason : truncatedReason(decoder.reason);
             malformed({ file, line, reason });
             return;
           }
-          const event = parsed.event;
-          if (event.ts < filter.since || event.ts >= filter.until) return;
-          if (filter.actions && !filter.actions.has(event.action)) return;
-          ready.push(event);
+          // Filter on the decoded fields first: lines outside the window build no event.
+          if (decoder.ts < filter.since || decoder.ts >= filter.until) return;
+          if (filter.actions && !filter.actions.has(decoder.action)) return;
+          ready.push(decoder.event());
         },
       });
       const onCorrupt = (line: number, reason: string): void => malformed({ file, line, reason });

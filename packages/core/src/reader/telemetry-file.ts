@@ -1,9 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { EventKitError } from '../errors.js';
-import { type ParsedLine, parseTelemetryLine } from '../telemetry/event.js';
 import { type LineFramer, READ_CHUNK_BYTES } from './line-framer.js';
 
 /** A line the reader skipped, with where it was and why. */
@@ -16,21 +14,6 @@ export interface MalformedLine {
 
 /** How many malformed lines are kept with their location; all of them are counted. */
 export const FIRST_MALFORMED_KEPT = 5;
-
-/** The slow path for one line: UTF-8 check, then `parseTelemetryLine`, the definition of validity. */
-export function parseLineBytes(buf: Buffer, start: number, end: number): ParsedLine {
-  const bytes = buf.subarray(start, end);
-  if (!isUtf8(bytes)) return { ok: false, reason: 'invalid UTF-8' };
-  // parseTelemetryLine catches the errors JSON.parse and the schema throw; their stack traces
-  // are never looked at, and capturing them dominated the cost of a malformed line.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return parseTelemetryLine(bytes.toString('utf8'));
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-}
 
 /** Reason for a bad last line that also had no newline: most likely cut off mid-write. */
 export function truncatedReason(reason: string): string {

@@ -1,17 +1,43 @@
 import { isUtf8 } from 'node:buffer';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { formatTelemetryLine, parseTelemetryLine } from '../telemetry/event.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ACTION_MAX_LENGTH,
+  formatTelemetryLine,
+  parseTelemetryLine,
+  TRACE_ID_MAX_LENGTH,
+} from '../telemetry/event.js';
+import { createLineAccelerator } from './line-accelerator.js';
 import { createScannedLine, type ScannedLine, scanWriterLine } from './line-scanner.js';
 import { event, mutate, mutation } from './test-support/telemetry-arbitraries.js';
 import {
   createWasmWriterLines,
+  loadWriterLinesModule,
   SCAN_BATCH_FULL,
   SCAN_NEW_ACTION,
   SCAN_STOPPED,
+  type WasmModule,
+  wasmDisabled,
+  writerLinesModule,
 } from './writer-line-wasm.js';
 
-const wasm = createWasmWriterLines();
+// The kernel is built by `pnpm build` (CI builds before it tests). Without a build these tests
+// are skipped, except in CI, where a missing kernel fails them.
+const module = loadWriterLinesModule();
+const KERNEL = module === undefined && !process.env.CI ? describe.skip : describe;
+
+function kernel(): WasmModule {
+  if (module === undefined) {
+    throw new Error('wasm/writer-line.wasm is missing: run pnpm --filter @eventkit/core build');
+  }
+  return module;
+}
+
+const wasm = module === undefined ? undefined : createWasmWriterLines(module);
 const OFFSET = 100;
 
 function fields(buf: Buffer, out: ScannedLine) {
@@ -29,6 +55,7 @@ function fields(buf: Buffer, out: ScannedLine) {
  * newline, same fields) and parseTelemetryLine accepts it; returns who claimed it.
  */
 function compare(line: Buffer): { wasm: boolean; js: boolean } {
+  const wasm = createdKernel();
   const padded = Buffer.concat([line, Buffer.from('\n{"ts":1}\n,}"1 ')]);
   padded.copy(wasm.buffer, OFFSET);
   const limit = OFFSET + padded.length;
@@ -63,7 +90,27 @@ const writerEvent = fc.record({
   trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
 });
 
-describe('createWasmWriterLine', () => {
+function createdKernel() {
+  return wasm ?? createWasmWriterLines(kernel());
+}
+
+KERNEL('the WebAssembly kernel (skipped outside CI until `pnpm build` has built it)', () => {
+  it('is built', () => {
+    expect(module, 'run pnpm --filter @eventkit/core build').toBeDefined();
+  });
+
+  it("checks core's length limits, set at instantiation", () => {
+    const line = (action: string, trace: string) =>
+      Buffer.from(
+        `{"ts":1,"action":"${action}","success":true,"latency_ms":1,"payload":{},"error":null,"trace_id":"${trace}"}`,
+      );
+    const a = 'a'.repeat(ACTION_MAX_LENGTH);
+    const t = 'f'.repeat(TRACE_ID_MAX_LENGTH);
+    expect(compare(line(a, t))).toStrictEqual({ wasm: true, js: true });
+    expect(compare(line(`${a}a`, t))).toStrictEqual({ wasm: false, js: false });
+    expect(compare(line(a, `${t}f`))).toStrictEqual({ wasm: false, js: false });
+  });
+
   it("claims every line of our writer's that the JavaScript scanner claims, with the same fields", () => {
     let claimed = 0;
     fc.assert(
@@ -120,6 +167,7 @@ describe('createWasmWriterLine', () => {
   });
 
   it('never reads past the limit, even at the end of its memory', () => {
+    const wasm = createdKernel();
     const line = Buffer.from(
       '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{"k":"v"},"error":null}\n',
     );
@@ -134,7 +182,7 @@ describe('createWasmWriterLine', () => {
   });
 
   it('scanLines batches lines per action, stopping at new actions, full batches and other lines', () => {
-    const lines = createWasmWriterLines();
+    const lines = createWasmWriterLines(kernel());
     const line = (ts: number, action: string, success: boolean, latency: number) =>
       formatTelemetryLine({ ts, action, success, latency_ms: latency, payload: {}, error: null });
     const text = [
@@ -172,5 +220,51 @@ describe('createWasmWriterLine', () => {
     const a = lines.batch(0);
     expect([...a.latencies]).toEqual([1.5, 3]);
     expect([a.samples, a.failed, a.minTs, a.maxTs]).toEqual([2, 1, 10, 12]);
+  });
+});
+
+describe('without the kernel', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('loads nothing, without throwing, from a missing or broken file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'eventkit-wasm-'));
+    const broken = join(dir, 'writer-line.wasm');
+    await writeFile(broken, 'not WebAssembly');
+    expect(loadWriterLinesModule(pathToFileURL(join(dir, 'missing.wasm')))).toBeUndefined();
+    expect(loadWriterLinesModule(pathToFileURL(broken))).toBeUndefined();
+  });
+
+  it('gives no accelerator for a module that does not match this code, so callers decode in JavaScript', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'eventkit-wasm-'));
+    const file = join(dir, 'empty.wasm');
+    await writeFile(file, Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    const empty = loadWriterLinesModule(pathToFileURL(file));
+    expect(empty).toBeDefined();
+    const sink = { addBatch: () => undefined, addLine: () => undefined };
+    const options = { since: 0, until: 1, wanted: () => true, sink, module: empty };
+    expect(createLineAccelerator(options)).toBeUndefined();
+  });
+
+  it('is disabled by EVENTKIT_WASM=0', () => {
+    vi.stubEnv('EVENTKIT_WASM', '0');
+    expect(writerLinesModule()).toBeUndefined();
+    const sink = { addBatch: () => undefined, addLine: () => undefined };
+    expect(createLineAccelerator({ since: 0, until: 1, wanted: () => true, sink })).toBeUndefined();
+  });
+
+  it.each([
+    ['0', true],
+    ['false', true],
+    ['off', true],
+    ['1', false],
+    ['', false],
+    [undefined, false],
+  ])('EVENTKIT_WASM=%s disables the kernel: %s', (value, disabled) => {
+    expect(wasmDisabled({ EVENTKIT_WASM: value })).toBe(disabled);
   });
 });

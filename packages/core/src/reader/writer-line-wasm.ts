@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
+import { ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH } from '../telemetry/event.js';
 import type { ScannedLine } from './line-scanner.js';
 
 const WASM_FILE = new URL('../../wasm/writer-line.wasm', import.meta.url);
@@ -37,6 +38,8 @@ interface WriterLineExports {
   actionsOffset(): number;
   latenciesOffset(): number;
   batchSize(): number;
+  regionStart(): number;
+  configure(actionMaxLength: number, traceIdMaxLength: number): void;
 }
 
 /** One action's samples gathered by `scanLines` since its last `resetBatch`. */
@@ -81,19 +84,38 @@ export interface WasmWriterLines {
   resetBatch(id: number): void;
 }
 
-let compiled: WasmModule | undefined;
-
-/**
- * wasm/writer-line.wasm compiled (once per thread). Worker threads can be sent it, and then
- * share its code (optimised code included) instead of compiling their own.
- */
-export function writerLinesModule(): WasmModule {
-  compiled ??= new Module(readFileSync(WASM_FILE));
-  return compiled;
+/** Whether the environment asks for the JavaScript path: EVENTKIT_WASM=0 (or false, off). */
+export function wasmDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.EVENTKIT_WASM?.trim().toLowerCase();
+  return value === '0' || value === 'false' || value === 'off';
 }
 
-/** Throws when wasm/writer-line.wasm is missing or does not match this code. */
-export function createWasmWriterLines(module: WasmModule = writerLinesModule()): WasmWriterLines {
+/** The kernel in `file` compiled, or undefined when it is missing or does not compile. */
+export function loadWriterLinesModule(file: URL = WASM_FILE): WasmModule | undefined {
+  try {
+    return new Module(readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compiled once per thread; null when it could not be. */
+let compiled: WasmModule | null | undefined;
+
+/**
+ * wasm/writer-line.wasm compiled (once per thread), or undefined when EVENTKIT_WASM=0 or when
+ * the file is missing (core not built) or does not compile: the caller then takes the
+ * JavaScript path, which gives the same results. Worker threads can be sent the module, and
+ * then share its code (optimised code included) instead of compiling their own.
+ */
+export function writerLinesModule(): WasmModule | undefined {
+  if (wasmDisabled()) return undefined;
+  if (compiled === undefined) compiled = loadWriterLinesModule() ?? null;
+  return compiled ?? undefined;
+}
+
+/** Throws when the module cannot be instantiated or does not match this code. */
+export function createWasmWriterLines(module: WasmModule): WasmWriterLines {
   const instance = new Instance(module, {
     env: {
       abort: () => {
@@ -103,21 +125,27 @@ export function createWasmWriterLines(module: WasmModule = writerLinesModule()):
   });
   const wasm = instance.exports as unknown as WriterLineExports;
   if (
-    wasm.STOP.value !== SCAN_STOPPED ||
-    wasm.NEW_ACTION.value !== SCAN_NEW_ACTION ||
-    wasm.BATCH_FULL.value !== SCAN_BATCH_FULL
+    typeof wasm.configure !== 'function' ||
+    typeof wasm.regionStart !== 'function' ||
+    wasm.STOP?.value !== SCAN_STOPPED ||
+    wasm.NEW_ACTION?.value !== SCAN_NEW_ACTION ||
+    wasm.BATCH_FULL?.value !== SCAN_BATCH_FULL
   ) {
     throw new Error('wasm/writer-line.wasm does not match this version of @eventkit/core');
   }
+  wasm.configure(ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH);
+  // Offsets in the module's region; the framer's buffer is its first inputBytes() bytes, so line
+  // positions are the same numbers on both sides.
   const memory = wasm.memory.buffer;
-  const buffer = Buffer.from(memory, 0, wasm.inputBytes());
-  const results = wasm.resultOffset();
+  const region = wasm.regionStart();
+  const buffer = Buffer.from(memory, region, wasm.inputBytes());
+  const results = region + wasm.resultOffset();
   const numbers = new Float64Array(memory, results, 2);
   // action start, action end, success, high, newline, taken, next, batch id
   const fields = new Int32Array(memory, results + 16, 8);
-  const recordInts = new Int32Array(memory, wasm.actionsOffset());
-  const recordDoubles = new Float64Array(memory, wasm.actionsOffset());
-  const latencies = wasm.latenciesOffset();
+  const recordInts = new Int32Array(memory, region + wasm.actionsOffset());
+  const recordDoubles = new Float64Array(memory, region + wasm.actionsOffset());
+  const latencies = region + wasm.latenciesOffset();
   const batchSize = wasm.batchSize();
 
   function lineFields(out: ScannedLine): void {

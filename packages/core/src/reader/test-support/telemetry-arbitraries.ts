@@ -1,5 +1,6 @@
 // fast-check generators of telemetry lines for the scanners' property tests.
 import fc from 'fast-check';
+import { formatTelemetryLine, type TelemetryEvent } from '../../telemetry/event.js';
 
 const asciiText = fc.string({ unit: 'grapheme-ascii', maxLength: 12 });
 const anyText = fc.oneof(asciiText, fc.string({ unit: 'binary', maxLength: 8 }));
@@ -60,3 +61,24 @@ export function mutate(
   }
   return out;
 }
+
+/** An event as our writer formats it, without the newline. */
+export function writerLine(e: TelemetryEvent): Buffer {
+  return Buffer.from(formatTelemetryLine(e).slice(0, -1));
+}
+
+/**
+ * Lines (without their newline) as a decoder meets them: our writer's, mutated ones (mostly),
+ * other JSON values and byte soup.
+ */
+export const anyLine = fc.oneof(
+  { weight: 2, arbitrary: event.map(writerLine) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(event, fc.array(mutation, { minLength: 1, maxLength: 4 }))
+      .map(([e, mutations]) => mutate(writerLine(e), mutations)),
+  },
+  { weight: 1, arbitrary: fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)) },
+);

@@ -1,0 +1,71 @@
+import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ParsedLine, parseTelemetryLine } from '../telemetry/event.js';
+import { createLineDecoder } from './line-decoder.js';
+import { anyLine } from './test-support/telemetry-arbitraries.js';
+
+/** The definition of a valid line: UTF-8, then parseTelemetryLine. */
+function reference(bytes: Buffer): ParsedLine {
+  if (!isUtf8(bytes)) return { ok: false, reason: 'invalid UTF-8' };
+  return parseTelemetryLine(bytes.toString('utf8'));
+}
+
+const decoder = createLineDecoder();
+
+/** Decodes the line between other bytes, as it sits in a read buffer, and compares. */
+function expectSameAsReference(bytes: Buffer): void {
+  const padded = Buffer.concat([Buffer.from('{"x":1}\n'), bytes, Buffer.from('\n,}"1 ')]);
+  const ok = decoder.decode(padded, 8, 8 + bytes.length);
+  const parsed = reference(bytes);
+  expect(ok, bytes.toString('latin1')).toBe(parsed.ok);
+  if (!parsed.ok) {
+    expect(decoder.reason).toBe(parsed.reason);
+    return;
+  }
+  const { ts, action, success, latency_ms, trace_id } = parsed.event;
+  expect({
+    ts: decoder.ts,
+    action: decoder.action,
+    success: decoder.success,
+    latency_ms: decoder.latencyMs,
+    trace_id: decoder.traceId,
+  }).toStrictEqual({ ts, action, success, latency_ms, trace_id });
+  expect(decoder.event()).toStrictEqual(parsed.event);
+}
+
+describe('createLineDecoder', () => {
+  it('decodes exactly what parseTelemetryLine accepts, with the same event (random, mutated and other lines)', () => {
+    fc.assert(fc.property(anyLine, expectSameAsReference), { numRuns: 7000 });
+  });
+
+  it.each([
+    [
+      'our writer',
+      '{"ts":1732540000.123,"action":"recommend","success":true,"latency_ms":12.5,"payload":{"top":5},"error":null,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+    ],
+    [
+      'another encoder',
+      '{ "action" : "explain", "ts" : 1, "success" : false, "latency_ms" : 0, "error" : "café" }',
+    ],
+    ['legacy field names', '{"timestamp":1,"action":"a","success":true,"duration_ms":1}'],
+    ['an escaped action', '{"ts":1,"action":"a\\"b","success":true,"latency_ms":1}'],
+    [
+      'a trace id with an escape',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"trace_id":"\\u0041"}',
+    ],
+    ['invalid JSON', '{"ts":'],
+    ['a negative latency', '{"ts":1,"action":"a","success":true,"latency_ms":-1}'],
+    ['a blank line', ''],
+  ])('agrees with parseTelemetryLine on %s', (_name, line) => {
+    expectSameAsReference(Buffer.from(line));
+  });
+
+  it('says why a line is malformed', () => {
+    expect(decoder.decode(Buffer.from([0xff]), 0, 1)).toBe(false);
+    expect(decoder.reason).toBe('invalid UTF-8');
+    const line = Buffer.from('{"ts":1,"action":"a","success":"yes","latency_ms":1}');
+    expect(decoder.decode(line, 0, line.length)).toBe(false);
+    expect(decoder.reason).toMatch(/^success/);
+  });
+});
