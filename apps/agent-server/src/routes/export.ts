@@ -39,7 +39,11 @@ export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCa
       c.header('X-Export-File', path.basename(file));
       saved = true;
     }
-    c.set('telemetryPayload', actionPayload('export', { ...input, source, rec, format, saved }));
+    const { interests, top, profile } = input;
+    c.set(
+      'telemetryPayload',
+      actionPayload('export', { interests, top, profile, source, rec, format, saved }),
+    );
     return c.body(body, 200, {
       'Content-Type': contentType,
       'Content-Disposition': `attachment; filename="${fileName}"`,
