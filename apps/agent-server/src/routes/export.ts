@@ -18,7 +18,7 @@ export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCa
   return new Hono<AppEnv>().get('/', async (c) => {
     const format = readFormat(queryOf(c).format);
     const input = await readRecommendInput(c, deps);
-    const { rec, source } = await runRecommendation(c, deps, input);
+    const { rec, source, graphCache } = await runRecommendation(c, deps, input);
     const { manifest } = deps.loaded;
     const { body, contentType, fileName } = inSpan(
       deps.tracing.tracer,
@@ -42,7 +42,7 @@ export function exportRoutes(deps: AppDeps & { recommendations: RecommendationCa
     const { interests, top, profile } = input;
     c.set(
       'telemetryPayload',
-      actionPayload('export', { interests, top, profile, source, rec, format, saved }),
+      actionPayload('export', { interests, top, profile, source, rec, format, saved, graphCache }),
     );
     return c.body(body, 200, {
       'Content-Type': contentType,
