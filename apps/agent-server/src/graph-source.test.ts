@@ -294,7 +294,7 @@ describe("built server: the Python agent's /recommend-graph and the Graph cache"
       for (const res of answers) {
         expect(res.status).toBe(200);
         expect(res.headers.get('x-correlation-id')).toBe(id);
-        expect((await res.json()).adaptiveCard).toMatchObject({ type: 'AdaptiveCard' });
+        expect((await json(res)).adaptiveCard).toMatchObject({ type: 'AdaptiveCard' });
       }
     } finally {
       await server.stop();
