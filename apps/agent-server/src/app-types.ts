@@ -1,4 +1,4 @@
-import type { SessionSource, TelemetryWriter } from '@eventkit/core';
+import type { SaveExportOptions, SessionSource, TelemetryWriter } from '@eventkit/core';
 import type { LoadedManifest } from '@eventkit/core/manifest';
 import type { Context } from 'hono';
 import type { HealthModel } from './health/health-model.js';
@@ -18,6 +18,10 @@ export interface ExportTarget {
   enabled: boolean;
   /** Absolute; files are only ever written inside it. */
   outputDir: string;
+  /** `features.export.maxFiles` / `maxAgeDays`; unset = nothing is ever removed. */
+  retention?: SaveExportOptions['retention'];
+  /** Tests simulate a low disk with it. */
+  statfs?: SaveExportOptions['statfs'];
 }
 
 export interface AppDeps {

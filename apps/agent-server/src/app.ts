@@ -57,6 +57,8 @@ export function createApp(deps: AppDeps) {
   // One ranking cache for /recommend and /export: attendees ask the same questions.
   const ranked = { ...deps, recommendations: createRecommendationCache() };
   app.route('/recommend', recommendRoutes(ranked));
+  // The Python agent's clients call it: /recommend with the Graph source.
+  app.route('/recommend-graph', recommendRoutes(ranked, { source: 'graph' }));
   app.route('/explain', explainRoutes(deps));
   app.route('/export', exportRoutes(ranked));
   app.route('/', healthRoutes(deps));

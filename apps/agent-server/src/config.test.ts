@@ -55,6 +55,14 @@ describe('readServerConfig', () => {
     expect(read([], { LOG_FILE: '' }).logFile).toBeUndefined();
   });
 
+  it.each([
+    [{}, 60],
+    [{ GRAPH_CACHE_TTL_SECONDS: '0' }, 0],
+    [{ GRAPH_CACHE_TTL_SECONDS: '300' }, 300],
+  ])('reads GRAPH_CACHE_TTL_SECONDS from %j as %i', (env, seconds) => {
+    expect(read([], env).graphCacheTtlSeconds).toBe(seconds);
+  });
+
   it('answers --help', () => {
     expect(readServerConfig(['--help'], {})).toEqual({ help: true });
   });
@@ -68,6 +76,11 @@ describe('readServerConfig', () => {
       'LOG_LEVEL "trace" is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL',
     ],
     [['extra'], {}, 'Unexpected argument'],
+    [
+      [],
+      { GRAPH_CACHE_TTL_SECONDS: '1.5' },
+      'GRAPH_CACHE_TTL_SECONDS must be a whole number from 0 to 86400 (got "1.5")',
+    ],
   ])('refuses %j %j', (argv, env, message) => {
     expect(() => read(argv, env)).toThrow(message);
   });

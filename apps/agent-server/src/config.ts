@@ -31,11 +31,14 @@ export interface ServerConfig {
   shutdownDelayMs: number;
   /** Microsoft Graph source (GRAPH_*); undefined = off. */
   graph?: GraphConfig | undefined;
+  /** How long a user's Graph calendar is reused (GRAPH_CACHE_TTL_SECONDS); 0 = off. */
+  graphCacheTtlSeconds: number;
 }
 
 export const HELP = `Usage: event-agent-server [options]
 
-Serves the Event Kit agent over HTTP: GET /recommend, /explain, /export, /health, /livez, /readyz.
+Serves the Event Kit agent over HTTP: GET /recommend, /recommend-graph, /explain, /export,
+/health, /livez, /readyz.
 
 Options:
   --port <n>          port to listen on (env PORT, default 8000; 0 picks a free port)
@@ -63,6 +66,7 @@ Environment:
                                Microsoft Graph app credentials: enable /recommend?source=graph
                                (&userId=…&start=…&end=…) and the Graph check of /health
   GRAPH_USER_ID                default calendar owner for source=graph
+  GRAPH_CACHE_TTL_SECONDS      reuse a user's calendar window this long (default 60; 0 = off)
   GRAPH_AUTHORITY_URL, GRAPH_API_URL  token and API base URLs (default the public cloud)
 
 Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reopens LOG_FILE (for logrotate).
@@ -179,6 +183,13 @@ export function readServerConfig(
       ),
       shutdownDelayMs: integer(env.SHUTDOWN_DELAY_MS, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
       graph: graphConfigFromEnv(env),
+      graphCacheTtlSeconds: integer(
+        env.GRAPH_CACHE_TTL_SECONDS,
+        'GRAPH_CACHE_TTL_SECONDS',
+        60,
+        0,
+        86_400,
+      ),
     },
   };
 }

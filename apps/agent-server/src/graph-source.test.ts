@@ -215,7 +215,12 @@ describe('/health with Graph configured', () => {
 
 describe('built server with GRAPH_* pointing at the fake', () => {
   it('serves source=graph, checks Graph in /health and never reveals the secret or a token', async () => {
-    const good = await startBuilt({ ...fake.env(), LOG_LEVEL: 'DEBUG' });
+    // Every request reaches Graph here: this spec is about tokens and retries, not the cache.
+    const good = await startBuilt({
+      ...fake.env(),
+      LOG_LEVEL: 'DEBUG',
+      GRAPH_CACHE_TTL_SECONDS: '0',
+    });
     const bad = await startBuilt({ ...fake.env({ GRAPH_CLIENT_SECRET: 'wrong-secret-4d1e' }) });
     const answers: string[] = [];
     const get = async (url: string) => {
@@ -271,6 +276,41 @@ describe('built server with GRAPH_* pointing at the fake', () => {
     for (const secret of [fake.clientSecret, 'wrong-secret-4d1e', ...fake.issuedTokens]) {
       expect(everything).not.toContain(secret);
     }
+  });
+});
+
+describe("built server: the Python agent's /recommend-graph and the Graph cache", () => {
+  it('serves a burst of /recommend-graph from one Graph read and echoes X-Correlation-ID', async () => {
+    const server = await startBuilt({ ...fake.env() });
+    const id = '5a4c3307-e1d3-49a8-a2d0-380669ae1bed';
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          fetch(`${server.url}/recommend-graph?interests=agents&card=1&${WINDOW}`, {
+            headers: { 'X-Correlation-ID': id },
+          }),
+        ),
+      );
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-correlation-id')).toBe(id);
+        expect((await json(res)).adaptiveCard).toMatchObject({ type: 'AdaptiveCard' });
+      }
+    } finally {
+      await server.stop();
+    }
+    expect(fake.requests.filter((r) => r.route === 'calendar')).toHaveLength(1);
+    const lines = readFileSync(path.join(server.dir, 'telemetry.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(8);
+    expect(new Set(lines.map((l) => l.action))).toEqual(new Set(['recommend']));
+    expect(lines.map((l) => l.payload.graph_cache).sort()).toEqual([
+      ...Array(7).fill('hit'),
+      'miss',
+    ]);
+    expect(new Set(lines.map((l) => l.trace_id))).toEqual(new Set([id.replaceAll('-', '')]));
   });
 });
 

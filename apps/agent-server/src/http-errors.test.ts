@@ -72,6 +72,7 @@ describe('allowedMethods', () => {
     const { app } = await createTestApp();
     expect(Object.fromEntries(allowedMethods(app))).toEqual({
       '/recommend': ['GET', 'HEAD'],
+      '/recommend-graph': ['GET', 'HEAD'],
       '/explain': ['GET', 'HEAD'],
       '/export': ['GET', 'HEAD'],
       '/health': ['GET', 'HEAD'],

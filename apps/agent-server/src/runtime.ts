@@ -123,6 +123,7 @@ export async function createRuntime(
       sessions ??
       createSessionSource(loaded, {
         graph,
+        graphCacheTtlMs: config.graphCacheTtlSeconds * 1000,
         onWarning: (message) => logger.warning(message),
         ...(now ? { now } : {}),
       }),

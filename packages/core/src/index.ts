@@ -63,8 +63,13 @@ export {
 
 // Itineraries and exports
 
-export type { ExportFormat } from './agent/export-file.js';
-export { writeExportFile } from './agent/export-file.js';
+export type {
+  ExportFormat,
+  ExportRetention,
+  SavedExport,
+  SaveExportOptions,
+} from './agent/export-file.js';
+export { saveExport, writeExportFile } from './agent/export-file.js';
 export type { RenderedItinerary, RenderItineraryOptions } from './agent/itinerary.js';
 export { renderItinerary } from './agent/itinerary.js';
 export type { ItineraryOptions } from './agent/itinerary-markdown.js';

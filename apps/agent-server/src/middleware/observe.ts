@@ -9,6 +9,7 @@ export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/health', '/livez', '
 
 const ACTIONS: Readonly<Record<string, string>> = {
   '/recommend': 'recommend',
+  '/recommend-graph': 'recommend',
   '/explain': 'explain',
   '/export': 'export',
 };

@@ -1,10 +1,12 @@
 import {
   actionPayload,
   EventKitError,
+  type LoadedSessions,
   type Recommendation,
   rankScoredSessions,
   scoreSessions,
 } from '@eventkit/core';
+import type { Span } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
 import { createInterestsReader, readProfileName, readTop } from '../query-validation.js';
@@ -53,10 +55,19 @@ export async function readRecommendInput(
   };
 }
 
+/** Graph only (the manifest path keeps its one promise): whether the calendar was cached. */
+async function markGraphCache(loading: Promise<LoadedSessions>, span: Span) {
+  const loaded = await loading;
+  if (loaded.graphCache) span.setAttribute('eventkit.graph_cache_hit', loaded.graphCache === 'hit');
+  return loaded;
+}
+
 /**
  * Loads the sessions, scores and ranks them, each step in its own span under the request span:
  * load_sessions, score_sessions, sort_results. A remembered ranking (`eventkit.cache_hit` on both
- * ranking spans) skips the scoring and sorting work but keeps the shape of the trace.
+ * ranking spans) skips the scoring and sorting work but keeps the shape of the trace. A Graph
+ * calendar from the Graph cache is `eventkit.graph_cache_hit` on load_sessions and `graph_cache`
+ * in the telemetry payload. `fixedSource` overrides the query's `source` (`/recommend-graph`).
  */
 export async function runRecommendation(
   c: Context<AppEnv>,
@@ -64,11 +75,14 @@ export async function runRecommendation(
     recommendations: RecommendationCache;
   },
   input: RecommendInput,
-): Promise<{ rec: Recommendation; source: string }> {
+  fixedSource?: 'graph',
+): Promise<{ rec: Recommendation; source: string; graphCache?: 'hit' | 'miss' | undefined }> {
   const { tracer } = deps.tracing;
   const { recommendations } = deps;
   const parent = c.get('requestSpan').context;
-  const query = queryOf(c);
+  const asked = queryOf(c);
+  // Only the Graph route pays for a copy of the query; the manifest path reads it as it is.
+  const query = fixedSource ? { ...asked, source: fixedSource } : asked;
   // Set before loading, so a failed Graph request is still counted under source "graph".
   c.set(
     'telemetryPayload',
@@ -78,8 +92,10 @@ export async function runRecommendation(
       source: query.source === 'graph' ? 'graph' : 'manifest',
     }),
   );
-  const { sessions, source } = await inSpan(tracer, parent, 'load_sessions', () =>
-    deps.sessions.load(query),
+  const { sessions, source, graphCache } = await inSpan(tracer, parent, 'load_sessions', (span) =>
+    query.source === 'graph'
+      ? markGraphCache(deps.sessions.load(query), span)
+      : deps.sessions.load(query),
   );
   const key = recommendations.key(input.interests, input.top);
   const cached = recommendations.get(sessions, key);
@@ -97,5 +113,5 @@ export async function runRecommendation(
     return ranked;
   });
   if (input.profileSave) await deps.profiles.save(input.profileSave, input.interests);
-  return { rec, source };
+  return { rec, source, graphCache };
 }

@@ -33,26 +33,40 @@ function createBodyWriter() {
   };
 }
 
-/** GET /recommend?interests=agents,ai%20safety&top=5[&card=1][&profileSave=me|&profileLoad=me] */
-export function recommendRoutes(deps: AppDeps & { recommendations: RecommendationCache }) {
+export interface RecommendRoutesOptions {
+  /** Serve one source whatever the query says: `/recommend-graph` is `/recommend` with Graph. */
+  source?: 'graph';
+}
+
+/**
+ * GET /recommend?interests=agents,ai%20safety&top=5[&card=1][&profileSave=me|&profileLoad=me].
+ * With `card=1` the Adaptive Card is under `adaptiveCard`, where the Python agent's clients
+ * (webchat, Teams/Copilot) read it, and under `card` as well for this agent's earlier clients.
+ */
+export function recommendRoutes(
+  deps: AppDeps & { recommendations: RecommendationCache },
+  { source: fixedSource }: RecommendRoutesOptions = {},
+) {
   const body = createBodyWriter();
   return new Hono<AppEnv>().get('/', async (c) => {
     const card = readFlag(queryOf(c).card, 'card');
     const input = await readRecommendInput(c, deps);
-    const { rec, source } = await runRecommendation(c, deps, input);
+    const { rec, source, graphCache } = await runRecommendation(c, deps, input, fixedSource);
     // The facts are named one by one: spreading `input` here cost more than the rest of the route.
     const { interests, top, profile } = input;
     c.set(
       'telemetryPayload',
-      actionPayload('recommend', { interests, top, profile, source, rec, card }),
+      actionPayload('recommend', { interests, top, profile, source, rec, card, graphCache }),
     );
     if (!card) return c.body(body(rec, source), 200, { 'Content-Type': 'application/json' });
+    const adaptiveCard = buildAdaptiveCard(rec, { interests: input.interests });
     return c.json({
       sessions: rec.sessions,
       scoring: rec.scoring,
       conflicts: rec.conflicts,
       source,
-      card: buildAdaptiveCard(rec, { interests: input.interests }),
+      adaptiveCard,
+      card: adaptiveCard,
     });
   });
 }

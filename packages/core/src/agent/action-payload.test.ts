@@ -57,6 +57,18 @@ describe('actionPayload', () => {
     ).not.toHaveProperty('card');
   });
 
+  it.each(['hit', 'miss'] as const)(
+    'a Graph source with its cache on says graph_cache %s',
+    (hit) => {
+      expect(
+        actionPayload('recommend', { interests, top: 5, source: 'graph', rec, graphCache: hit }),
+      ).toMatchObject({ source: 'graph', graph_cache: hit });
+      expect(
+        actionPayload('recommend', { interests, top: 5, source: 'graph', rec }),
+      ).not.toHaveProperty('graph_cache');
+    },
+  );
+
   it('export: the recommendation, the format and whether a copy was saved', () => {
     expect(
       actionPayload('export', {

@@ -12,6 +12,8 @@ export interface ActionFacts {
   interests: readonly string[];
   /** The session source asked for, or the one that answered (`manifest`, `external`, `graph`). */
   source: string;
+  /** Graph with its cache on: the calendar came from the cache, or was read. */
+  graphCache?: 'hit' | 'miss' | undefined;
   /** recommend, export: how many sessions were asked for. */
   top?: number;
   /** recommend, export: the ranking, once made. */
@@ -51,6 +53,7 @@ export function actionPayload(action: AgentAction, facts: ActionFacts): Record<s
     top: facts.top,
     source,
   };
+  if (facts.graphCache) payload.graph_cache = facts.graphCache;
   if (rec) {
     payload.conflicts = rec.conflicts;
     payload.returned = rec.sessions.length;

@@ -13,8 +13,8 @@ export interface RenderedItinerary {
   /** `text/markdown; charset=utf-8` or `text/calendar; charset=utf-8`. */
   contentType: string;
   /**
-   * A safe name for a copy on disk or a download, built from the time, a hash of the interests
-   * and a random suffix, never from user input: `itinerary-20260501-083000-123-1a2b3c4d-9f8e7d.md`.
+   * A safe name for a copy on disk or a download, a hash of what the itinerary shows, never user
+   * input: `itinerary-1a2b3c4d5e6f7a8b.md`. The same itinerary asked for again gets the same name.
    */
   fileName: string;
 }
@@ -40,6 +40,23 @@ export function renderItinerary(
   return {
     body,
     contentType: EXPORT_CONTENT_TYPES[format],
-    fileName: exportFileName({ format, key: options.interests?.join(',') ?? '', now: at }),
+    fileName: exportFileName({ format, key: contentKey(rec, options, at) }),
   };
+}
+
+/**
+ * Everything the itinerary shows except the moment it was generated: the ranking, the event, the
+ * interests and the day that "HH:MM" sessions fall on (today, unless `date` is given).
+ */
+function contentKey(rec: Recommendation, options: ItineraryOptions, at: Date): string {
+  const { eventName, timezone, interests, date } = options;
+  return JSON.stringify([
+    eventName ?? null,
+    timezone ?? null,
+    interests ?? null,
+    date ?? at.toISOString().slice(0, 10),
+    rec.sessions,
+    rec.scoring,
+    rec.conflicts,
+  ]);
 }

@@ -107,6 +107,22 @@ describe('parseManifest', () => {
   });
 
   it.each([
+    ['safe defaults', {}, { maxFiles: 100, maxAgeDays: 7 }],
+    ['both limits', { maxFiles: 10, maxAgeDays: 1 }, { maxFiles: 10, maxAgeDays: 1 }],
+    ['0 turns both limits off', { maxFiles: 0, maxAgeDays: 0 }, { maxFiles: 0, maxAgeDays: 0 }],
+  ])('reads export retention from features.export: %s', (_name, limits, retention) => {
+    const manifest = parseManifest({
+      ...manifestWith(session()),
+      features: { export: { enabled: true, ...limits } },
+    });
+    expect(manifestSettings(manifest, '/srv').export).toEqual({
+      enabled: true,
+      outputDir: '/srv/exports',
+      retention,
+    });
+  });
+
+  it.each([
     ['missing sessions', {}, 'agent.json: sessions is required'],
     ['not an object', [], 'agent.json: must be a JSON object, not an array'],
     [
@@ -198,6 +214,16 @@ describe('parseManifest', () => {
       'telemetry.enabled not boolean',
       { ...manifestWith(session()), telemetry: { enabled: 'yes' } },
       'agent.json: telemetry.enabled must be true or false, not the string "yes"',
+    ],
+    [
+      'negative features.export.maxFiles',
+      { ...manifestWith(session()), features: { export: { maxFiles: -1 } } },
+      'agent.json: features.export.maxFiles must be 0 or more',
+    ],
+    [
+      'fractional features.export.maxAgeDays',
+      { ...manifestWith(session()), features: { export: { maxAgeDays: 0.5 } } },
+      'agent.json: features.export.maxAgeDays must be a whole number, not the number 0.5',
     ],
     [
       'negative telemetry.maxFiles',

@@ -182,11 +182,18 @@ function manifestOf(input: LoadedManifest | Manifest): Manifest {
     : (input as Manifest);
 }
 
+/** Default `features.export.maxFiles`: copies kept, enough for a day of distinct itineraries. */
+const DEFAULT_EXPORT_MAX_FILES = 100;
+/** Default `features.export.maxAgeDays`. */
+const DEFAULT_EXPORT_MAX_AGE_DAYS = 7;
+
 /** Effective `features.export` settings. */
 export interface ExportSettings {
   enabled: boolean;
   /** Absolute; a relative `output_dir` resolves against the working directory, like telemetry. */
   outputDir: string;
+  /** Copies kept: `features.export.maxFiles` (100) and `maxAgeDays` (7); 0 = that limit off. */
+  retention: { maxFiles: number; maxAgeDays: number };
 }
 
 /** A manifest's effective settings, defaults applied and paths made absolute. */
@@ -220,6 +227,13 @@ export function manifestSettings(
         maxAgeDays: telemetry?.maxAgeDays ?? DEFAULT_TELEMETRY_MAX_AGE_DAYS,
       },
     },
-    export: { enabled: exported.enabled, outputDir: path.resolve(cwd, exported.output_dir) },
+    export: {
+      enabled: exported.enabled,
+      outputDir: path.resolve(cwd, exported.output_dir),
+      retention: {
+        maxFiles: exported.maxFiles ?? DEFAULT_EXPORT_MAX_FILES,
+        maxAgeDays: exported.maxAgeDays ?? DEFAULT_EXPORT_MAX_AGE_DAYS,
+      },
+    },
   };
 }

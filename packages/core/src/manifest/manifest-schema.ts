@@ -100,6 +100,20 @@ export const telemetryConfigSchema = z.looseObject({
 const exportFeatureSchema = z.looseObject({
   enabled: z.boolean().default(false),
   output_dir: nonEmpty(4096).default('exports'),
+  /** Export copies kept in output_dir, newest first (default 100; 0 = no count limit). */
+  maxFiles: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(100_000, 'must be at most 100000')
+    .optional(),
+  /** Copies older than this many days are deleted (default 7; 0 = no age limit). */
+  maxAgeDays: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(36_500, 'must be at most 36500')
+    .optional(),
 });
 
 const externalSessionsFeatureSchema = z.looseObject({
