@@ -48,7 +48,12 @@ interface CliOptions {
   pollInterval: number;
   checkpointInterval: number;
   maxLineBytes: number;
+  once: boolean;
+  openmetrics: boolean;
 }
+
+/** Options that only make sense for the server; `--once` refuses them rather than ignore them. */
+const SERVER_ONLY = ['port', 'host', 'stateFile', 'from', 'pollInterval', 'checkpointInterval'];
 
 export function createCli(io: CliIo): Command {
   const program = new Command('event-agent-exporter')
@@ -128,19 +133,41 @@ export function createCli(io: CliIo): Command {
       integer('--max-line-bytes', 1024, 1024 * 1024),
       1024 * 1024,
     )
+    .addOption(
+      new Option(
+        '--once',
+        'read the files (archives included, oldest first), print the metrics to stdout and exit: no server, no state file',
+      )
+        .default(false)
+        .conflicts(SERVER_ONLY),
+    )
+    .option(
+      '--openmetrics',
+      'with --once: print OpenMetrics, exemplars included, instead of the Prometheus text format',
+      false,
+    )
     .addHelpText(
       'after',
       `
 Examples:
   event-agent-exporter --file /var/lib/event-agent/telemetry.jsonl --health-url http://127.0.0.1:8000/health
   event-agent-exporter --manifest /etc/event-agent/agent.json --host 0.0.0.0 --port 9090
+  event-agent-exporter --once --file telemetry.jsonl | promtool check metrics
   curl -s http://127.0.0.1:9090/metrics | grep event_agent_requests_total`,
     )
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run event-agent-exporter --help for usage)')
     .exitOverride()
     .action(async (options: CliOptions) => {
-      await serve(options, io);
+      if (options.once) await printOnce(options, io);
+      else if (options.openmetrics) {
+        program.error(
+          'error: --openmetrics goes with --once (a server answers what a scraper asks for)',
+          {
+            exitCode: 2,
+          },
+        );
+      } else await serve(options, io);
     });
   return program;
 }
@@ -154,6 +181,34 @@ async function resolveFiles(options: CliOptions): Promise<string[]> {
   const loaded = await loadManifest(options.manifest ?? SAMPLE_MANIFEST_PATH);
   const { file } = manifestSettings(loaded).telemetry;
   return [file];
+}
+
+/** `--once`: what a fresh exporter would serve after reading every file, printed once. */
+async function printOnce(options: CliOptions, io: CliIo): Promise<void> {
+  const files = await resolveFiles(options);
+  for (const file of files) {
+    if (!existsSync(file)) {
+      throw new EventKitError(
+        'UNREADABLE_INPUT',
+        `${file}: no such telemetry file; pass the agent's telemetry file with --file`,
+      );
+    }
+  }
+  const exporter = await createExporter({
+    files,
+    backfill: true,
+    healthUrl: options.healthUrl,
+    healthTimeoutMs: options.healthTimeout,
+    maxLineBytes: options.maxLineBytes,
+    warn: (message) => io.stderr(`event-agent-exporter: warning: ${message}\n`),
+  });
+  try {
+    await exporter.poll();
+    const { text } = await exporter.exposition(options.openmetrics ? 'openmetrics' : 'text');
+    io.stdout(text);
+  } finally {
+    await exporter.stop();
+  }
 }
 
 async function serve(options: CliOptions, io: CliIo): Promise<void> {

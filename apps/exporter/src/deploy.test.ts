@@ -85,6 +85,17 @@ describe('deploy/ files use only the metrics catalog', () => {
     }
   });
 
+  it('shows exemplars on the p95 latency targets, so a spike leads to a trace id', () => {
+    const dashboard = JSON.parse(read('grafana/event-agent-dashboard.json')) as {
+      panels: Array<{ targets?: Array<{ expr: string; exemplar?: boolean }> }>;
+    };
+    const p95 = dashboard.panels
+      .flatMap((panel) => panel.targets ?? [])
+      .filter((target) => target.expr.startsWith('histogram_quantile(0.95,'));
+    expect(p95.length).toBeGreaterThan(0);
+    expect(p95.every((target) => target.exemplar === true)).toBe(true);
+  });
+
   it('has the panels the runbooks point at', () => {
     const titles = (
       JSON.parse(read('grafana/event-agent-dashboard.json')) as { panels: Array<{ title: string }> }

@@ -132,6 +132,32 @@ describe('exporter: state file', () => {
     await second.exporter.poll();
     expect(await second.counts()).toEqual({ requests: 11, lines: 11, malformed: 0, rotations: 1 });
   });
+
+  it('keeps the exemplars and the dropped count across a restart', async () => {
+    const stateFile = join(dir, 'state.json');
+    appendFileSync(
+      file,
+      [
+        '{"ts":1767225600.5,"action":"explain","success":false,"latency_ms":80,"trace_id":"0af7651916cd43dd8448eb211c80319c"}',
+        '{"ts":1767225601,"action":"telemetry_gap","success":false,"latency_ms":0,"payload":{"dropped":7},"error":"EACCES"}',
+        '',
+      ].join('\n'),
+    );
+    const first = await start({ stateFile });
+    await first.exporter.poll();
+    await first.exporter.stop();
+    const second = await start({ stateFile });
+    await second.exporter.poll();
+    const { text } = await second.exporter.exposition('openmetrics');
+    expect(text).toContain(
+      'event_agent_latency_seconds_bucket{action="explain",le="0.1"} 1 # {trace_id="0af7651916cd43dd8448eb211c80319c"} 0.08 1767225600.5',
+    );
+    expect(text).toContain(
+      'event_agent_errors_total{action="explain"} 1 # {trace_id="0af7651916cd43dd8448eb211c80319c"} 1 1767225600.5',
+    );
+    expect(text).toContain('event_agent_telemetry_dropped_total 7\n');
+    expect(await second.sum('event_agent_requests_total')).toBe(1);
+  });
 });
 
 describe("exporter: core's telemetry writer rotating underneath", () => {

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { createFileFollower, diskFreeRatio, type FileFollower } from '@eventkit/core/telemetry';
-import { Registry } from 'prom-client';
+import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createHealthProbe } from './health-probe.js';
 import { registerExporterMetrics } from './metrics.js';
@@ -18,7 +18,6 @@ export interface ExporterOptions {
   healthTimeoutMs?: number;
   pollIntervalMs?: number;
   checkpointIntervalMs?: number;
-  registry?: Registry;
   processMetrics?: boolean;
   chunkBytes?: number;
   /** At most 1 MiB, core's limit for every reader. */
@@ -27,8 +26,19 @@ export interface ExporterOptions {
   now?: () => number;
 }
 
+/** One rendering of every metric, ready to serve or print. */
+export interface Exposition {
+  contentType: string;
+  text: string;
+}
+
 export interface Exporter {
+  /** The metrics in Prometheus text format (no exemplars). */
   registry: Registry;
+  /** The same metrics in OpenMetrics, with exemplars. */
+  openMetricsRegistry: Registry<OpenMetricsContentType>;
+  /** Renders every metric, as OpenMetrics with exemplars or as Prometheus text. */
+  exposition(format: 'openmetrics' | 'text'): Promise<Exposition>;
   /** Reads what is new in every file once. */
   poll(): Promise<void>;
   /** Writes the state file now (no-op without one). */
@@ -62,7 +72,6 @@ export async function createExporter({
   healthTimeoutMs = 2000,
   pollIntervalMs = 250,
   checkpointIntervalMs = 5000,
-  registry = new Registry(),
   processMetrics = true,
   chunkBytes,
   maxLineBytes,
@@ -90,22 +99,29 @@ export async function createExporter({
     ]),
   );
   const dirs = [...new Set(paths.map((file) => dirname(file)))];
-  registerExporterMetrics({
-    registry,
-    tally: tally.state,
-    processMetrics,
-    now,
-    probeHealth: healthUrl
-      ? createHealthProbe({ url: healthUrl, timeoutMs: healthTimeoutMs })
-      : undefined,
-    async diskFreeRatio() {
-      const ratios = await Promise.all(
-        dirs.map((dir) => diskFreeRatio(dir).catch(() => undefined)),
-      );
-      const known = ratios.filter((ratio): ratio is number => ratio !== undefined);
-      return known.length > 0 ? Math.min(...known) : undefined;
-    },
-  });
+  const probeHealth = healthUrl
+    ? createHealthProbe({ url: healthUrl, timeoutMs: healthTimeoutMs })
+    : undefined;
+  async function minDiskFreeRatio(): Promise<number | undefined> {
+    const ratios = await Promise.all(dirs.map((dir) => diskFreeRatio(dir).catch(() => undefined)));
+    const known = ratios.filter((ratio): ratio is number => ratio !== undefined);
+    return known.length > 0 ? Math.min(...known) : undefined;
+  }
+  // Two registries over the same tally: prom-client fixes the format per registry, and an
+  // OpenMetrics registry renames the counters it renders, so one registry cannot serve both.
+  const registry = new Registry();
+  const openMetricsRegistry = new Registry<OpenMetricsContentType>();
+  openMetricsRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  for (const target of [registry, openMetricsRegistry]) {
+    registerExporterMetrics({
+      registry: target,
+      tally: tally.state,
+      processMetrics,
+      now,
+      probeHealth,
+      diskFreeRatio: minDiskFreeRatio,
+    });
+  }
 
   let pollTimer: NodeJS.Timeout | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
@@ -173,6 +189,11 @@ export async function createExporter({
 
   return {
     registry,
+    openMetricsRegistry,
+    async exposition(format) {
+      const chosen = format === 'openmetrics' ? openMetricsRegistry : registry;
+      return { contentType: chosen.contentType, text: await chosen.metrics() };
+    },
     poll,
     checkpoint,
     run() {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
+import { Registry, type RegistryContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { registerExporterMetrics } from './metrics.js';
 import { createTelemetryTally } from './tally.js';
@@ -13,7 +13,11 @@ const legacy = new URL(
   import.meta.url,
 );
 
-async function expose(files: URL[], processMetrics: boolean): Promise<string> {
+async function expose(
+  files: URL[],
+  processMetrics: boolean,
+  contentType: RegistryContentType = Registry.PROMETHEUS_CONTENT_TYPE,
+): Promise<string> {
   const tally = createTelemetryTally();
   for (const file of files) {
     const text = readFileSync(file);
@@ -23,7 +27,8 @@ async function expose(files: URL[], processMetrics: boolean): Promise<string> {
       start = nl + 1;
     }
   }
-  const registry = new Registry();
+  const registry = new Registry<RegistryContentType>();
+  registry.setContentType(contentType);
   registerExporterMetrics({
     registry,
     tally: tally.state,
@@ -40,6 +45,16 @@ describe('exposition of a telemetry fixture', () => {
     const text = await expose([fixture('mixed.jsonl'), legacy], false);
     if (process.env.UPDATE_GOLDEN) writeFileSync(fixture('mixed.prom'), text);
     expect(text).toBe(readFileSync(fixture('mixed.prom'), 'utf8'));
+  });
+
+  it('matches the reviewed OpenMetrics golden file, exemplars included', async () => {
+    const text = await expose(
+      [fixture('mixed.jsonl'), legacy],
+      false,
+      Registry.OPENMETRICS_CONTENT_TYPE,
+    );
+    if (process.env.UPDATE_GOLDEN) writeFileSync(fixture('mixed.openmetrics.txt'), text);
+    expect(text).toBe(readFileSync(fixture('mixed.openmetrics.txt'), 'utf8'));
   });
 
   it('passes promtool check metrics (our metrics; prom-client names a gauge nodejs_*_total)', async () => {

@@ -5,16 +5,16 @@ import {
 } from '@eventkit/core/telemetry';
 import {
   type Aggregator,
-  Counter,
   collectDefaultMetrics,
   Gauge,
   type Metric,
   type Registry,
+  type RegistryContentType,
 } from 'prom-client';
-import type { TallySnapshot } from './tally.js';
+import type { TallyExemplar, TallySnapshot } from './tally.js';
 
 export interface ExporterMetricsOptions {
-  registry: Registry;
+  registry: Registry<RegistryContentType>;
   /** Live counters; read at each scrape. */
   tally: Readonly<TallySnapshot>;
   /** Probes the agent's /health: 1 healthy, 0 not. Without it, `event_agent_health_up` is absent. */
@@ -26,57 +26,90 @@ export interface ExporterMetricsOptions {
   processMetrics?: boolean;
 }
 
-function counterFromTally(
-  definition: MetricDefinition,
-  registry: Registry,
-  read: () => Array<[labels: Record<string, string>, value: number]>,
-): Counter {
-  return new Counter({
-    name: definition.name,
-    help: definition.help,
-    labelNames: [...definition.labels],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [labels, value] of read()) this.inc(labels, value);
-    },
-  });
-}
-
-interface HistogramValue {
+/** A sample as prom-client's Registry renders it; the exemplar only in OpenMetrics. */
+interface Sample {
   labels: Record<string, string | number>;
   value: number;
-  metricName: string;
+  metricName?: string;
+  exemplar?: { labelSet: Record<string, string>; value: number; timestamp: number };
+}
+
+type Read = () => Array<
+  [labels: Record<string, string>, value: number, exemplar?: TallyExemplar | null]
+>;
+
+function toExemplar(exemplar: TallyExemplar | null | undefined): Sample['exemplar'] {
+  return exemplar
+    ? { labelSet: { trace_id: exemplar.traceId }, value: exemplar.value, timestamp: exemplar.ts }
+    : undefined;
 }
 
 /**
- * A histogram whose buckets come from the tally, so a restart can restore them. prom-client's
- * Histogram cannot be set to given bucket counts; its Registry only needs `name` and `get()`.
+ * A metric read from the tally at scrape time. prom-client's Counter and Histogram cannot be set
+ * to given counts, nor carry an exemplar stamped with the line's own time; its Registry only needs
+ * `name`, `type` and `get()`. The name is read at each `get()`: an OpenMetrics registry drops a
+ * counter's `_total` from it and adds it back to the samples.
  */
-function histogramFromTally(definition: MetricDefinition, tally: Readonly<TallySnapshot>): Metric {
-  const { name, help } = definition;
+function metricFromTally(
+  definition: MetricDefinition,
+  registry: Registry<RegistryContentType>,
+  samples: (name: string) => Sample[],
+): void {
+  const { help, type } = definition;
   const metric = {
-    name,
+    name: definition.name as string,
     help,
-    type: 'histogram',
+    type,
     aggregator: 'sum' as Aggregator,
     async get() {
-      const values: HistogramValue[] = [];
-      for (const [action, counts] of Object.entries(tally.actions)) {
-        let cumulative = 0;
-        counts.buckets.forEach((count, i) => {
-          cumulative += count;
-          const le = LATENCY_BUCKETS_SECONDS[i] ?? '+Inf';
-          values.push({ labels: { action, le }, value: cumulative, metricName: `${name}_bucket` });
-        });
-        values.push({ labels: { action }, value: counts.latencySum, metricName: `${name}_sum` });
-        values.push({ labels: { action }, value: cumulative, metricName: `${name}_count` });
-      }
-      return { name, help, type: 'histogram', values, aggregator: metric.aggregator };
+      return {
+        name: metric.name,
+        help,
+        type,
+        values: samples(metric.name),
+        aggregator: metric.aggregator,
+      };
     },
     reset() {},
   };
-  return metric as unknown as Metric;
+  registry.registerMetric(metric as unknown as Metric);
+}
+
+function counterFromTally(
+  definition: MetricDefinition,
+  registry: Registry<RegistryContentType>,
+  read: Read,
+): void {
+  metricFromTally(definition, registry, () =>
+    read().map(([labels, value, exemplar]) => ({ labels, value, exemplar: toExemplar(exemplar) })),
+  );
+}
+
+/** The latency histogram; each bucket carries the exemplar of the latest line that landed in it. */
+function histogramFromTally(
+  definition: MetricDefinition,
+  registry: Registry<RegistryContentType>,
+  tally: Readonly<TallySnapshot>,
+): void {
+  metricFromTally(definition, registry, (name) => {
+    const values: Sample[] = [];
+    for (const [action, counts] of Object.entries(tally.actions)) {
+      let cumulative = 0;
+      counts.buckets.forEach((count, i) => {
+        cumulative += count;
+        const le = LATENCY_BUCKETS_SECONDS[i] ?? '+Inf';
+        values.push({
+          labels: { action, le },
+          value: cumulative,
+          metricName: `${name}_bucket`,
+          exemplar: toExemplar(counts.bucketExemplars[i]),
+        });
+      });
+      values.push({ labels: { action }, value: counts.latencySum, metricName: `${name}_sum` });
+      values.push({ labels: { action }, value: cumulative, metricName: `${name}_count` });
+    }
+    return values;
+  });
 }
 
 /**
@@ -91,12 +124,21 @@ export function registerExporterMetrics({
   now = Date.now,
   processMetrics = true,
 }: ExporterMetricsOptions): void {
-  const perAction = (pick: (t: TallySnapshot['actions'][string]) => number) => () =>
-    Object.entries(tally.actions).map(
-      ([action, counts]) => [{ action }, pick(counts)] as [Record<string, string>, number],
-    );
-  const single = (read: () => number) => () =>
-    [[{}, read()]] as Array<[Record<string, string>, number]>;
+  type ActionCounts = TallySnapshot['actions'][string];
+  const perAction =
+    (
+      pick: (t: ActionCounts) => number,
+      exemplar?: (t: ActionCounts) => TallyExemplar | null,
+    ): Read =>
+    () =>
+      Object.entries(tally.actions).map(([action, counts]) => [
+        { action },
+        pick(counts),
+        exemplar?.(counts),
+      ]);
+  const single =
+    (read: () => number): Read =>
+    () => [[{}, read()]];
 
   counterFromTally(
     METRIC_CATALOG.requests,
@@ -106,9 +148,12 @@ export function registerExporterMetrics({
   counterFromTally(
     METRIC_CATALOG.errors,
     registry,
-    perAction((t) => t.errors),
+    perAction(
+      (t) => t.errors,
+      (t) => t.errorExemplar,
+    ),
   );
-  registry.registerMetric(histogramFromTally(METRIC_CATALOG.latency, tally));
+  histogramFromTally(METRIC_CATALOG.latency, registry, tally);
   counterFromTally(
     METRIC_CATALOG.authFailures,
     registry,
@@ -128,6 +173,11 @@ export function registerExporterMetrics({
     METRIC_CATALOG.exporterRotations,
     registry,
     single(() => tally.rotations),
+  );
+  counterFromTally(
+    METRIC_CATALOG.telemetryDropped,
+    registry,
+    single(() => tally.telemetryDropped),
   );
 
   new Gauge({

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTelemetryWriter, type TelemetryWriter } from '@eventkit/core';
+import { LATENCY_BUCKETS_SECONDS } from '@eventkit/core/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExporterProcess, startExporter, waitFor } from './test-support/exporter-process.js';
 import { tempDir } from './test-support/telemetry-files.js';
@@ -26,6 +28,8 @@ const QUIET_ALERTS: Record<string, string> = {
   EventAgentExporterDown: 'up{job="event-agent"} == 1',
   EventAgentHealthProbeMissing: 'event_agent_health_up',
   DiskAlmostFull: 'event_agent_telemetry_disk_free_ratio',
+  // The agent writes no gap record here, so nothing is dropped.
+  TelemetryDropped: 'event_agent_telemetry_dropped_total',
 };
 
 let dir: string;
@@ -37,6 +41,8 @@ let agentHealth: Server;
 let base: string;
 let written = 0;
 let writer: TelemetryWriter;
+/** What was written under each trace id, to check the exemplars against. */
+const lines = new Map<string, { latencyMs: number; success: boolean; action: string }>();
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -69,13 +75,21 @@ function writeBurst(size: number): void {
     const n = written++;
     const action =
       n % 10 === 9 ? 'unauthorized' : (['recommend', 'explain', 'export'] as const)[n % 3];
-    writer.write({
+    const event = {
       ts: Date.now() / 1000,
       action: action ?? 'recommend',
       success: action !== 'unauthorized' && n % 5 !== 0,
-      latency_ms: 150 + (n % 100),
+      // Spread over three buckets, so each holds exemplars of its own.
+      latency_ms: [20, 150 + (n % 100), 700][n % 3] as number,
       payload: { top: 3 },
+      trace_id: randomBytes(16).toString('hex'),
+    };
+    lines.set(event.trace_id, {
+      latencyMs: event.latency_ms,
+      success: event.success,
+      action: event.action,
     });
+    writer.write(event);
   }
 }
 
@@ -127,6 +141,8 @@ beforeAll(async () => {
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      // As deploy/README.md tells operators to start it.
+      '--enable-feature=exemplar-storage',
       '--log.level=warn',
     ],
     { stdio: 'ignore' },
@@ -193,6 +209,45 @@ describe('Prometheus scraping the exporter', () => {
     expect(await scalar('sum(event_agent_exporter_rotations_total)')).toBe(writer.stats.rotations);
     expect(await scalar('sum(event_agent_exporter_malformed_lines_total)')).toBe(0);
   }, 40_000);
+
+  it('stores exemplars whose trace ids were written, each in the bucket its latency belongs to', async () => {
+    const exemplars = async (expr: string) => {
+      const params = new URLSearchParams({ query: expr, start: '0', end: `${Date.now() / 1000}` });
+      const response = await fetch(`${base}/api/v1/query_exemplars?${params}`);
+      const body = (await response.json()) as {
+        data: Array<{
+          seriesLabels: Record<string, string>;
+          exemplars: Array<{ labels: Record<string, string>; value: string }>;
+        }>;
+      };
+      return body.data.flatMap(({ seriesLabels, exemplars: list }) =>
+        list.map((exemplar) => ({ series: seriesLabels, ...exemplar })),
+      );
+    };
+    const buckets = await waitFor(
+      () => exemplars('event_agent_latency_seconds_bucket'),
+      (list) => new Set(list.map((e) => e.series.le)).size >= 3,
+      250,
+    );
+    for (const { series, labels, value } of buckets) {
+      const line = lines.get(labels.trace_id ?? '');
+      expect(line, `exemplar trace id ${labels.trace_id} was never written`).toBeDefined();
+      expect(series.action).toBe(line?.action);
+      expect(Number(value)).toBe((line?.latencyMs ?? Number.NaN) / 1000);
+      const le = series.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(series.le);
+      const below = [0, ...LATENCY_BUCKETS_SECONDS].filter((bound) => bound < le).pop() ?? 0;
+      expect(Number(value)).toBeGreaterThan(below);
+      expect(Number(value)).toBeLessThanOrEqual(le);
+    }
+    const errors = await exemplars('event_agent_errors_total');
+    expect(errors.length).toBeGreaterThan(0);
+    for (const { series, labels } of errors) {
+      expect(lines.get(labels.trace_id ?? '')).toMatchObject({
+        success: false,
+        action: series.action,
+      });
+    }
+  });
 
   it('evaluates every dashboard expression to data', async () => {
     const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {

@@ -7,7 +7,23 @@ export interface MetricsServerOptions {
   now?: () => number;
 }
 
-/** `GET /metrics` (Prometheus text format) and the exporter's own `GET /health`; nothing else. */
+/**
+ * Whether a scraper prefers OpenMetrics, as Prometheus does (it stores the exemplars only with
+ * `--enable-feature=exemplar-storage`). Anything else, curl included, gets the text format.
+ */
+export function acceptsOpenMetrics(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let best: { type: string; q: number } | undefined;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
+    const q = Number(params.find((param) => param.startsWith('q='))?.slice(2) ?? 1);
+    if (!Number.isFinite(q) || q <= 0) continue;
+    if (!best || q > best.q) best = { type, q };
+  }
+  return best?.type === 'application/openmetrics-text';
+}
+
+/** `GET /metrics` (Prometheus text format, or OpenMetrics when asked) and the exporter's own `GET /health`; nothing else. */
 export function createMetricsServer({
   exporter,
   startedAt = Date.now(),
@@ -29,9 +45,9 @@ export function createMetricsServer({
           .end('catching up on telemetry written since the last checkpoint; retry shortly\n');
         return;
       }
-      exporter.registry.metrics().then(
-        (text) => {
-          response.writeHead(200, { 'content-type': exporter.registry.contentType }).end(text);
+      exporter.exposition(acceptsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'text').then(
+        ({ contentType, text }) => {
+          response.writeHead(200, { 'content-type': contentType, vary: 'Accept' }).end(text);
         },
         (error: unknown) => {
           response

@@ -2,8 +2,18 @@ import {
   AUTH_FAILURE_ACTION,
   createLineDecoder,
   LATENCY_BUCKETS_SECONDS,
+  TELEMETRY_GAP_ACTION,
 } from '@eventkit/core/telemetry';
 import { createActionFolder, initialActionLabels } from './action-folder.js';
+
+/** One line behind a count, for an OpenMetrics exemplar: `{trace_id="…"} value ts`. */
+export interface TallyExemplar {
+  traceId: string;
+  /** Latency in seconds for a bucket; 1 for an error. */
+  value: number;
+  /** The line's `ts` (unix seconds). */
+  ts: number;
+}
 
 /** Per-action totals; `buckets[i]` counts observations in (bound[i-1], bound[i]], the last one +Inf. */
 export interface ActionTally {
@@ -11,6 +21,10 @@ export interface ActionTally {
   errors: number;
   latencySum: number;
   buckets: number[];
+  /** The latest line with a usable trace id to land in each bucket (see `exemplarTraceId`). */
+  bucketExemplars: Array<TallyExemplar | null>;
+  /** The latest failed line with a usable trace id. */
+  errorExemplar: TallyExemplar | null;
 }
 
 /** Everything the exporter has counted; plain JSON so a checkpoint can hold it. */
@@ -21,6 +35,8 @@ export interface TallySnapshot {
   lines: number;
   malformedLines: number;
   rotations: number;
+  /** Sum of `payload.dropped` over the gap records: lines the agent could not write. */
+  telemetryDropped: number;
   /** Newest event `ts` seen (unix seconds), or null before the first event. */
   newestTs: number | null;
 }
@@ -42,7 +58,39 @@ function emptyAction(): ActionTally {
     errors: 0,
     latencySum: 0,
     buckets: new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0),
+    bucketExemplars: new Array<TallyExemplar | null>(LATENCY_BUCKETS_SECONDS.length + 1).fill(null),
+    errorExemplar: null,
   };
+}
+
+/** A checkpoint written before exemplars and gap records has neither: start them empty. */
+function upgrade(state: TallySnapshot): TallySnapshot {
+  state.telemetryDropped ??= 0;
+  for (const tally of Object.values(state.actions)) {
+    tally.bucketExemplars ??= emptyAction().bucketExemplars;
+    tally.errorExemplar ??= null;
+  }
+  return state;
+}
+
+/**
+ * Trace ids that become exemplars: 1 to 64 characters of `[0-9A-Za-z._:-]`. That covers W3C
+ * trace ids (what the agent writes), UUIDs and the Python agent's correlation ids, and keeps
+ * `trace_id="…"` far inside OpenMetrics' 128-character limit for an exemplar's labels, with
+ * nothing to escape. A line with another trace id is counted all the same, without an exemplar.
+ */
+const EXEMPLAR_TRACE_ID = /^[0-9A-Za-z._:-]{1,64}$/;
+
+function exemplarTraceId(traceId: string | undefined): string | undefined {
+  return traceId !== undefined && EXEMPLAR_TRACE_ID.test(traceId) ? traceId : undefined;
+}
+
+/** `payload.dropped` of a gap record, or undefined when it is not a non-negative integer. */
+function droppedOf(payload: Record<string, unknown>): number | undefined {
+  const dropped = payload.dropped;
+  return typeof dropped === 'number' && Number.isSafeInteger(dropped) && dropped >= 0
+    ? dropped
+    : undefined;
 }
 
 function bucketIndex(seconds: number): number {
@@ -65,7 +113,7 @@ function bucketIndex(seconds: number): number {
  */
 export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
   const state: TallySnapshot = restored
-    ? structuredClone(restored)
+    ? upgrade(structuredClone(restored))
     : {
         actions: {},
         admittedActions: [],
@@ -73,6 +121,7 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
         lines: 0,
         malformedLines: 0,
         rotations: 0,
+        telemetryDropped: 0,
         newestTs: null,
       };
   for (const label of initialActionLabels()) state.actions[label] ??= emptyAction();
@@ -80,7 +129,13 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
 
   const decoder = createLineDecoder();
 
-  function record(action: string, success: boolean, latencyMs: number, ts: number): void {
+  function record(
+    action: string,
+    success: boolean,
+    latencyMs: number,
+    ts: number,
+    traceId: string | undefined,
+  ): void {
     const label = folder.fold(action);
     let tally = state.actions[label];
     if (!tally) {
@@ -92,17 +147,37 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
     if (!success) tally.errors++;
     const seconds = latencyMs / 1000;
     tally.latencySum += seconds;
-    (tally.buckets[bucketIndex(seconds)] as number)++;
+    const bucket = bucketIndex(seconds);
+    (tally.buckets[bucket] as number)++;
+    if (traceId !== undefined) {
+      tally.bucketExemplars[bucket] = { traceId, value: seconds, ts };
+      if (!success) tally.errorExemplar = { traceId, value: 1, ts };
+    }
     if (action === AUTH_FAILURE_ACTION) state.authFailures++;
+    seen(ts);
+  }
+
+  function seen(ts: number): void {
     if (state.newestTs === null || ts > state.newestTs) state.newestTs = ts;
+  }
+
+  /** A gap record is not a request: it only adds to the dropped count (see TELEMETRY_GAP_ACTION). */
+  function recordGap(): boolean {
+    const dropped = droppedOf(decoder.event().payload);
+    if (dropped === undefined) return false;
+    state.telemetryDropped += dropped;
+    seen(decoder.ts);
+    return true;
   }
 
   return {
     countLine(buf, start, end) {
       state.lines++;
-      if (decoder.decode(buf, start, end)) {
-        record(decoder.action, decoder.success, decoder.latencyMs, decoder.ts);
-      } else state.malformedLines++;
+      if (!decoder.decode(buf, start, end)) state.malformedLines++;
+      else if (decoder.action !== TELEMETRY_GAP_ACTION) {
+        const traceId = exemplarTraceId(decoder.traceId);
+        record(decoder.action, decoder.success, decoder.latencyMs, decoder.ts, traceId);
+      } else if (!recordGap()) state.malformedLines++;
     },
     countDroppedLine() {
       state.lines++;

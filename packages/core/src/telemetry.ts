@@ -51,6 +51,7 @@ export {
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
   OTHER_ACTION,
+  TELEMETRY_GAP_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
 
 // Health

@@ -26,9 +26,9 @@ export interface Prometheus {
 }
 
 /**
- * Starts the real `prometheus` (Debian's package) on 127.0.0.1 with its own storage, scraping the
- * exporter every `scrapeIntervalSeconds` and loading the shipped alert rules. JSON is YAML, so the
- * config is written as JSON.
+ * Starts the real `prometheus` (Debian's package) on 127.0.0.1 with its own storage and exemplar
+ * storage, scraping the exporter every `scrapeIntervalSeconds` and loading the shipped alert
+ * rules. JSON is YAML, so the config is written as JSON.
  */
 export async function startPrometheus({
   group,
@@ -61,6 +61,8 @@ export async function startPrometheus({
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
+      // As deploy/README.md runs it: the exporter's exemplars are stored.
+      '--enable-feature=exemplar-storage',
       '--log.level=warn',
     ],
     logFile: path.join(dir, 'prometheus.log'),

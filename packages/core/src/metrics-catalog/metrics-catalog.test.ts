@@ -8,6 +8,7 @@ import {
   METRIC_CATALOG,
   METRIC_NAMES,
   OTHER_ACTION,
+  TELEMETRY_GAP_ACTION,
 } from './metrics-catalog.js';
 
 describe('METRIC_CATALOG', () => {
@@ -21,6 +22,15 @@ describe('METRIC_CATALOG', () => {
     for (const metric of Object.values(METRIC_CATALOG)) {
       expect(metric.name.endsWith('_total')).toBe(metric.type === 'counter');
     }
+  });
+
+  it('counts gap records in their own counter, and the gap action is not a request action', () => {
+    expect(METRIC_CATALOG.telemetryDropped).toMatchObject({
+      name: 'event_agent_telemetry_dropped_total',
+      type: 'counter',
+      labels: [],
+    });
+    expect(TELEMETRY_ACTIONS).not.toContain(TELEMETRY_GAP_ACTION);
   });
 
   it('has the DESIGN.md latency buckets in ascending order', () => {

@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   exporterMalformedLines: 'event_agent_exporter_malformed_lines_total',
   exporterRotations: 'event_agent_exporter_rotations_total',
   exporterLag: 'event_agent_exporter_lag_seconds',
+  telemetryDropped: 'event_agent_telemetry_dropped_total',
 } as const;
 
 export type MetricKey = keyof typeof METRIC_NAMES;
@@ -44,6 +45,15 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
  * if (event.action === AUTH_FAILURE_ACTION) authFailures++;
  */
 export const AUTH_FAILURE_ACTION = 'unauthorized';
+
+/**
+ * The action of a gap record: the writer's note that `payload.dropped` lines could not be
+ * written. It is not a request, so it has no `action` series; its count is `telemetryDropped`.
+ *
+ * @example
+ * if (event.action === TELEMETRY_GAP_ACTION) dropped += event.payload.dropped as number;
+ */
+export const TELEMETRY_GAP_ACTION = 'telemetry_gap';
 
 /**
  * What every action without its own name is counted as (see `foldAction`).
@@ -128,6 +138,12 @@ export const METRIC_CATALOG: { readonly [K in MetricKey]: MetricDefinition } = {
     name: METRIC_NAMES.exporterLag,
     type: 'gauge',
     help: 'Seconds between now and the newest telemetry event ts the exporter has read.',
+    labels: [],
+  },
+  telemetryDropped: {
+    name: METRIC_NAMES.telemetryDropped,
+    type: 'counter',
+    help: `Telemetry lines the agent could not write, from its gap records (action "${TELEMETRY_GAP_ACTION}", payload.dropped).`,
     labels: [],
   },
 };
