@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test-support/temp-dir.js';
 import {
   archiveSpellings,
   listRotatedFiles,
@@ -11,8 +11,7 @@ import {
 
 /** A temporary directory holding empty files of these names, removed when the test ends. */
 async function dirWith(names: string[]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotated-'));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir('eventkit-rotated-');
   await Promise.all(names.map((name) => writeFile(join(dir, name), '')));
   return dir;
 }
