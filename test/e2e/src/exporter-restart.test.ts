@@ -1,8 +1,8 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startExporter } from './exporter-process.js';
 import { freePort } from './processes.js';
-import { startExporter } from './test-support/exporter-process.js';
 import { validLine } from './test-support/telemetry-arbitraries.js';
 import { tempDir } from './test-support/temp-dir.js';
 
@@ -24,7 +24,8 @@ describe('exporter restart after SIGKILL (built binary)', () => {
     const options = {
       stateFile,
       port,
-      args: ['--checkpoint-interval', '3600000', '--poll-interval', '250'],
+      pollIntervalMs: 250,
+      args: ['--checkpoint-interval', '3600000'],
     };
     await writeFile(file, lines(0, 1000));
 
