@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { unavailableReason } from './duckdb-summary.mjs';
 import { ensureTelemetryFile } from './generate-telemetry.mjs';
 
-const DIST = new URL('../packages/core/dist/index.js', import.meta.url);
+const DIST = new URL('../packages/core/dist/analysis.js', import.meta.url);
 const DUCKDB = new URL('./duckdb-summary.mjs', import.meta.url);
 const QUANTILES = [
   ['p50_ms', 0.5],

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BuiltServer, startBuilt } from './test-support/built-server.js';
+import { describe, expect, it } from 'vitest';
+import { startBuilt } from './test-support/built-server.js';
 import { REPO_ROOT } from './test-support/test-deps.js';
 
 const CONFIG = path.join(REPO_ROOT, 'deploy/logrotate/event-agent');
@@ -28,14 +28,9 @@ function readLog(file: string): string {
   return (file.endsWith('.gz') ? gunzipSync(data) : data).toString('utf8');
 }
 
-let server: BuiltServer | undefined;
-afterEach(async () => {
-  await server?.stop('SIGKILL');
-});
-
 describe('deploy/logrotate/event-agent with the real logrotate', () => {
   it('rotates the log of a busy server without losing a line; the server continues in the new file', async () => {
-    server = await startBuilt();
+    const server = await startBuilt();
     const { dir, url, proc } = server;
     const logFile = path.join(dir, 'agent.log');
     const config = path.join(dir, 'logrotate.conf');

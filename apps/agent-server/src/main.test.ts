@@ -4,21 +4,10 @@ import { type IncomingHttpHeaders, request } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BuiltServer, baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
+import { describe, expect, it } from 'vitest';
+import { baseEnv, runBuilt, startBuilt } from './test-support/built-server.js';
 import { tempDir } from './test-support/temp-dir.js';
 import { json } from './test-support/test-deps.js';
-
-const started: BuiltServer[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop('SIGKILL')));
-});
-
-async function start(env: Record<string, string> = {}, args: string[] = []) {
-  const server = await startBuilt(env, args);
-  started.push(server);
-  return server;
-}
 
 const telemetryLines = (dir: string) =>
   readFileSync(path.join(dir, 'telemetry.jsonl'), 'utf8')
@@ -28,7 +17,7 @@ const telemetryLines = (dir: string) =>
 
 describe('event-agent-server (built, over a real socket)', () => {
   it('serves /recommend on the bundled sample event and records it on shutdown', async () => {
-    const server = await start();
+    const server = await startBuilt();
     const res = await fetch(`${server.url}/recommend?interests=agents,ai%20safety&top=5`);
     expect(res.status).toBe(200);
     const body = await json(res);
@@ -47,7 +36,7 @@ describe('event-agent-server (built, over a real socket)', () => {
   });
 
   it('sends every answer its CORS and trace headers, each once', async () => {
-    const server = await start();
+    const server = await startBuilt();
     const wireHeaders = (method: string, target: string, headers: Record<string, string> = {}) =>
       new Promise<{
         method: string;
@@ -90,7 +79,7 @@ describe('event-agent-server (built, over a real socket)', () => {
   });
 
   it('answers /health with the DESIGN.md shape', async () => {
-    const server = await start();
+    const server = await startBuilt();
     const res = await fetch(`${server.url}/health`);
     expect(res.status).toBe(200);
     const body = await json(res);
@@ -102,7 +91,7 @@ describe('event-agent-server (built, over a real socket)', () => {
   it('reports "Cannot load manifest" with 503 once agent.json breaks', async () => {
     const manifest = path.join(tempDir(), 'agent.json');
     writeFileSync(manifest, readFileSync(SAMPLE_MANIFEST_PATH));
-    const own = await start({ EVENTKIT_MANIFEST: manifest });
+    const own = await startBuilt({ EVENTKIT_MANIFEST: manifest });
     writeFileSync(manifest, '{"sessions": [');
     const res = await fetch(`${own.url}/health`);
     expect(res.status).toBe(503);
@@ -119,7 +108,6 @@ describe('event-agent-server (built, over a real socket)', () => {
     writeFileSync(path.join(dir, 'agent.json'), JSON.stringify(manifest));
     writeFileSync(path.join(dir, 'sessions_external.json'), '{"sessions": [');
     const server = await startBuilt({ EVENTKIT_MANIFEST: path.join(dir, 'agent.json') }, [], dir);
-    started.push(server);
     const res = await fetch(`${server.url}/recommend?interests=agents`);
     expect(res.status).toBe(500);
     const body = await res.text();
@@ -193,7 +181,7 @@ describe('event-agent-server (built, over a real socket)', () => {
   });
 
   it('requires the bearer token when API_TOKEN is set, except on /health', async () => {
-    const server = await start({ API_TOKEN: 'tok-123' });
+    const server = await startBuilt({ API_TOKEN: 'tok-123' });
     expect((await fetch(`${server.url}/recommend?interests=agents`)).status).toBe(401);
     const ok = await fetch(`${server.url}/recommend?interests=agents`, {
       headers: { Authorization: 'Bearer tok-123' },
@@ -203,7 +191,7 @@ describe('event-agent-server (built, over a real socket)', () => {
   });
 
   it('limits a client per RATE_LIMIT_PER_MINUTE with 429 and Retry-After', async () => {
-    const server = await start({ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3' });
+    const server = await startBuilt({ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3' });
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 5; i++) {
@@ -216,7 +204,7 @@ describe('event-agent-server (built, over a real socket)', () => {
   });
 
   it('reopens its log file on SIGHUP', async () => {
-    const server = await start();
+    const server = await startBuilt();
     const log = path.join(server.dir, 'agent.log');
     await fetch(`${server.url}/recommend?interests=before`);
     renameSync(log, `${log}.1`);

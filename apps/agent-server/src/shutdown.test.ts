@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BuiltServer, startBuilt } from './test-support/built-server.js';
-
-let server: BuiltServer | undefined;
-afterEach(async () => {
-  await server?.stop('SIGKILL');
-});
+import { describe, expect, it } from 'vitest';
+import { startBuilt } from './test-support/built-server.js';
 
 describe('graceful shutdown of the built server', () => {
   it('answers in-flight requests, stops accepting, and every answered request has its telemetry line', async () => {
-    server = await startBuilt();
+    const server = await startBuilt();
     const { url, dir } = server;
     const answered: string[] = [];
     const endings: string[] = [];
@@ -27,7 +22,7 @@ describe('graceful shutdown of the built server', () => {
           answered.push(res.headers.get('x-trace-id') ?? 'missing');
           if (!signalled && answered.length >= 200) {
             signalled = true;
-            server?.proc.kill('SIGTERM');
+            server.proc.kill('SIGTERM');
           }
         } catch (error) {
           endings.push(String((error as { cause?: { code?: string } }).cause?.code ?? error));
@@ -56,7 +51,7 @@ describe('graceful shutdown of the built server', () => {
   });
 
   it('reports /readyz 503 during SHUTDOWN_DELAY_MS before it stops accepting', async () => {
-    server = await startBuilt({ SHUTDOWN_DELAY_MS: '3000' });
+    const server = await startBuilt({ SHUTDOWN_DELAY_MS: '3000' });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     server.proc.kill('SIGTERM');
     let status = 200;
@@ -71,7 +66,7 @@ describe('graceful shutdown of the built server', () => {
   });
 
   it('exits 0 on SIGINT as well', async () => {
-    server = await startBuilt();
+    const server = await startBuilt();
     await fetch(`${server.url}/explain?session=x`);
     expect(await server.stop('SIGINT')).toBe(0);
   });

@@ -1,19 +1,16 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { listRotatedFiles } from '@eventkit/core/telemetry';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readServerConfig } from './config.js';
 import { startServer } from './server.js';
+import { tempDir } from './test-support/temp-dir.js';
 
 describe("agent.json's telemetry retention reaches the server's writer", () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'eventkit-retention-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    dir = tempDir('eventkit-retention-');
   });
 
   /** Starts the agent with `telemetry` overridden, makes `requests` requests, shuts it down. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BuiltServer, startBuilt } from './test-support/built-server.js';
+import { describe, expect, it } from 'vitest';
+import { startBuilt } from './test-support/built-server.js';
 
 interface OtlpSpan {
   traceId: string;
@@ -38,11 +38,6 @@ async function startCollector() {
   return { url: `http://127.0.0.1:${port}`, requests, close: () => server.close() };
 }
 
-let agent: BuiltServer | undefined;
-afterEach(async () => {
-  await agent?.stop('SIGKILL');
-});
-
 const PARENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN = '00f067aa0ba902b7';
 
@@ -50,7 +45,7 @@ describe('tracing of the built server', () => {
   it('exports real OTLP/HTTP spans request → load_sessions, score_sessions, sort_results to the collector', async () => {
     const collector = await startCollector();
     try {
-      agent = await startBuilt({
+      const agent = await startBuilt({
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
         OTEL_SERVICE_NAME: 'event-agent-test',
@@ -83,7 +78,7 @@ describe('tracing of the built server', () => {
   });
 
   it('prints spans on stdout with OTEL_TRACES_EXPORTER=console', async () => {
-    agent = await startBuilt({ OTEL_TRACES_EXPORTER: 'console' });
+    const agent = await startBuilt({ OTEL_TRACES_EXPORTER: 'console' });
     let stdout = '';
     agent.proc.stdout?.on('data', (chunk) => (stdout += chunk));
     const res = await fetch(`${agent.url}/explain?session=AI%20Safety%20Foundations`);

@@ -3,7 +3,9 @@ import {
   parseCount,
   parseDuration,
   parseHttpUrl,
+  parseNonNegative,
   parsePercent,
+  parsePositiveInt,
   parseTimeBound,
 } from './option-parsers.js';
 
@@ -58,7 +60,24 @@ describe('parsePercent and parseCount', () => {
   });
 
   it.each(['', '1.5', '-1'])('rejects the count %j', (text) => {
-    expect(() => parseCount(text)).toThrow(/whole number/);
+    expect(() => parseCount(text)).toThrow(/whole number of 0 or more/);
+  });
+});
+
+describe('parseNonNegative and parsePositiveInt', () => {
+  it('reads numbers of zero or more, and whole numbers of one or more', () => {
+    expect([parseNonNegative('0'), parseNonNegative('12.5'), parseCount('0')]).toEqual([
+      0, 12.5, 0,
+    ]);
+    expect(parsePositiveInt('20')).toBe(20);
+  });
+
+  it.each(['', ' ', 'fast', '-1', 'Infinity'])('rejects the non-negative number %j', (text) => {
+    expect(() => parseNonNegative(text)).toThrow(/number of zero or more/);
+  });
+
+  it.each(['', '0', '1.5', 'five'])('rejects the positive whole number %j', (text) => {
+    expect(() => parsePositiveInt(text)).toThrow(/whole number of 1 or more/);
   });
 });
 

@@ -44,32 +44,41 @@ export function parsePercent(value: string): number {
   return percent;
 }
 
+/** `value` as a number that `fits`; otherwise commander's InvalidArgumentError saying `use`. */
+function parseNumber(value: string, fits: (number: number) => boolean, use: string): number {
+  const number = value.trim() === '' ? Number.NaN : Number(value);
+  if (!fits(number)) throw new InvalidArgumentError(use);
+  return number;
+}
+
 /** A non-negative number such as a latency in ms (`100`, `12.5`). */
 export function parseNonNegative(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0) {
-    throw new InvalidArgumentError('Use a number of zero or more, such as 100.');
-  }
-  return number;
+  return parseNumber(
+    value,
+    (number) => Number.isFinite(number) && number >= 0,
+    'Use a number of zero or more, such as 100.',
+  );
 }
 
 /** A whole number of at least one (`--top 5`, `--lines 20`). */
 export function parsePositiveInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new InvalidArgumentError('Use a whole number of 1 or more.');
-  }
-  return number;
+  return parseNumber(
+    value,
+    (number) => Number.isInteger(number) && number >= 1,
+    'Use a whole number of 1 or more.',
+  );
 }
 
 /** Like parsePositiveInt but zero is allowed (`--max-failures 0`). */
 export function parseCount(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isInteger(number) || number < 0) {
-    throw new InvalidArgumentError('Use a whole number of 0 or more.');
-  }
-  return number;
+  return parseNumber(
+    value,
+    (number) => Number.isInteger(number) && number >= 0,
+    'Use a whole number of 0 or more.',
+  );
 }
+
+const USE_HTTP_URL = 'Use an http:// or https:// URL such as http://127.0.0.1:8000.';
 
 /** An http(s) URL such as http://127.0.0.1:8000 (anything else is surely a typo). */
 export function parseHttpUrl(value: string): string {
@@ -77,10 +86,10 @@ export function parseHttpUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError('Use an http:// or https:// URL such as http://127.0.0.1:8000.');
+    throw new InvalidArgumentError(USE_HTTP_URL);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError('Use an http:// or https:// URL such as http://127.0.0.1:8000.');
+    throw new InvalidArgumentError(USE_HTTP_URL);
   }
   return value;
 }

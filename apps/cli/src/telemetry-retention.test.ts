@@ -1,24 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listRotatedFiles } from '@eventkit/core/telemetry';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTempDir,
-  makeEvents,
-  PYTHON_MANIFEST,
-  runCli,
-  toJsonl,
-} from './test-support/run-cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeEvents, PYTHON_MANIFEST, runCli, tempDir, toJsonl } from './test-support/run-cli.js';
 
 let dir: string;
-let cleanup: () => Promise<void>;
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await createTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
+  dir = await tempDir();
 });
 
 describe("eventkit recommend applies agent.json's telemetry retention", () => {

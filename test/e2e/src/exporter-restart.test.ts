@@ -1,21 +1,13 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { startExporter } from './exporter-process.js';
 import { freePort } from './processes.js';
-import { startExporter } from './test-support/exporter-process.js';
 import { validLine } from './test-support/telemetry-arbitraries.js';
+import { tempDir } from './test-support/temp-dir.js';
 
 const lines = (from: number, count: number) =>
   `${Array.from({ length: count }, (_, i) => validLine(from + i)).join('\n')}\n`;
-
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'eventkit-exporter-restart-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 // Found by the drill: after a SIGKILL the exporter restores its last checkpoint (up to
 // --checkpoint-interval old) and serves those older, lower counters until its first poll has
@@ -24,6 +16,7 @@ afterAll(async () => {
 // restart (DESIGN.md: "Prometheus never sees a counter reset ... even after SIGKILL").
 describe('exporter restart after SIGKILL (built binary)', () => {
   it('never serves lower counters than before the kill, even from a stale checkpoint', async () => {
+    const dir = await tempDir('eventkit-exporter-restart-');
     const file = path.join(dir, 'telemetry.jsonl');
     const stateFile = path.join(dir, 'state.json');
     const port = await freePort();
@@ -31,7 +24,8 @@ describe('exporter restart after SIGKILL (built binary)', () => {
     const options = {
       stateFile,
       port,
-      args: ['--checkpoint-interval', '3600000', '--poll-interval', '250'],
+      pollIntervalMs: 250,
+      args: ['--checkpoint-interval', '3600000'],
     };
     await writeFile(file, lines(0, 1000));
 

@@ -6,7 +6,7 @@ import { readTelemetry, summarizeTelemetry } from '@eventkit/core/analysis';
 import { formatTelemetryLine, parseTelemetryLine } from '@eventkit/core/telemetry';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExporter } from './test-support/exporter-process.js';
+import { startExporter } from './exporter-process.js';
 import { telemetryLineArbitrary, validLine } from './test-support/telemetry-arbitraries.js';
 
 const SEED = 20_261_128;

@@ -1,18 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from './bins.js';
 import { renderLogrotateConfig, runLogrotate, writeLogrotateConfig } from './logrotate.js';
-
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'eventkit-logrotate-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+import { tempDir } from './test-support/temp-dir.js';
 
 describe('renderLogrotateConfig', () => {
   it('points the block at the drill log, signals the drill agent, drops system accounts, keeps the rest', () => {
@@ -39,6 +31,7 @@ describe('renderLogrotateConfig', () => {
   });
 
   it('renders the shipped deploy/logrotate/event-agent into a config the real logrotate runs', async () => {
+    const dir = await tempDir('eventkit-logrotate-');
     const log = path.join(dir, 'agent.log');
     await writeFile(log, '2026-01-01 00:00:00,000 - event_agent - INFO - hello\n');
     const config = path.join(dir, 'logrotate.conf');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { createArchiveVault } from './archive-vault.js';
 import { builtBin, repoRoot } from './bins.js';
-import { type ActionCounts, parseExposition } from './census.js';
+import type { ActionCounts } from './census.js';
 import {
   checkExporter,
   checkLogs,
@@ -14,10 +14,10 @@ import {
   checkTelemetry,
   expectedFromLoad,
 } from './drill-checks.js';
+import { startExporter } from './exporter-process.js';
 import { type LoadResult, requestMix, runLoad } from './load.js';
 import { runLogrotate, writeLogrotateConfig } from './logrotate.js';
 import {
-  type Child,
   createProcessGroup,
   freePort,
   httpGet,
@@ -27,6 +27,9 @@ import {
   waitFor,
 } from './processes.js';
 import { startPrometheus } from './prometheus.js';
+
+/** How often the drill's exporter polls: the exporter's own default, as deployed. */
+const EXPORTER_POLL_MS = 250;
 
 export interface DrillOptions {
   /** How long the load runs. */
@@ -180,31 +183,16 @@ export async function runDrill({
 
     const exporterExits: Array<number | string> = [];
     const stateFile = path.join(workDir, 'exporter-state.json');
-    const startExporter = async (): Promise<Child> => {
-      const child = group.start({
-        name: 'exporter',
-        command: process.execPath,
-        args: [
-          builtBin('@eventkit/exporter'),
-          '--file',
-          telemetryFile,
-          '--port',
-          String(exporterPort),
-          '--state-file',
-          stateFile,
-          '--health-url',
-          `${agentUrl}/health`,
-        ],
+    const startDrillExporter = () =>
+      startExporter(telemetryFile, {
+        port: exporterPort,
+        stateFile,
+        pollIntervalMs: EXPORTER_POLL_MS,
+        args: ['--health-url', `${agentUrl}/health`],
+        group,
         logFile: path.join(workDir, 'exporter.log'),
       });
-      await waitFor(
-        'exporter serving /metrics',
-        async () => ((await httpGet(`${exporterUrl}/metrics`)).status === 200 ? true : undefined),
-        { child },
-      );
-      return child;
-    };
-    let exporter = await startExporter();
+    let exporter = await startDrillExporter();
     const prometheus = await startPrometheus({
       group,
       dir: path.join(workDir, 'prometheus'),
@@ -238,18 +226,16 @@ export async function runDrill({
       ]);
     }
     const linesNow = async () =>
-      parseExposition((await httpGet(`${exporterUrl}/metrics`)).text).get(
-        'event_agent_exporter_lines_total',
-      ) ?? Number.NaN;
+      (await exporter.scrape()).get('event_agent_exporter_lines_total') ?? Number.NaN;
     const restart = (signal: 'SIGTERM' | 'SIGKILL') => async () => {
       // What Prometheus may already have scraped, and what the restarted exporter starts from.
       const before = await linesNow().catch(() => Number.NaN);
-      const code = await stopChild(exporter, signal);
+      const code = await exporter.stop(signal);
       exporterExits.push(code);
       if (signal === 'SIGTERM' && code !== 0) {
         mismatches.push(`exporter exited ${code} on SIGTERM, expected 0`);
       }
-      exporter = await startExporter();
+      exporter = await startDrillExporter();
       const after = await linesNow().catch(() => Number.NaN);
       if (after < before) {
         mismatches.push(
@@ -298,7 +284,7 @@ export async function runDrill({
     const files = existsSync(telemetryFile) ? [...archives, telemetryFile] : archives;
     const telemetry = await checkTelemetry(files, expected, mismatches);
     const logs = await checkLogs(logFile, telemetry, mismatches);
-    const exporterFigures = await checkExporter(exporterUrl, exporter, telemetry, mismatches);
+    const exporterFigures = await checkExporter(exporterUrl, exporter.child, telemetry, mismatches);
     const promFigures = await checkPrometheus(
       prometheus,
       telemetry,
@@ -306,7 +292,7 @@ export async function runDrill({
       mismatches,
     );
 
-    const finalExit = await stopChild(exporter, 'SIGTERM');
+    const finalExit = await exporter.stop('SIGTERM');
     exporterExits.push(finalExit);
     if (finalExit !== 0)
       mismatches.push(`exporter exited ${finalExit} on the final SIGTERM, expected 0`);

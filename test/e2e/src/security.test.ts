@@ -6,8 +6,8 @@ import { EXTRA_ACTIONS_CAP, parseTelemetryLine, TELEMETRY_ACTIONS } from '@event
 import { createFakeGraphServer, type FakeGraphServer } from '@eventkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { builtBin } from './bins.js';
+import { startExporter } from './exporter-process.js';
 import { type AgentProcess, startAgent } from './test-support/agent-process.js';
-import { startExporter } from './test-support/exporter-process.js';
 import { clientAnswerProblem } from './test-support/http-checks.js';
 import { type RawResponse, rawRequest } from './test-support/raw-http.js';
 

@@ -1,16 +1,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLineBatcher } from './line-batcher.js';
 
+/** A batcher and the chunks it has handed over so far. */
+function batcher(batchMs?: number) {
+  const chunks: string[] = [];
+  return { chunks, lines: createLineBatcher((chunk) => chunks.push(chunk), batchMs) };
+}
+
 describe('createLineBatcher', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
   it('hands the lines of one event-loop turn over as one chunk', async () => {
-    const chunks: string[] = [];
-    const batcher = createLineBatcher((chunk) => chunks.push(chunk));
-    batcher.add('a\n');
-    batcher.add('b\n');
+    const { chunks, lines } = batcher();
+    lines.add('a\n');
+    lines.add('b\n');
     expect(chunks).toEqual([]);
     await new Promise((turn) => setImmediate(turn));
     expect(chunks).toEqual(['a\nb\n']);
@@ -18,9 +23,8 @@ describe('createLineBatcher', () => {
 
   it('waits batchMs before handing over', () => {
     vi.useFakeTimers();
-    const chunks: string[] = [];
-    const batcher = createLineBatcher((chunk) => chunks.push(chunk), 10);
-    batcher.add('a\n');
+    const { chunks, lines } = batcher(10);
+    lines.add('a\n');
     vi.advanceTimersByTime(9);
     expect(chunks).toEqual([]);
     vi.advanceTimersByTime(1);
@@ -29,11 +33,10 @@ describe('createLineBatcher', () => {
 
   it('flush delivers at once, cancels the pending hand-over and skips empty batches', () => {
     vi.useFakeTimers();
-    const chunks: string[] = [];
-    const batcher = createLineBatcher((chunk) => chunks.push(chunk), 10);
-    batcher.add('a\n');
-    batcher.flush();
-    batcher.flush();
+    const { chunks, lines } = batcher(10);
+    lines.add('a\n');
+    lines.flush();
+    lines.flush();
     vi.advanceTimersByTime(20);
     expect(chunks).toEqual(['a\n']);
   });

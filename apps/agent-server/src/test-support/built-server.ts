@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { tempDir } from './temp-dir.js';
 
 export const APP_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -55,7 +56,10 @@ export function runBuilt(
   });
 }
 
-/** Starts the BUILT server (`node dist/main.js`) on a free port in a temp working directory. */
+/**
+ * Starts the BUILT server (`node dist/main.js`) on a free port in a temp working directory. One
+ * still running when the test finishes is killed (SIGKILL) before its directory is removed.
+ */
 export async function startBuilt(
   extraEnv: Record<string, string> = {},
   args: string[] = [],
@@ -70,6 +74,13 @@ export async function startBuilt(
   });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (proc.exitCode === null) proc.kill(signal);
+    return exited;
+  };
+  onTestFinished(async () => {
+    await stop('SIGKILL');
+  });
   const port = await new Promise<number>((resolve, reject) => {
     proc.stderr?.on('data', (chunk) => {
       stderr += chunk;
@@ -87,9 +98,6 @@ export async function startBuilt(
     dir,
     stderr: () => stderr,
     exited,
-    stop: (signal = 'SIGTERM') => {
-      if (proc.exitCode === null) proc.kill(signal);
-      return exited;
-    },
+    stop,
   };
 }

@@ -1,24 +1,19 @@
 import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  createTempDir,
   makeEvents,
   PYTHON_MANIFEST,
   runCli,
   sh,
+  tempDir,
   writeEvents,
 } from '../test-support/run-cli.js';
 
 let dir: string;
-let cleanup: () => Promise<void>;
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await createTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
+  dir = await tempDir();
 });
 
 describe('eventkit rotate', () => {

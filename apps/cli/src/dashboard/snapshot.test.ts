@@ -1,14 +1,13 @@
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createTempDir, writeEvents } from '../test-support/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { tempDir, writeEvents } from '../test-support/run-cli.js';
 import { takeSnapshot } from './snapshot.js';
 
 const NOW = new Date('2024-11-25T12:00:00Z');
 
 describe('takeSnapshot', () => {
   it("counts the last hour's actions with core's folding rule: known, extras up to the cap, other", async () => {
-    const { dir, cleanup } = await createTempDir();
-    onTestFinished(cleanup);
+    const dir = await tempDir();
     const file = path.join(dir, 'telemetry.jsonl');
     const actions = ['recommend', 'search', 'search-v2', 'x"} 1', 'other'];
     await writeEvents(

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { formatTelemetryLine, type TelemetryEvent } from '@eventkit/core/telemetry';
+import { onTestFinished } from 'vitest';
 
 /** The built binary: tests exercise exactly what operators run. */
 export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -70,9 +71,17 @@ export function sh(script: string, cwd: string): Promise<string> {
   });
 }
 
+/** A fresh temp directory and its removal, for set-up shared by a file's tests (`beforeAll`). */
 export async function createTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'eventkit-cli-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh temp directory for the current test (or the test a `beforeEach` runs for), removed when it finishes. */
+export async function tempDir(): Promise<string> {
+  const { dir, cleanup } = await createTempDir();
+  onTestFinished(cleanup);
+  return dir;
 }
 
 const ACTIONS = [

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadManifest } from '../manifest/load-manifest.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { createSessionLoader, loadSessions } from './load-sessions.js';
 
 const session = (id: string, title = `Talk ${id}`) => ({
@@ -18,10 +18,7 @@ const session = (id: string, title = `Talk ${id}`) => ({
 describe('loadSessions', () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'eventkit-sessions-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    dir = await tempDir('eventkit-sessions-');
   });
 
   async function manifestWith(externalSessions: unknown) {

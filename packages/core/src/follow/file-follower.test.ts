@@ -21,7 +21,7 @@ import {
   type FileFollowerOptions,
   type FilePosition,
 } from './file-follower.js';
-import type { DroppedLineReason } from './line-feed.js';
+import { collectLines } from './test-support/collect-lines.js';
 
 let dir: string;
 let file: string;
@@ -53,13 +53,12 @@ function gzipInPlace(path: string): void {
 }
 
 function follow(options: Partial<FileFollowerOptions> = {}) {
-  const seen: string[] = [];
-  const dropped: DroppedLineReason[] = [];
+  const { lines: seen, dropped, onLine, onDroppedLine } = collectLines();
   const changes: FileChange[] = [];
   const follower = createFileFollower({
     file,
-    onLine: (buf, start, end) => seen.push(buf.toString('utf8', start, end)),
-    onDroppedLine: (reason) => dropped.push(reason),
+    onLine,
+    onDroppedLine,
     onFileChange: (change) => changes.push(change),
     ...options,
   });
@@ -200,81 +199,87 @@ describe('file follower: where it starts', () => {
   });
 });
 
+/**
+ * Changes the files behind a follower's back, starting after line `next - 1`, and returns the index
+ * after the last line it wrote: the follower must then have handed out lines 0 up to there, once.
+ * `poll` lets a follower that is running look in between.
+ */
+type FilesChange = (next: number, poll: () => Promise<void>) => number | Promise<number>;
+
 describe('file follower: rotation while running', () => {
-  it('finishes the renamed file, then reads the new one', async () => {
+  it.each<[string, number, FilesChange, FileChange[]]>([
+    [
+      'finishes the renamed file, then reads the new one',
+      10,
+      (next) => {
+        next = append(file, next, 5); // written just before the rename
+        renameSync(file, `${file}.1`);
+        return append(file, next, 7);
+      },
+      ['rotated'],
+    ],
+    [
+      'also reads archives that were rotated in between two polls',
+      3,
+      (next) => {
+        next = append(file, next, 2);
+        renameSync(file, `${file}.1`);
+        next = append(file, next, 4);
+        renameSync(`${file}.1`, `${file}.2`);
+        renameSync(file, `${file}.1`);
+        return append(file, next, 5);
+      },
+      ['rotated', 'rotated'],
+    ],
+    [
+      'reads a missed archive that was already compressed',
+      3,
+      (next) => {
+        renameSync(file, `${file}.20240101-000000-000`);
+        next = append(file, next, 4);
+        renameSync(file, `${file}.20240101-000001-000`);
+        gzipInPlace(`${file}.20240101-000001-000`);
+        return append(file, next, 5);
+      },
+      ['rotated', 'rotated'],
+    ],
+    [
+      'starts over after copytruncate',
+      10,
+      (next) => {
+        copyFileSync(file, `${file}.1`);
+        truncateSync(file, 0);
+        return append(file, next, 3);
+      },
+      ['truncated'],
+    ],
+    [
+      'notices a truncation even when the file has grown past the old offset again',
+      5,
+      (next) => {
+        truncateSync(file, 0);
+        return append(file, next, 8);
+      },
+      ['truncated'],
+    ],
+    [
+      'follows deletion and re-creation',
+      5,
+      async (next, poll) => {
+        rmSync(file);
+        await poll();
+        return append(file, next, 3);
+      },
+      ['rotated'],
+    ],
+  ])('%s', async (_, before, change, changes) => {
     const run = follow();
-    let next = append(file, 0, 10);
+    append(file, 0, before);
     await run.follower.poll();
-    next = append(file, next, 5); // written just before the rename
-    renameSync(file, `${file}.1`);
-    append(file, next, 7);
+    const end = await change(before, () => run.follower.poll());
     await run.follower.poll();
-    expect(run.seen).toEqual(lines(0, 22));
-    expect(run.changes).toEqual(['rotated']);
-  });
-
-  it('also reads archives that were rotated in between two polls', async () => {
-    const run = follow();
-    let next = append(file, 0, 3);
-    await run.follower.poll();
-    next = append(file, next, 2);
-    renameSync(file, `${file}.1`);
-    next = append(file, next, 4);
-    renameSync(`${file}.1`, `${file}.2`);
-    renameSync(file, `${file}.1`);
-    append(file, next, 5);
-    await run.follower.poll();
-    expect(run.seen).toEqual(lines(0, 14));
-    expect(run.changes).toEqual(['rotated', 'rotated']);
-  });
-
-  it('reads a missed archive that was already compressed', async () => {
-    const run = follow();
-    let next = append(file, 0, 3);
-    await run.follower.poll();
-    renameSync(file, `${file}.20240101-000000-000`);
-    next = append(file, next, 4);
-    renameSync(file, `${file}.20240101-000001-000`);
-    gzipInPlace(`${file}.20240101-000001-000`);
-    append(file, next, 5);
-    await run.follower.poll();
-    expect(run.seen).toEqual(lines(0, 12));
-    expect(run.changes).toEqual(['rotated', 'rotated']);
-  });
-
-  it('starts over after copytruncate', async () => {
-    const run = follow();
-    const next = append(file, 0, 10);
-    await run.follower.poll();
-    copyFileSync(file, `${file}.1`);
-    truncateSync(file, 0);
-    append(file, next, 3);
-    await run.follower.poll();
-    expect(run.seen).toEqual(lines(0, 13));
-    expect(run.changes).toEqual(['truncated']);
-  });
-
-  it('notices a truncation even when the file has grown past the old offset again', async () => {
-    const run = follow();
-    const next = append(file, 0, 5);
-    await run.follower.poll();
-    truncateSync(file, 0);
-    append(file, next, 8);
-    await run.follower.poll();
-    expect(run.seen).toEqual(lines(0, 13));
-    expect(run.changes).toEqual(['truncated']);
-  });
-
-  it('follows deletion and re-creation', async () => {
-    const run = follow();
-    const next = append(file, 0, 5);
-    await run.follower.poll();
-    rmSync(file);
-    await run.follower.poll();
-    append(file, next, 3);
-    await run.follower.poll();
-    expect(run.seen).toEqual(lines(0, 8));
-    expect(run.changes).toEqual(['rotated']);
+    expect(run.seen).toEqual(lines(0, end));
+    expect(run.changes).toEqual(changes);
   });
 
   it("drops a rotated file's unterminated last line", async () => {
@@ -291,6 +296,14 @@ describe('file follower: rotation while running', () => {
 });
 
 describe('file follower: resuming from a position', () => {
+  /** Reads `count` lines, stops and returns the first run and the position it saved. */
+  async function readAndStop(count: number) {
+    const first = follow();
+    append(file, 0, count);
+    await first.follower.poll();
+    return { first, saved: await stop(first) };
+  }
+
   it('resumes without losing or repeating a line', async () => {
     const first = follow();
     let next = append(file, 0, 5);
@@ -304,44 +317,50 @@ describe('file follower: resuming from a position', () => {
     expect([...first.seen, ...second.seen]).toEqual(lines(0, 9));
   });
 
-  it('finishes a file rotated in between, then reads the new one', async () => {
-    const first = follow();
-    let next = append(file, 0, 5);
-    await first.follower.poll();
-    const saved = await stop(first);
-    next = append(file, next, 2);
-    renameSync(file, `${file}.1`);
-    append(file, next, 4);
+  it.each<[string, FilesChange, FileChange[]]>([
+    [
+      'finishes a file rotated in between, then reads the new one',
+      (next) => {
+        next = append(file, next, 2);
+        renameSync(file, `${file}.1`);
+        return append(file, next, 4);
+      },
+      ['rotated'],
+    ],
+    [
+      'finds the file by its fingerprint after it was compressed, and reads later archives too',
+      (next) => {
+        next = append(file, next, 2);
+        renameSync(file, `${file}.20240101-000000-000`);
+        gzipInPlace(`${file}.20240101-000000-000`);
+        next = append(file, next, 3);
+        renameSync(file, `${file}.20240101-000001-000`);
+        return append(file, next, 4);
+      },
+      ['rotated', 'rotated'],
+    ],
+    [
+      'starts over a file truncated in between',
+      (next) => {
+        writeFileSync(file, '');
+        return append(file, next, 2);
+      },
+      ['rotated'],
+    ],
+  ])('%s', async (_, change, changes) => {
+    const { first, saved } = await readAndStop(5);
+    // Nothing follows the files while they change.
+    const end = await change(5, () => Promise.resolve());
     const second = follow({ resume: saved });
     await second.follower.poll();
-    expect([...first.seen, ...second.seen]).toEqual(lines(0, 11));
-    expect(second.changes).toEqual(['rotated']);
-  });
-
-  it('finds the file by its fingerprint after it was compressed, and reads later archives too', async () => {
-    const first = follow();
-    let next = append(file, 0, 5);
-    await first.follower.poll();
-    const saved = await stop(first);
-    next = append(file, next, 2);
-    renameSync(file, `${file}.20240101-000000-000`);
-    gzipInPlace(`${file}.20240101-000000-000`);
-    next = append(file, next, 3);
-    renameSync(file, `${file}.20240101-000001-000`);
-    append(file, next, 4);
-    const second = follow({ resume: saved });
-    await second.follower.poll();
-    expect([...first.seen, ...second.seen]).toEqual(lines(0, 14));
-    expect(second.changes).toEqual(['rotated', 'rotated']);
+    expect([...first.seen, ...second.seen]).toEqual(lines(0, end));
+    expect(second.changes).toEqual(changes);
   });
 
   it('reads a re-created file from its start when the saved one was deleted', async () => {
-    const first = follow();
-    const next = append(file, 0, 5);
-    await first.follower.poll();
-    const saved = await stop(first);
+    const { first, saved } = await readAndStop(5);
     rmSync(file);
-    append(file, next, 3);
+    append(file, 5, 3);
     const warnings: string[] = [];
     const second = follow({ resume: saved, warn: (message) => warnings.push(message) });
     await second.follower.poll();
@@ -351,11 +370,8 @@ describe('file follower: resuming from a position', () => {
   });
 
   it('finishes a file rotated in between even before the new file exists, then picks it up', async () => {
-    const first = follow();
-    let next = append(file, 0, 5);
-    await first.follower.poll();
-    const saved = await stop(first);
-    next = append(file, next, 2);
+    const { first, saved } = await readAndStop(5);
+    let next = append(file, 5, 2);
     renameSync(file, `${file}.1`);
     const second = follow({ resume: saved });
     await second.follower.poll();
@@ -367,19 +383,6 @@ describe('file follower: resuming from a position', () => {
     await second.follower.poll();
     expect([...first.seen, ...second.seen]).toEqual(lines(0, 12));
     expect(second.changes).toEqual(['rotated', 'rotated']);
-  });
-
-  it('starts over a file truncated in between', async () => {
-    const first = follow();
-    const next = append(file, 0, 5);
-    await first.follower.poll();
-    const saved = await stop(first);
-    writeFileSync(file, '');
-    append(file, next, 2);
-    const second = follow({ resume: saved });
-    await second.follower.poll();
-    expect([...first.seen, ...second.seen]).toEqual(lines(0, 7));
-    expect(second.changes).toEqual(['rotated']);
   });
 });
 

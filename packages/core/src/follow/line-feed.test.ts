@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LINE_BYTES } from '../reader/line-framer.js';
-import { createLineFeed, type DroppedLineReason } from './line-feed.js';
+import { createLineFeed } from './line-feed.js';
+import { collectLines } from './test-support/collect-lines.js';
 
 function feed(maxLineBytes = MAX_LINE_BYTES) {
-  const lines: string[] = [];
-  const dropped: DroppedLineReason[] = [];
-  const lineFeed = createLineFeed({
-    maxLineBytes,
-    onLine: (buf, start, end) => lines.push(buf.toString('utf8', start, end)),
-    onDroppedLine: (reason) => dropped.push(reason),
-  });
+  const { lines, dropped, onLine, onDroppedLine } = collectLines();
+  const lineFeed = createLineFeed({ maxLineBytes, onLine, onDroppedLine });
   return { lineFeed, lines, dropped };
 }
 

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { findConflicts } from '../agent/scoring.js';
 import { isEventKitError } from '../errors.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import {
   loadManifest,
   manifestSettings,
@@ -294,10 +294,7 @@ describe('the bundled sample event', () => {
 describe('loadManifest', () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'eventkit-manifest-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    dir = await tempDir('eventkit-manifest-');
   });
 
   it('loads the bundled sample event: 40+ sessions over two days in several rooms and tracks', async () => {

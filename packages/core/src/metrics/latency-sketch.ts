@@ -110,47 +110,38 @@ export function createLatencySketch(): LatencySketch {
     target.count += data.count;
   }
 
+  /** Counts a valid sample in count, min and max; a bad one only in `rejected`. */
+  function admit(value: number): boolean {
+    if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
+      rejected++;
+      return false;
+    }
+    count++;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    return true;
+  }
+
   const sketch: LatencySketch = {
     add(value) {
-      if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
-        rejected++;
-        return false;
-      }
-      count++;
-      if (value < min) min = value;
-      if (value > max) max = value;
+      if (!admit(value)) return false;
       keep(value);
       return true;
     },
     addAll(batch, n) {
       let i = 0;
-      // Exact mode: copy while there is room.
+      // Exact mode: keep while there is room; then straight into the sketch, without keep()'s checks.
       if (!dd) {
-        const room = Math.min(n, EXACT_SAMPLE_LIMIT - size);
-        for (; i < room; i++) {
+        for (const room = Math.min(n, EXACT_SAMPLE_LIMIT - size); i < room; i++) {
           const value = batch[i] as number;
-          if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
-            rejected++;
-            continue;
-          }
-          count++;
-          if (value < min) min = value;
-          if (value > max) max = value;
-          keep(value);
+          if (admit(value)) keep(value);
         }
       }
       if (i >= n) return;
       const target = toSketch();
       for (; i < n; i++) {
         const value = batch[i] as number;
-        if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
-          rejected++;
-          continue;
-        }
-        count++;
-        if (value < min) min = value;
-        if (value > max) max = value;
-        target.accept(value);
+        if (admit(value)) target.accept(value);
       }
     },
     merge(other) {

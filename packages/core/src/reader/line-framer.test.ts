@@ -36,6 +36,18 @@ function frame(chunks: Buffer[], atFileStart = false, shortcut?: LineShortcut) {
   return { lines, tooLong, count: framer.lines };
 }
 
+/** Cuts `bytes` into chunks at the given points (taken modulo its length + 1, in any order). */
+function cutAt(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let from = 0;
+  for (const point of [...points, bytes.length]) {
+    chunks.push(bytes.subarray(from, point));
+    from = point;
+  }
+  return chunks;
+}
+
 describe('createLineFramer', () => {
   it('yields the same lines however the input is chunked', () => {
     fc.assert(
@@ -43,16 +55,7 @@ describe('createLineFramer', () => {
         fc.string({ unit: fc.constantFrom('a', 'b', '\n', '{', '"'), maxLength: 200 }),
         fc.array(fc.nat({ max: 200 }), { maxLength: 10 }),
         (text, cuts) => {
-          const bytes = Buffer.from(text, 'latin1');
-          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
-            (a, b) => a - b,
-          );
-          const chunks: Buffer[] = [];
-          let from = 0;
-          for (const point of [...points, bytes.length]) {
-            chunks.push(bytes.subarray(from, point));
-            from = point;
-          }
+          const chunks = cutAt(Buffer.from(text, 'latin1'), cuts);
           const parts = text.split('\n');
           const last = parts.pop() as string;
           const expected = parts.map((part, i) => ({ text: part, line: i + 1, terminated: true }));
@@ -70,16 +73,7 @@ describe('createLineFramer', () => {
         fc.array(fc.nat({ max: 400 }), { maxLength: 10 }),
         fc.boolean(),
         (text, cuts, atFileStart) => {
-          const bytes = Buffer.from(text, 'utf8');
-          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
-            (a, b) => a - b,
-          );
-          const chunks: Buffer[] = [];
-          let from = 0;
-          for (const point of [...points, bytes.length]) {
-            chunks.push(bytes.subarray(from, point));
-            from = point;
-          }
+          const chunks = cutAt(Buffer.from(text, 'utf8'), cuts);
           const plain = frame(chunks, atFileStart);
           const taken: string[] = [];
           const shortcut = frame(chunks, atFileStart, takeLinesStartingWithA(taken));

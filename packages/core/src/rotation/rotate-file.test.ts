@@ -1,19 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createTelemetryWriter } from '../telemetry/telemetry-writer.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { rotateFile } from './rotate-file.js';
 import { listRotatedFiles } from './rotated-files.js';
-
-/** A fresh temp directory, removed when the test finishes. */
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const NOW = new Date('2024-03-15T08:30:00.123Z');
 

@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test-support/temp-dir.js';
 import {
   archiveSpellings,
   listRotatedFiles,
@@ -11,8 +11,7 @@ import {
 
 /** A temporary directory holding empty files of these names, removed when the test ends. */
 async function dirWith(names: string[]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventkit-rotated-'));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir('eventkit-rotated-');
   await Promise.all(names.map((name) => writeFile(join(dir, name), '')));
   return dir;
 }
@@ -27,45 +26,45 @@ describe('rotatedFileName', () => {
 });
 
 describe('listRotatedFiles', () => {
-  it('orders stamped archives oldest first, compressed or not, and leaves out the live file', async () => {
-    const dir = await dirWith([
+  it.each([
+    [
+      'orders stamped archives oldest first, compressed or not, and leaves out the live file',
       'telemetry.jsonl',
-      'telemetry.jsonl.20240315-083000-123.gz',
-      'telemetry.jsonl.20240314-000000-000.gz',
-      'telemetry.jsonl.20240315-083000-123-1',
-      'other.jsonl.20240101-000000-000',
-      'telemetry.jsonl.bak',
-    ]);
-    const files = await listRotatedFiles(join(dir, 'telemetry.jsonl'));
-    expect(files.map((file) => basename(file))).toEqual([
-      'telemetry.jsonl.20240314-000000-000.gz',
-      'telemetry.jsonl.20240315-083000-123.gz',
-      'telemetry.jsonl.20240315-083000-123-1',
-    ]);
-  });
-
-  it('orders logrotate numbered archives with the highest number first', async () => {
-    const dir = await dirWith(['app.log', 'app.log.1', 'app.log.2.gz', 'app.log.10.gz']);
-    const files = await listRotatedFiles(join(dir, 'app.log'));
-    expect(files.map((file) => basename(file))).toEqual([
-      'app.log.10.gz',
-      'app.log.2.gz',
-      'app.log.1',
-    ]);
-  });
-
-  it('lists a half-compressed archive once, as the uncompressed file that holds everything', async () => {
-    const dir = await dirWith([
-      'telemetry.jsonl.20240314-000000-000.gz',
-      'telemetry.jsonl.20240315-000000-000',
-      'telemetry.jsonl.20240315-000000-000.gz',
-      'telemetry.jsonl.20240315-000000-000.gz.123-abcdef01.tmp',
-    ]);
-    const files = await listRotatedFiles(join(dir, 'telemetry.jsonl'));
-    expect(files.map((file) => basename(file))).toEqual([
-      'telemetry.jsonl.20240314-000000-000.gz',
-      'telemetry.jsonl.20240315-000000-000',
-    ]);
+      [
+        'telemetry.jsonl',
+        'telemetry.jsonl.20240315-083000-123.gz',
+        'telemetry.jsonl.20240314-000000-000.gz',
+        'telemetry.jsonl.20240315-083000-123-1',
+        'other.jsonl.20240101-000000-000',
+        'telemetry.jsonl.bak',
+      ],
+      [
+        'telemetry.jsonl.20240314-000000-000.gz',
+        'telemetry.jsonl.20240315-083000-123.gz',
+        'telemetry.jsonl.20240315-083000-123-1',
+      ],
+    ],
+    [
+      'orders logrotate numbered archives with the highest number first',
+      'app.log',
+      ['app.log', 'app.log.1', 'app.log.2.gz', 'app.log.10.gz'],
+      ['app.log.10.gz', 'app.log.2.gz', 'app.log.1'],
+    ],
+    [
+      'lists a half-compressed archive once, as the uncompressed file that holds everything',
+      'telemetry.jsonl',
+      [
+        'telemetry.jsonl.20240314-000000-000.gz',
+        'telemetry.jsonl.20240315-000000-000',
+        'telemetry.jsonl.20240315-000000-000.gz',
+        'telemetry.jsonl.20240315-000000-000.gz.123-abcdef01.tmp',
+      ],
+      ['telemetry.jsonl.20240314-000000-000.gz', 'telemetry.jsonl.20240315-000000-000'],
+    ],
+  ])('%s', async (_, live, names, expected) => {
+    const dir = await dirWith(names);
+    const files = await listRotatedFiles(join(dir, live));
+    expect(files.map((file) => basename(file))).toEqual(expected);
   });
 
   it('returns nothing for a directory that does not exist', async () => {

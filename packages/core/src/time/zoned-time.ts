@@ -49,3 +49,14 @@ export function zonedWallTimeToUtc(wallMs: number, timeZone: string): number {
   const guess = wallMs - zoneOffset(wallMs, timeZone);
   return wallMs - zoneOffset(guess, timeZone);
 }
+
+/**
+ * The wall-clock time in `timeZone` at the UTC instant `utcMs`, read as if it were UTC (the inverse
+ * of zonedWallTimeToUtc, whole seconds). Throws a RangeError for an unknown zone.
+ *
+ * @example
+ * new Date(utcToZonedWallTime(Date.UTC(2026, 5, 10, 7, 0), 'Europe/Berlin')).toISOString(); // 2026-06-10T09:00:00.000Z
+ */
+export function utcToZonedWallTime(utcMs: number, timeZone: string): number {
+  return utcMs - (((utcMs % 1000) + 1000) % 1000) + zoneOffset(utcMs, timeZone);
+}

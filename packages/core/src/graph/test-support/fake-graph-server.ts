@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { utcToZonedWallTime } from '../../time/zoned-time.js';
 import type { GraphConfig } from '../graph-config.js';
 
 /** A calendar event as a test writes it; times are UTC ISO strings. */
@@ -343,23 +344,8 @@ function graphEvent(event: FakeGraphEvent, index: number, zone: string) {
 
 /** Graph's `dateTime`: wall time in `zone`, 7 fractional digits, no offset. */
 function wallTime(iso: string, zone: string): string {
-  const date = new Date(iso);
-  if (zone === 'UTC') return `${date.toISOString().slice(0, 19)}.0000000`;
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(date)
-      .map((part) => [part.type, part.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}.0000000`;
+  const wall = new Date(utcToZonedWallTime(Date.parse(iso), zone));
+  return `${wall.toISOString().slice(0, 19)}.0000000`;
 }
 
 function statusCode(status: number): string {

@@ -1,4 +1,5 @@
-// fast-check generators of telemetry lines for the scanners' property tests.
+// Telemetry lines and their mutations for the scanners' tests: fast-check generators, and every
+// single-byte change of a line.
 import fc from 'fast-check';
 import { formatTelemetryLine, type TelemetryEvent } from '../../telemetry/event.js';
 
@@ -60,6 +61,18 @@ export function mutate(
     else out = out.subarray(0, i);
   }
   return out;
+}
+
+/** Every line one byte away from `line`: each byte deleted, replaced by any byte, or inserted. */
+export function* singleByteChanges(line: Buffer): Generator<Buffer> {
+  for (let at = 0; at <= line.length; at++) {
+    yield Buffer.concat([line.subarray(0, at), line.subarray(at + 1)]);
+    for (let byte = 0; byte < 256; byte++) {
+      const b = Buffer.from([byte]);
+      yield Buffer.concat([line.subarray(0, at), b, line.subarray(at + 1)]);
+      yield Buffer.concat([line.subarray(0, at), b, line.subarray(at)]);
+    }
+  }
 }
 
 /** An event as our writer formats it, without the newline. */

@@ -1,14 +1,15 @@
 import path from 'node:path';
-import { builtBin } from '../bins.js';
-import { parseExposition } from '../census.js';
+import { builtBin } from './bins.js';
+import { parseExposition } from './census.js';
 import {
   type Child,
   createProcessGroup,
   freePort,
   httpGet,
+  type ProcessGroup,
   stopChild,
   waitFor,
-} from '../processes.js';
+} from './processes.js';
 
 export interface ExporterProcess {
   url: string;
@@ -19,16 +20,38 @@ export interface ExporterProcess {
   text(): Promise<string>;
   /** Waits until `event_agent_exporter_lines_total` reaches `lines`. */
   waitForLines(lines: number, timeoutMs?: number): Promise<Map<string, number>>;
+  /** Sends `signal` and waits for the exit code (SIGKILL after a grace period). */
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
 }
 
-/** The built exporter following `file` on a free 127.0.0.1 port. */
+export interface StartExporterOptions {
+  /** Where it checkpoints; without one, `--no-state-file`. */
+  stateFile?: string;
+  /** How often it polls the file: short by default, so that tests need not wait. */
+  pollIntervalMs?: number;
+  /** More flags; they win over the ones above. */
+  args?: string[];
+  /** Default: a free one. */
+  port?: number;
+  /** The group that kills it with everything else (the drill's); default: a group of its own. */
+  group?: ProcessGroup;
+  /** Also append its output here. */
+  logFile?: string;
+}
+
+/** The built exporter following `file` on 127.0.0.1, once it serves /metrics. */
 export async function startExporter(
   file: string,
-  { stateFile, args = [], port }: { stateFile?: string; args?: string[]; port?: number } = {},
+  {
+    stateFile,
+    pollIntervalMs = 50,
+    args = [],
+    port,
+    group = createProcessGroup(),
+    logFile,
+  }: StartExporterOptions = {},
 ): Promise<ExporterProcess> {
   const chosen = port ?? (await freePort());
-  const group = createProcessGroup();
   const child = group.start({
     name: 'exporter',
     command: process.execPath,
@@ -39,11 +62,12 @@ export async function startExporter(
       '--port',
       String(chosen),
       '--poll-interval',
-      '50',
+      String(pollIntervalMs),
       ...(stateFile ? ['--state-file', stateFile] : ['--no-state-file']),
       ...args,
     ],
     cwd: path.dirname(file),
+    logFile,
   });
   const url = `http://127.0.0.1:${chosen}`;
   const text = async () => (await httpGet(`${url}/metrics`, { timeoutMs: 5000 })).text;
@@ -65,10 +89,6 @@ export async function startExporter(
         },
         { child, timeoutMs, intervalMs: 100 },
       ),
-    async stop(signal = 'SIGTERM') {
-      const code = await stopChild(child, signal);
-      group.killAll();
-      return code;
-    },
+    stop: (signal = 'SIGTERM') => stopChild(child, signal),
   };
 }
