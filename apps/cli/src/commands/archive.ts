@@ -244,21 +244,21 @@ function firstLine(error: unknown): string {
 }
 
 function printReport(ctx: CliContext, out: string, report: ArchiveReport, json: boolean): void {
-  if (json) {
-    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return;
-  }
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  ctx.stdout.write(
-    `archived ${plural(report.rows, 'row')} from ${plural(report.files_read, 'file')} into ${displayPath(out, ctx.cwd)} (${plural(report.parquet_files.length, 'new Parquet file')})\n`,
-  );
-  for (const file of report.deleted) {
-    ctx.stdout.write(`deleted ${displayPath(file, ctx.cwd)} (archived and verified)\n`);
-  }
   const first = report.first_malformed[0];
   if (report.malformed > 0 && first) {
     ctx.stderr.write(
       `eventkit: skipped ${plural(report.malformed, 'malformed line')} (first at ${displayPath(first.file, ctx.cwd)}:${first.line}: ${first.reason})\n`,
     );
+  }
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  ctx.stdout.write(
+    `archived ${plural(report.rows, 'row')} from ${plural(report.files_read, 'file')} into ${displayPath(out, ctx.cwd)} (${plural(report.parquet_files.length, 'new Parquet file')})\n`,
+  );
+  for (const file of report.deleted) {
+    ctx.stdout.write(`deleted ${displayPath(file, ctx.cwd)} (archived and verified)\n`);
   }
 }
