@@ -335,6 +335,17 @@ describe('eventkit sql', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('exits 3 when a Parquet file the manifest lists is gone', async () => {
+    const { files } = await writeFixture();
+    await archive(files);
+    await unlink((await parquetFiles())[0] as string);
+
+    const run = await runCli(['sql', count, '--archive', 'archive'], { cwd: dir });
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^eventkit: .*archive: cannot read the archive: IO Error/);
+  });
+
   it('exits 3 for a directory that holds no archive', async () => {
     const run = await runCli(['sql', count, '--archive', 'nowhere'], { cwd: dir });
 

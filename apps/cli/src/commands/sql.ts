@@ -55,10 +55,12 @@ export async function runSql(
     if (rows > 0) parts.push(rowsFromJsonl(live));
     const db = await openDuckdb();
     try {
-      await db.connection.run(
-        `CREATE VIEW telemetry AS ${parts.length > 0 ? parts.join('\nUNION ALL\n') : NO_ROWS}`,
-      );
-      const result = await runQuery(db.connection, query);
+      await db.connection
+        .run(`CREATE VIEW telemetry AS ${parts.length > 0 ? parts.join('\nUNION ALL\n') : NO_ROWS}`)
+        .catch((error: unknown) => {
+          throw unreadableArchive(archiveDir ?? temp, error);
+        });
+      const result = await runQuery(db.connection, query, archiveDir);
       const format = flags.json ? formatJsonLines : flags.csv ? formatCsv : formatTable;
       ctx.stdout.write(format(result));
     } finally {
@@ -124,7 +126,11 @@ async function stageLiveRows(
 type Connection = Awaited<ReturnType<typeof openDuckdb>>['connection'];
 
 /** The user's query; DuckDB's complaint about it is a usage error, on one line. */
-async function runQuery(connection: Connection, query: string): Promise<QueryResult> {
+async function runQuery(
+  connection: Connection,
+  query: string,
+  archiveDir: string | undefined,
+): Promise<QueryResult> {
   try {
     const reader = await connection.runAndReadAll(query);
     return {
@@ -133,10 +139,26 @@ async function runQuery(connection: Connection, query: string): Promise<QueryRes
       rows: reader.getRowsJson(),
     };
   } catch (error) {
-    // DuckDB's first line says what is wrong; the rest repeats the query with a caret.
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    const message = firstLine(error);
+    // A Parquet file the manifest lists went missing or is damaged: the input, not the query.
+    if (message.startsWith('IO Error') || message.startsWith('Invalid Input Error: No magic')) {
+      throw unreadableArchive(archiveDir, error);
+    }
     throw new UsageError(
       `sql: ${message} (the table is telemetry: ts, action, success, latency_ms, error, trace_id, instance, payload)`,
     );
   }
+}
+
+/** DuckDB's first line says what is wrong; the rest repeats the query with a caret. */
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+function unreadableArchive(where: string | undefined, error: unknown): EventKitError {
+  return new EventKitError(
+    'UNREADABLE_INPUT',
+    `${where ?? 'telemetry'}: cannot read the archive: ${firstLine(error)} (restore the Parquet files its manifest lists)`,
+    { cause: error },
+  );
 }
