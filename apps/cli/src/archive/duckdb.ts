@@ -17,10 +17,16 @@ export interface Duckdb {
   close(): void;
 }
 
-/** Loaded only by `archive` and `sql`: DuckDB is the one heavy dependency of the CLI. */
-export async function openDuckdb(): Promise<Duckdb> {
+/**
+ * Loaded only by `archive` and `sql`: DuckDB is the one heavy dependency of the CLI. What it
+ * spills to disk goes under `tempDirectory` (by default an in-memory DuckDB would write a
+ * `.tmp` directory into the working directory).
+ */
+export async function openDuckdb(tempDirectory: string): Promise<Duckdb> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance: DuckDBInstance = await DuckDBInstance.create(':memory:');
+  const instance: DuckDBInstance = await DuckDBInstance.create(':memory:', {
+    temp_directory: tempDirectory,
+  });
   const connection = await instance.connect();
   return {
     connection,

@@ -143,11 +143,11 @@ async function archiveInputs(
       sources,
       files: [...manifest.files, ...files],
     });
+    if (flags.deleteArchived && fullyArchivedGzip.length > 0) {
+      report.deleted = await deleteVerified(out, staging, fullyArchivedGzip);
+    }
   } finally {
     await rm(staging, { recursive: true, force: true });
-  }
-  if (flags.deleteArchived && fullyArchivedGzip.length > 0) {
-    report.deleted = await deleteVerified(out, fullyArchivedGzip);
   }
   return report;
 }
@@ -160,7 +160,7 @@ async function writeParquet(
   rows: number,
 ): Promise<Array<{ path: string; rows: number }>> {
   const staged = path.join(staging, 'parquet');
-  const db = await openDuckdb();
+  const db = await openDuckdb(path.join(staging, 'duckdb'));
   try {
     await db.connection.run(
       `COPY (SELECT *, strftime(ts, '%Y-%m-%d') AS date FROM (${rowsFromJsonl(path.join(staging, 'rows.jsonl'))}))
@@ -212,10 +212,10 @@ async function rowCounts(db: Duckdb, files: readonly string[]): Promise<number[]
  * reads back whole: every listed Parquet file present, holding as many rows as the manifest's
  * sources account for.
  */
-async function deleteVerified(out: string, archives: string[]): Promise<string[]> {
+async function deleteVerified(out: string, staging: string, archives: string[]): Promise<string[]> {
   const manifest = await readArchiveManifest(out);
   const expected = manifest.sources.reduce((sum, source) => sum + source.rows, 0);
-  const db = await openDuckdb();
+  const db = await openDuckdb(path.join(staging, 'duckdb'));
   let found: number;
   try {
     const files = manifest.files.map((file) => path.join(out, file.path));

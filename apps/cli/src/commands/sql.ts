@@ -53,7 +53,7 @@ export async function runSql(
       parts.push(rowsFromParquet(manifest.files.map((file) => path.join(archiveDir, file.path))));
     }
     if (rows > 0) parts.push(rowsFromJsonl(live));
-    const db = await openDuckdb();
+    const db = await openDuckdb(path.join(temp, 'duckdb'));
     try {
       await db.connection
         .run(`CREATE VIEW telemetry AS ${parts.length > 0 ? parts.join('\nUNION ALL\n') : NO_ROWS}`)
