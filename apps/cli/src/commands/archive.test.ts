@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTempDir,
   makeEvents,
+  PYTHON_FIXTURE,
   runCli,
   toJsonl,
   writeEvents,
@@ -234,6 +235,30 @@ describe('eventkit archive', () => {
     expect(report?.deleted).toEqual([gz]);
     expect(existsSync(gz)).toBe(false);
     expect(existsSync(path.join(dir, 'api-1/telemetry.jsonl'))).toBe(true);
+  });
+
+  it('--delete-archived keeps every .gz when the archive does not read back whole (exit 1)', async () => {
+    const { files } = await writeFixture();
+    await archive(files);
+    await unlink((await parquetFiles())[0] as string);
+    const gz = path.join(dir, 'api-1/telemetry.jsonl.20241126-000000-000.gz');
+
+    const run = await runCli(['archive', '--out', 'archive', '--delete-archived', ...files], {
+      cwd: dir,
+    });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot read the archive back .*no \.gz file was deleted/);
+    expect(existsSync(gz)).toBe(true);
+  });
+
+  it("archives the Python Event Kit's lines under our column names", async () => {
+    const summary = await summarize([PYTHON_FIXTURE]);
+
+    const { report } = await archive([PYTHON_FIXTURE, '--no-rotated']);
+
+    expect(report?.rows).toBe(summary.total);
+    expect(await duckdbCounts()).toEqual(actionCounts(summary));
   });
 
   it('refuses a directory whose manifest is not an archive manifest (exit 3)', async () => {
