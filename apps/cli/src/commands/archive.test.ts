@@ -4,8 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { TelemetryEvent } from '@eventkit/core/telemetry';
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { asyncBufferFromFile } from 'hyparquet/src/node.js';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
