@@ -297,6 +297,70 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     });
 
   program
+    .command('archive')
+    .description(
+      'telemetry as day-partitioned Parquet (DIR/date=YYYY-MM-DD/*.parquet), incrementally',
+    )
+    .argument(
+      '[files...]',
+      "telemetry files or quoted globs, every instance's (default: ./telemetry.jsonl, or the manifest telemetry file)",
+    )
+    .requiredOption('--out <dir>', 'archive directory (created if missing)')
+    .option(
+      '--delete-archived',
+      'delete .gz archives once their lines are in Parquet and the archive reads back whole',
+    )
+    .option('--json', 'print what was archived as JSON')
+    .addOption(noRotatedOption())
+    .addOption(manifestOption(ctx))
+    .addHelpText(
+      'after',
+      `
+Only lines not archived before are written: run it after each rotation, from cron.
+A last line without a newline in a plain file waits for the next run (it may be mid-write).
+Malformed lines are counted and reported, never written.
+
+Examples:
+  eventkit archive --out /var/lib/eventkit/archive
+  eventkit archive --out archive --delete-archived 'logs/*/telemetry.jsonl'`,
+    )
+    .action(async (files: string[], flags) => {
+      const { runArchive } = await import('./commands/archive.js');
+      done(await runArchive(ctx, files, flags));
+    });
+
+  program
+    .command('sql')
+    .description('SQL (DuckDB) over telemetry as the table `telemetry`: live files and the archive')
+    .argument('<query>', 'the SQL query, e.g. "SELECT action, count(*) FROM telemetry GROUP BY 1"')
+    .argument(
+      '[files...]',
+      'telemetry files or quoted globs (default: ./telemetry.jsonl unless --archive is given)',
+    )
+    .option(
+      '--archive <dir>',
+      'an `eventkit archive` directory; with FILES too, their lines it holds are read once',
+    )
+    .option('--json', 'print one JSON object per row (JSON Lines)')
+    .option('--csv', 'print CSV with a header row')
+    .addOption(noRotatedOption())
+    .addOption(manifestOption(ctx))
+    .addHelpText(
+      'after',
+      `
+Columns: ts TIMESTAMP (UTC), action, success, latency_ms, error, trace_id, instance, payload JSON.
+A query DuckDB rejects exits 2; an unreadable file or archive exits 3.
+
+Examples:
+  eventkit sql "SELECT action, count(*) AS n FROM telemetry GROUP BY action ORDER BY n DESC"
+  eventkit sql --archive archive "SELECT * FROM telemetry WHERE NOT success" --json telemetry.jsonl`,
+    )
+    .action(async (query: string, files: string[], flags) => {
+      const { runSql } = await import('./commands/sql.js');
+      done(await runSql(ctx, query, files, flags));
+    });
+
+  program
     .command('doctor')
     .description('the seed\'s "Missing Telemetry" checks, each with a fix; exit 1 on a failure')
     .option(

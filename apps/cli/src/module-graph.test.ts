@@ -65,8 +65,14 @@ describe('what a command loads', () => {
       'zod',
       'ical.js',
       'cli-progress',
+      '@duckdb/node-api',
     ]) {
       expect(imported).not.toContain(heavy);
     }
+  });
+
+  it('sql loads DuckDB, which summarize above does not', async () => {
+    await writeFile(path.join(dir, 'telemetry.jsonl'), '');
+    expect(await importedBy(['sql', 'SELECT 1 AS one'])).toContain('@duckdb/node-api');
   });
 });

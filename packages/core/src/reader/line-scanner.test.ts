@@ -152,6 +152,16 @@ describe('scanCanonicalLine', () => {
     ['a null payload', '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":null}', false],
     ['trailing text', '{"ts":1,"action":"a","success":true,"latency_ms":1} x', false],
     ['a truncated line', '{"ts":1,"action":"a","success":true,"latency_ms":1', false],
+    [
+      'an instance, which the event keeps',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{},"error":null,"instance":"api-2"}',
+      false,
+    ],
+    [
+      'an instance that is not a string',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":7}',
+      false,
+    ],
   ])('%s → fast path %s', (_name, line, expected) => {
     expect(scan(Buffer.from(line)).ok).toBe(expected);
     expectAgreement(Buffer.from(line));

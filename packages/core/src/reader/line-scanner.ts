@@ -61,6 +61,8 @@ const F_LATENCY = 8;
 const F_PAYLOAD = 16;
 const F_ERROR = 32;
 const F_TRACE = 64;
+/** `instance`: left to `parseTelemetryLine`, which checks it and keeps it in the event. */
+const F_INSTANCE = 128;
 const REQUIRED = F_TS | F_ACTION | F_SUCCESS | F_LATENCY;
 
 /** Byte classes inside a string: 0 plain ASCII, 1 quote, 2 backslash, 3 control, 4 non-ASCII. */
@@ -295,6 +297,7 @@ const LATENCY = topKey('latency_ms');
 const PAYLOAD = topKey('payload', '{');
 const ERROR = topKey('error');
 const TRACE = topKey('trace_id', '"');
+const INSTANCE_NAME = Buffer.from('instance');
 /** Our writer's lines start with the timestamp. */
 const LINE_OPEN = Buffer.from('{"ts":');
 
@@ -396,6 +399,7 @@ function topLevelKey(buf: Buffer, start: number, stop: number): number {
       if (buf[start] === 0x73) return same(buf, start, SUCCESS.name) ? F_SUCCESS : 0;
       return same(buf, start, PAYLOAD.name) ? F_PAYLOAD : 0;
     case 8:
+      if (buf[start] === 0x69) return same(buf, start, INSTANCE_NAME) ? F_INSTANCE : 0;
       return same(buf, start, TRACE.name) ? F_TRACE : 0;
     case 10:
       return same(buf, start, LATENCY.name) ? F_LATENCY : 0;
@@ -581,6 +585,8 @@ export function scanCanonicalLine(
         i = stringEnd;
         break;
       }
+      case F_INSTANCE:
+        return false;
       default:
         i = skipValue(buf, i, end, 1, out);
         if (i < 0) return false;

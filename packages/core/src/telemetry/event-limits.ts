@@ -4,6 +4,9 @@ export const ACTION_MAX_LENGTH = 200;
 /** Longest `trace_id` a line may carry, in UTF-16 code units. */
 export const TRACE_ID_MAX_LENGTH = 200;
 
+/** Longest `instance` (the name of the process that wrote the line) a line may carry. */
+export const INSTANCE_MAX_LENGTH = 200;
+
 /**
  * Containers nested deeper than this (the payload object itself is level 1) make a line
  * malformed: such a payload could not be written back, since JSON.stringify recurses.

@@ -53,6 +53,7 @@ const event = fc.record(
     payload: value,
     error: value,
     trace_id: value,
+    instance: value,
     timestamp: value,
     start: value,
     duration_ms: value,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   ACTION_MAX_LENGTH,
+  INSTANCE_MAX_LENGTH,
   MAX_PAYLOAD_DEPTH,
   nestedDeeperThan,
   TRACE_ID_MAX_LENGTH,
@@ -26,4 +27,5 @@ export const telemetryEventSchema = z.object({
   payload: payloadSchema.default({}),
   error: z.string().nullable().default(null),
   trace_id: z.string().max(TRACE_ID_MAX_LENGTH).optional(),
+  instance: z.string().max(INSTANCE_MAX_LENGTH).optional(),
 });

@@ -33,6 +33,14 @@ describe('parseTelemetryLine', () => {
     });
   });
 
+  it('keeps the instance that wrote the line, and formats it back after trace_id', () => {
+    const line =
+      '{"ts":1,"action":"recommend","success":true,"latency_ms":2,"payload":{},"error":null,"trace_id":"t1","instance":"api-2"}\n';
+    const parsed = parseTelemetryLine(line);
+    expect(parsed).toMatchObject({ ok: true, event: { trace_id: 't1', instance: 'api-2' } });
+    expect(parsed.ok && formatTelemetryLine(parsed.event)).toBe(line);
+  });
+
   it('normalises every line of the Python Event Kit fixture', () => {
     const lines = readFileSync(legacyFixture, 'utf8').split('\n').filter(Boolean);
     const events = lines.map(parseTelemetryLine);
@@ -101,12 +109,13 @@ describe('formatTelemetryLine', () => {
             payload: fc.dictionary(fc.string(), fc.jsonValue()),
             error: fc.option(fc.string(), { nil: null }),
             trace_id: fc.string(),
+            instance: fc.string(),
           },
           { requiredKeys: ['ts', 'action', 'success', 'latency_ms', 'payload', 'error'] },
         ),
         (event) => {
-          const { ts, action, success, latency_ms, payload, error, trace_id } = event;
-          const ordered = { ts, action, success, latency_ms, payload, error, trace_id };
+          const { ts, action, success, latency_ms, payload, error, trace_id, instance } = event;
+          const ordered = { ts, action, success, latency_ms, payload, error, trace_id, instance };
           expect(formatTelemetryLine(event)).toBe(`${JSON.stringify(ordered)}\n`);
         },
       ),
@@ -233,6 +242,16 @@ describe('validateTelemetryEvent', () => {
       'a trace_id of 201 characters',
       { ...base, trace_id: 't'.repeat(201) },
       'trace_id: Too big: expected string to have <=200 characters',
+    ],
+    [
+      'an instance of 201 characters',
+      { ...base, instance: 'i'.repeat(201) },
+      'instance: Too big: expected string to have <=200 characters',
+    ],
+    [
+      'an instance that is not a string',
+      { ...base, instance: 7 },
+      'instance: Invalid input: expected string, received number',
     ],
   ])('refuses %s with the same reason a reader gives', (_name, input, reason) => {
     expect(validateTelemetryEvent(input)).toEqual({ ok: false, reason });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   ACTION_MAX_LENGTH,
+  INSTANCE_MAX_LENGTH,
   MAX_PAYLOAD_DEPTH,
   nestedDeeperThan,
   TRACE_ID_MAX_LENGTH,
@@ -18,7 +19,12 @@ export const TELEMETRY_ACTIONS = [
 ] as const;
 export type KnownTelemetryAction = (typeof TELEMETRY_ACTIONS)[number];
 
-export { ACTION_MAX_LENGTH, MAX_PAYLOAD_DEPTH, TRACE_ID_MAX_LENGTH } from './event-limits.js';
+export {
+  ACTION_MAX_LENGTH,
+  INSTANCE_MAX_LENGTH,
+  MAX_PAYLOAD_DEPTH,
+  TRACE_ID_MAX_LENGTH,
+} from './event-limits.js';
 
 export type TelemetryEvent = z.infer<typeof telemetryEventSchema>;
 /** What a writer accepts: payload and error may be left out. */
@@ -165,7 +171,7 @@ function payloadAsWritten(payload: object): Record<string, unknown> | Issue {
  * JSON.parse; otherwise they come from code, and the event is what JSON will write of them.
  */
 function validateEvent(raw: Record<string, unknown>, fromJson: boolean): ParsedLine {
-  const { ts, action, success, latency_ms, payload, error, trace_id } = raw;
+  const { ts, action, success, latency_ms, payload, error, trace_id, instance } = raw;
   let copy: Record<string, unknown> | Issue = {};
   const issue =
     checkNumber('ts', ts) ??
@@ -187,7 +193,10 @@ function validateEvent(raw: Record<string, unknown>, fromJson: boolean): ParsedL
       : checkString('error', error, 0, Number.POSITIVE_INFINITY)) ??
     (trace_id === undefined
       ? undefined
-      : checkString('trace_id', trace_id, 0, TRACE_ID_MAX_LENGTH));
+      : checkString('trace_id', trace_id, 0, TRACE_ID_MAX_LENGTH)) ??
+    (instance === undefined
+      ? undefined
+      : checkString('instance', instance, 0, INSTANCE_MAX_LENGTH));
   if (issue) return { ok: false, reason: `${issue[0]}: ${issue[1]}` };
   // JSON writes -0 as 0; a parsed -0 stays as zod leaves it.
   const event: TelemetryEvent = {
@@ -199,6 +208,7 @@ function validateEvent(raw: Record<string, unknown>, fromJson: boolean): ParsedL
     error: (error ?? null) as string | null,
   };
   if (trace_id !== undefined) event.trace_id = trace_id as string;
+  if (instance !== undefined) event.instance = instance as string;
   return { ok: true, event };
 }
 
@@ -268,6 +278,8 @@ const jsonNumber = (n: number): string => (Number.isFinite(n) ? `${n}` : 'null')
  */
 export function formatTelemetryLine(event: TelemetryEvent): string {
   const trace = event.trace_id === undefined ? '' : `,"trace_id":${JSON.stringify(event.trace_id)}`;
+  const instance =
+    event.instance === undefined ? '' : `,"instance":${JSON.stringify(event.instance)}`;
   const error = event.error === null ? 'null' : JSON.stringify(event.error);
-  return `{"ts":${jsonNumber(event.ts)},"action":${JSON.stringify(event.action)},"success":${event.success},"latency_ms":${jsonNumber(event.latency_ms)},"payload":${JSON.stringify(event.payload)},"error":${error}${trace}}\n`;
+  return `{"ts":${jsonNumber(event.ts)},"action":${JSON.stringify(event.action)},"success":${event.success},"latency_ms":${jsonNumber(event.latency_ms)},"payload":${JSON.stringify(event.payload)},"error":${error}${trace}${instance}}\n`;
 }

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { ACTION_MAX_LENGTH, MAX_PAYLOAD_DEPTH, TRACE_ID_MAX_LENGTH } from '../event.js';
+import {
+  ACTION_MAX_LENGTH,
+  INSTANCE_MAX_LENGTH,
+  MAX_PAYLOAD_DEPTH,
+  TRACE_ID_MAX_LENGTH,
+} from '../event.js';
 
 /** Arrays nested around the payload depth limit, with an object at the bottom now and then. */
 const nearTheDepthLimit = fc
@@ -83,6 +88,7 @@ const eventWith = (weird: boolean) => {
       payload: field(fc.dictionary(fc.string({ maxLength: 4 }), payloadValue, { maxKeys: 4 })),
       error: field(fc.option(fc.string({ unit: 'binary' }), { nil: null })),
       trace_id: field(nearLimit(TRACE_ID_MAX_LENGTH)),
+      instance: field(nearLimit(INSTANCE_MAX_LENGTH)),
       extra: payloadValue,
     },
     { requiredKeys: ['ts', 'action', 'success', 'latency_ms'] },
