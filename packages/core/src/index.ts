@@ -69,7 +69,7 @@ export type {
   SavedExport,
   SaveExportOptions,
 } from './agent/export-file.js';
-export { saveExport, writeExportFile } from './agent/export-file.js';
+export { saveExport } from './agent/export-file.js';
 export type { RenderedItinerary, RenderItineraryOptions } from './agent/itinerary.js';
 export { renderItinerary } from './agent/itinerary.js';
 export type { ItineraryOptions } from './agent/itinerary-markdown.js';

@@ -7,7 +7,7 @@ import {
   type RenderedItinerary,
   recommendSessions,
   renderItinerary,
-  writeExportFile,
+  saveExport,
 } from '@eventkit/core';
 import { type LoadedManifest, manifestSettings } from '@eventkit/core/manifest';
 import type { CliContext } from '../context.js';
@@ -91,7 +91,10 @@ export async function runExport(ctx: CliContext, flags: ExportFlags): Promise<nu
   return EXIT.ok;
 }
 
-/** --save: a copy in the manifest's export directory, under a name made from no user input. */
+/**
+ * --save: a copy in the manifest's export directory, under a name made from the itinerary's
+ * content (never from user input), within the manifest's export retention.
+ */
 async function saveCopy(
   loaded: LoadedManifest,
   ctx: CliContext,
@@ -104,5 +107,12 @@ async function saveCopy(
       `--save: features.export.enabled is false in ${loaded.path}; enable it, or use --out FILE`,
     );
   }
-  return writeExportFile(settings.outputDir, fileName, body);
+  // The agent's own saving, retention included, so the CLI's copies count against the same bound.
+  const copy = await saveExport(settings.outputDir, fileName, body, {
+    retention: settings.retention,
+    now: ctx.now,
+  });
+  if (!copy.saved)
+    throw new EventKitError('WRITE_FAILED', `--save: no copy written: ${copy.reason}`);
+  return copy.file;
 }

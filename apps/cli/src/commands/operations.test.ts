@@ -248,6 +248,24 @@ describe('eventkit recommend / explain / export (offline)', () => {
     await expect(stat(path.join(dir, 'telemetry.jsonl'))).rejects.toThrow();
   });
 
+  it('saves copies with --save under content names, within the manifest export retention', async () => {
+    const manifest = JSON.parse(await readFile(PYTHON_MANIFEST, 'utf8'));
+    manifest.features = { export: { enabled: true, output_dir: 'exports', maxFiles: 2 } };
+    await writeFile(path.join(dir, 'agent.json'), JSON.stringify(manifest));
+    const save = (interests: string) =>
+      runCli(['export', '--manifest', 'agent.json', '-i', interests, '--save', '--no-telemetry'], {
+        cwd: dir,
+      });
+    const first = await save('agents');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^exports\/itinerary-[0-9a-f]{16}\.md\n$/);
+    expect((await save('agents')).stdout).toBe(first.stdout);
+    for (const interests of ['ai safety', 'edge', 'governance']) {
+      expect((await save(interests)).code).toBe(0);
+    }
+    expect(await readdir(path.join(dir, 'exports'))).toHaveLength(2);
+  });
+
   it.each([
     [['recommend', '--interests', ' ; '], '--interests'],
     [['recommend'], '--interests'],
