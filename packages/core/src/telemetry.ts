@@ -22,7 +22,12 @@ export type {
   TelemetryEvent,
   TelemetryEventInput,
 } from './telemetry/event.js';
-export { formatTelemetryLine, parseTelemetryLine, TELEMETRY_ACTIONS } from './telemetry/event.js';
+export {
+  formatTelemetryLine,
+  parseTelemetryLine,
+  TELEMETRY_ACTIONS,
+  TELEMETRY_GAP_ACTION,
+} from './telemetry/event.js';
 
 // Files: following a live file, finding its rotated archives
 

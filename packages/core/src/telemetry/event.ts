@@ -18,6 +18,12 @@ export const TELEMETRY_ACTIONS = [
 ] as const;
 export type KnownTelemetryAction = (typeof TELEMETRY_ACTIONS)[number];
 
+/**
+ * The action of a gap record: the writer's note that it lost events (payload `dropped`, `since`,
+ * `until`; `error` says why). Not a request: summaries and metrics count it apart.
+ */
+export const TELEMETRY_GAP_ACTION = 'telemetry_gap';
+
 export { ACTION_MAX_LENGTH, MAX_PAYLOAD_DEPTH, TRACE_ID_MAX_LENGTH } from './event-limits.js';
 
 export type TelemetryEvent = z.infer<typeof telemetryEventSchema>;

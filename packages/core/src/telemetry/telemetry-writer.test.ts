@@ -74,7 +74,7 @@ describe('createTelemetryWriter', () => {
     expect(await readFile(file, 'utf8')).toBe(
       '{"ts":1732540000.123,"action":"recommend","success":true,"latency_ms":12.5,"payload":{},"error":null}\n',
     );
-    expect(writer.stats).toEqual({ written: 1, dropped: 0, errors: 0, rotations: 0 });
+    expect(writer.stats).toEqual({ written: 1, dropped: 0, errors: 0, rotations: 0, gaps: 0 });
     await writer.close();
   });
 
@@ -101,6 +101,17 @@ describe('createTelemetryWriter', () => {
     await vi.waitFor(() => expect(writer.stats.written).toBe(1), { timeout: 5000, interval: 5 });
     expect(await linesOnDisk(file)).toEqual([expectedLine(event(1))]);
     await writer.close();
+  });
+
+  it('keeps writing after a flush() that found nothing to write', async () => {
+    const file = await tempFile();
+    const writer = createTelemetryWriter({ file });
+    await writer.flush();
+    writer.write(event(1));
+    await writer.flush();
+    writer.write(event(2));
+    await writer.close();
+    expect(await linesOnDisk(file)).toEqual([expectedLine(event(1)), expectedLine(event(2))]);
   });
 
   it('writes as soon as maxBufferBytes are waiting, without waiting for the interval', async () => {
@@ -214,7 +225,7 @@ describe('createTelemetryWriter', () => {
     await writer.flush();
     await writer.close();
     expect(existsSync(dirname(file))).toBe(false);
-    expect(writer.stats).toEqual({ written: 0, dropped: 0, errors: 0, rotations: 0 });
+    expect(writer.stats).toEqual({ written: 0, dropped: 0, errors: 0, rotations: 0, gaps: 0 });
   });
 
   it('registers one exit handler per enabled writer and removes it on close()', async () => {
@@ -284,7 +295,9 @@ describe('createTelemetryWriter', () => {
     await rm(dir);
     writer.write(event(2));
     await writer.close();
-    expect(await linesOnDisk(file)).toEqual([expectedLine(event(2))]);
+    const [gap, line] = await linesOnDisk(file);
+    expect(JSON.parse(gap as string)).toMatchObject({ action: 'telemetry_gap' });
+    expect(line).toBe(expectedLine(event(2)));
   });
 
   it.each([
