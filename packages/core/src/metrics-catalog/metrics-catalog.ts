@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   exporterMalformedLines: 'event_agent_exporter_malformed_lines_total',
   exporterRotations: 'event_agent_exporter_rotations_total',
   exporterLag: 'event_agent_exporter_lag_seconds',
+  telemetryDropped: 'event_agent_telemetry_dropped_total',
 } as const;
 
 export type MetricKey = keyof typeof METRIC_NAMES;
@@ -128,6 +129,12 @@ export const METRIC_CATALOG: { readonly [K in MetricKey]: MetricDefinition } = {
     name: METRIC_NAMES.exporterLag,
     type: 'gauge',
     help: 'Seconds between now and the newest telemetry event ts the exporter has read.',
+    labels: [],
+  },
+  telemetryDropped: {
+    name: METRIC_NAMES.telemetryDropped,
+    type: 'counter',
+    help: 'Events the agent could not write to its telemetry, from its telemetry_gap records.',
     labels: [],
   },
 };
