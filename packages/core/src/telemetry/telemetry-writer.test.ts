@@ -526,4 +526,39 @@ else process.exit();
       );
     },
   );
+
+  it('writes the unrecorded gap first when the process exits, without close()', async () => {
+    transpiled ??= transpiledCore();
+    const core = await transpiled;
+    const dir = dirname(await tempFile());
+    const blocker = join(dir, 'logs');
+    const file = join(blocker, 'telemetry.jsonl');
+    const script = join(core, 'child-gap.mjs');
+    await writeFile(
+      script,
+      `import { rmSync, writeFileSync } from 'node:fs';
+import { createTelemetryWriter } from './telemetry/telemetry-writer.js';
+const [blocker, file] = process.argv.slice(2);
+writeFileSync(blocker, 'in the way');
+const writer = createTelemetryWriter({ file, retryIntervalMs: 60000, onError: () => {} });
+const event = (i) => ({ ts: 1732540000 + i, action: 'recommend', success: true, latency_ms: 1, payload: { i } });
+for (let i = 0; i < 5; i++) writer.write(event(i));
+await writer.flush();
+rmSync(blocker);
+for (let i = 5; i < 8; i++) writer.write(event(i));
+process.exit();
+`,
+    );
+    const child = spawnSync(process.execPath, [script, blocker, file], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    const lines = (await linesOnDisk(file)).map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.action)).toEqual([
+      'telemetry_gap',
+      'recommend',
+      'recommend',
+      'recommend',
+    ]);
+    expect(lines[0].payload).toEqual({ dropped: 5, since: 1732540000, until: 1732540004 });
+    expect(lines.slice(1).map((line) => line.payload.i)).toEqual([5, 6, 7]);
+  });
 });
