@@ -20,12 +20,13 @@ const DASHBOARD = fileURLToPath(
 
 /**
  * Alerts this scenario cannot drive (the exporter is up and probes the agent; the disk is not
- * full): the series they compare must exist.
+ * full; no telemetry is lost): the series they compare must exist.
  */
 const QUIET_ALERTS: Record<string, string> = {
   EventAgentExporterDown: 'up{job="event-agent"} == 1',
   EventAgentHealthProbeMissing: 'event_agent_health_up',
   DiskAlmostFull: 'event_agent_telemetry_disk_free_ratio',
+  TelemetryDropped: 'event_agent_telemetry_dropped_total',
 };
 
 let dir: string;
