@@ -13,6 +13,7 @@ import type { AppDeps } from './app-types.js';
 import type { ServerConfig } from './config.js';
 import { graphAuthCheck } from './health/graph-auth-check.js';
 import { createHealthModel } from './health/health-model.js';
+import { createTelemetryFailureLog } from './health/telemetry-failure-log.js';
 import { createLogger, createStderrSink, type Logger, type LogSink } from './logging/logger.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
 import { createProfileStore } from './profile-store.js';
@@ -94,13 +95,17 @@ export async function createRuntime(
     throw error;
   }
   const { telemetry: settings, export: exportTarget } = manifestSettings(loaded);
+  // A failing disk fails every batch: one ERROR per episode, a reminder a minute, one on recovery.
+  const telemetryFailures = createTelemetryFailureLog({ logger });
   const telemetry = createTelemetryWriter({
     file: settings.file,
     enabled: settings.enabled,
     maxSizeBytes: settings.maxSizeBytes,
     retention: settings.retention,
-    onError: (error) => logger.error(`Telemetry: ${(error as Error).message}`),
+    onError: telemetryFailures.onError,
+    onGapRecorded: telemetryFailures.onGapRecorded,
   });
+  telemetryFailures.watch(telemetry);
   const tracing = createTracing({
     exporter: config.traces.exporter,
     endpoint: config.traces.endpoint,
@@ -113,7 +118,8 @@ export async function createRuntime(
     : undefined;
   const checks: HealthCheck[] = [
     manifestCheck(loaded.path),
-    ...(settings.enabled ? [telemetryWritableCheck(settings.file)] : []),
+    // Unhealthy while the writer is losing events, not only when the directory looks wrong.
+    ...(settings.enabled ? [telemetryWritableCheck(settings.file, { writer: telemetry })] : []),
     ...(graph ? [graphAuthCheck(graph)] : []),
     ...extraChecks,
   ];

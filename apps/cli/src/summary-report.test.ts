@@ -26,6 +26,7 @@ const SEED: TelemetrySummary = {
     recommend: action(800, 10, 64.83, [12.5, 18.2, 25.1]),
     export: action(134, 3, 10.86, [22.3, 35.8, 42.1]),
   },
+  gaps: { records: 0, dropped: 0, episodes: [] },
 };
 
 describe('renderSummaryReport', () => {
@@ -65,5 +66,31 @@ Error rate: 1.5% (18 failures)
     expect(renderSummaryReport(empty)).toBe(
       '=== Telemetry Summary ===\nTotal actions: 0\n\nNo telemetry events in the selected files and time range.\n',
     );
+  });
+
+  it('prints one line per gap in the telemetry, and the rest as one line', () => {
+    const episode = (dropped: number, since: number, reason: string) => ({
+      dropped,
+      since,
+      until: since + 90.5,
+      reason,
+    });
+    const report = renderSummaryReport({
+      ...SEED,
+      gaps: {
+        records: 4,
+        dropped: 3_010,
+        episodes: [
+          episode(2_982, 1_796_615_040.25, 'ENOSPC: disk full'),
+          episode(1, 1_796_620_000, 'EACCES: permission denied'),
+        ],
+      },
+    });
+    expect(report.split('\n').slice(-4)).toEqual([
+      '2,982 events not recorded (ENOSPC: disk full) between 2026-12-07T03:44:00Z and 2026-12-07T03:45:30Z',
+      '1 event not recorded (EACCES: permission denied) between 2026-12-07T05:06:40Z and 2026-12-07T05:08:10Z',
+      '… and 27 more events not recorded in 2 later gaps',
+      '',
+    ]);
   });
 });

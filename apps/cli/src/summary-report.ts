@@ -15,9 +15,31 @@ export function actionsByCount(
   );
 }
 
+/** A gap's bound as the report shows it: `2026-12-07T03:44:00Z` (UTC, whole seconds). */
+function gapTime(ts: number): string {
+  return `${new Date(Math.floor(ts) * 1000).toISOString().slice(0, 19)}Z`;
+}
+
+/** One line per episode of lost telemetry, and one for the episodes past the listed ones. */
+export function gapLines(gaps: TelemetrySummary['gaps']): string[] {
+  const lines = gaps.episodes.map(
+    (gap) =>
+      `${formatCount(gap.dropped)} ${gap.dropped === 1 ? 'event' : 'events'} not recorded (${gap.reason}) between ${gapTime(gap.since)} and ${gapTime(gap.until)}`,
+  );
+  const more = gaps.records - gaps.episodes.length;
+  if (more > 0) {
+    const listed = gaps.episodes.reduce((sum, gap) => sum + gap.dropped, 0);
+    lines.push(
+      `… and ${formatCount(gaps.dropped - listed)} more events not recorded in ${formatCount(more)} later ${more === 1 ? 'gap' : 'gaps'}`,
+    );
+  }
+  return lines;
+}
+
 /**
  * The seed's `summarize_telemetry.py` report, line for line, plus one line for skipped
- * malformed lines when there were any.
+ * malformed lines when there were any, and one per gap in the telemetry (events the writer
+ * could not record).
  */
 export function renderSummaryReport(
   summary: TelemetrySummary,
@@ -49,5 +71,6 @@ export function renderSummaryReport(
       `Skipped ${formatCount(summary.malformed_lines)} malformed ${summary.malformed_lines === 1 ? 'line' : 'lines'}${where}`,
     );
   }
+  lines.push(...gapLines(summary.gaps));
   return `${lines.join('\n')}\n`;
 }

@@ -22,7 +22,7 @@ const DASHBOARD = fileURLToPath(
 
 /**
  * Alerts this scenario cannot drive (the exporter is up and probes the agent; the disk is not
- * full): the series they compare must exist.
+ * full; no telemetry is lost): the series they compare must exist.
  */
 const QUIET_ALERTS: Record<string, string> = {
   EventAgentExporterDown: 'up{job="event-agent"} == 1',

@@ -8,6 +8,8 @@ export type { SummarizeOptions } from './metrics/summarize.js';
 export { summarizeTelemetry } from './metrics/summarize.js';
 export type {
   ActionSummary,
+  GapEpisode,
+  GapSummary,
   SummaryBuilder,
   SummaryEvent,
   TelemetrySummary,

@@ -19,6 +19,7 @@ export type { RotateFileOptions, RotateFileResult } from './rotation/rotate-file
 export { rotateFile } from './rotation/rotate-file.js';
 export { telemetryEventSchema } from './telemetry/event-schema.js';
 export type {
+  TelemetryGap,
   TelemetryRetention,
   TelemetryWriter,
   TelemetryWriterOptions,

@@ -22,7 +22,12 @@ export type {
   TelemetryEvent,
   TelemetryEventInput,
 } from './telemetry/event.js';
-export { formatTelemetryLine, parseTelemetryLine, TELEMETRY_ACTIONS } from './telemetry/event.js';
+export {
+  formatTelemetryLine,
+  parseTelemetryLine,
+  TELEMETRY_ACTIONS,
+  TELEMETRY_GAP_ACTION,
+} from './telemetry/event.js';
 
 // Files: following a live file, finding its rotated archives
 
@@ -51,7 +56,6 @@ export {
   LATENCY_BUCKETS_SECONDS,
   METRIC_CATALOG,
   OTHER_ACTION,
-  TELEMETRY_GAP_ACTION,
 } from './metrics-catalog/metrics-catalog.js';
 
 // Health

@@ -1,5 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createTelemetryWriter } from '@eventkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTempDir,
@@ -209,6 +210,49 @@ describe('eventkit summarize', () => {
     expect(summary.total).toBe(total);
     expect(summary.failures).toBe(failures);
     expect(summary.malformed_lines).toBe(0);
+  });
+
+  it('shows the events the writer could not record, and does not count its gap record as one', async () => {
+    // A real failure episode: the directory is a file, then it is not.
+    const logs = path.join(dir, 'gap-logs');
+    await writeFile(logs, 'in the way\n');
+    const file = path.join(logs, 'telemetry.jsonl');
+    const writer = createTelemetryWriter({
+      file,
+      onError: () => undefined,
+      now: () => new Date(1_800_000_000_000),
+    });
+    const events = makeEvents(30, START);
+    for (const event of events.slice(0, 12)) writer.write(event);
+    await writer.flush();
+    await rm(logs);
+    await mkdir(logs);
+    for (const event of events.slice(12)) writer.write(event);
+    await writer.close();
+
+    const text = await runCli(['summarize', file], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Total actions: 18\n');
+    expect(text.stdout).not.toContain('telemetry_gap');
+    const since = new Date(Math.floor(events[0]?.ts as number) * 1000).toISOString();
+    const until = new Date(Math.floor(events[11]?.ts as number) * 1000).toISOString();
+    expect(text.stdout).toContain(
+      `12 events not recorded (ENOTDIR: not a directory) between ${since.slice(0, 19)}Z and ${until.slice(0, 19)}Z\n`,
+    );
+    const json = JSON.parse((await runCli(['summarize', '--json', file], { cwd: dir })).stdout);
+    expect(json.total).toBe(18);
+    expect(json.gaps).toEqual({
+      records: 1,
+      dropped: 12,
+      episodes: [
+        {
+          dropped: 12,
+          since: events[0]?.ts,
+          until: events[11]?.ts,
+          reason: 'ENOTDIR: not a directory',
+        },
+      ],
+    });
   });
 
   it('exits 3 naming the file when the input is missing', async () => {

@@ -78,4 +78,21 @@ describe('telemetryWritableCheck', () => {
     const info = { blocks: 100_000, bavail: 1000, bsize: GB };
     expect(await telemetryWritableCheck(file, { statfs: async () => info }).run()).toBeUndefined();
   });
+
+  it.each([
+    ['EACCES: permission denied', 'Telemetry file not writable'],
+    ['ENOTDIR: not a directory', 'Telemetry file not writable'],
+    ['ENOSPC: disk full', 'Telemetry disk full'],
+    ['EDQUOT: disk quota exceeded', 'Telemetry disk full'],
+  ])(
+    'fails while its writer is losing events (%s), until the writer recovers',
+    async (reason, text) => {
+      const file = join(await tempDir(), 'telemetry.jsonl');
+      const writer: { gap: { reason: string } | undefined } = { gap: { reason } };
+      const check = telemetryWritableCheck(file, { statfs: roomy, writer });
+      expect(await check.run()).toBe(text);
+      writer.gap = undefined;
+      expect(await check.run()).toBeUndefined();
+    },
+  );
 });

@@ -43,13 +43,19 @@ export interface TelemetryWritableCheckOptions {
   minFreeBytes?: number;
   /** Injectable for tests: statfs(2). */
   statfs?: (path: string) => Promise<Pick<StatsFs, 'bavail' | 'blocks' | 'bsize'>>;
+  /**
+   * The writer of this file: while it is losing events (`gap` set) the check fails whatever the
+   * file system says, until a line lands again.
+   */
+  writer?: { readonly gap: { readonly reason: string } | undefined };
 }
 
 /**
  * Health check `telemetry`: the telemetry file can be written (the file if it exists, else the
  * nearest existing directory that would hold it, via access(2) W_OK) and its disk is not full
- * (less than 1% or 10 MB available). Reports `Telemetry file not writable` or
- * `Telemetry disk full`.
+ * (less than 1% or 10 MB available), and its `writer`, if given, is not losing events. Reports
+ * `Telemetry file not writable` or `Telemetry disk full` (also when the writer's last failure
+ * was ENOSPC or EDQUOT).
  *
  * @example
  * const problem = await telemetryWritableCheck('telemetry.jsonl').run(); // undefined when fine
@@ -60,12 +66,19 @@ export function telemetryWritableCheck(
     minFreeRatio = 0.01,
     minFreeBytes = 10 * 1024 * 1024,
     statfs: statFileSystem = statfs,
+    writer,
   }: TelemetryWritableCheckOptions = {},
 ): HealthCheck {
   const path = resolve(file);
   return {
     name: 'telemetry',
     async run() {
+      const failing = writer?.gap;
+      if (failing !== undefined) {
+        return /^(ENOSPC|EDQUOT)\b/.test(failing.reason)
+          ? TELEMETRY_DISK_FULL
+          : TELEMETRY_NOT_WRITABLE;
+      }
       let target: string;
       try {
         target = await existingAncestor(path);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TELEMETRY_ACTIONS } from '../telemetry/event.js';
+import { TELEMETRY_ACTIONS, TELEMETRY_GAP_ACTION } from '../telemetry/event.js';
 import {
   type ActionFold,
   EXTRA_ACTIONS_CAP,
@@ -8,7 +8,6 @@ import {
   METRIC_CATALOG,
   METRIC_NAMES,
   OTHER_ACTION,
-  TELEMETRY_GAP_ACTION,
 } from './metrics-catalog.js';
 
 describe('METRIC_CATALOG', () => {

@@ -1,4 +1,4 @@
-import { TELEMETRY_ACTIONS } from '../telemetry/event.js';
+import { TELEMETRY_ACTIONS, TELEMETRY_GAP_ACTION } from '../telemetry/event.js';
 
 /**
  * Every Prometheus metric Event Kit exposes, defined once: the exporter registers these, and the
@@ -45,15 +45,6 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
  * if (event.action === AUTH_FAILURE_ACTION) authFailures++;
  */
 export const AUTH_FAILURE_ACTION = 'unauthorized';
-
-/**
- * The action of a gap record: the writer's note that `payload.dropped` lines could not be
- * written. It is not a request, so it has no `action` series; its count is `telemetryDropped`.
- *
- * @example
- * if (event.action === TELEMETRY_GAP_ACTION) dropped += event.payload.dropped as number;
- */
-export const TELEMETRY_GAP_ACTION = 'telemetry_gap';
 
 /**
  * What every action without its own name is counted as (see `foldAction`).

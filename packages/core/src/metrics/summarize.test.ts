@@ -283,6 +283,7 @@ describe.each(DECODING_MODES)('summarizeTelemetry with %s', (_mode, accelerate) 
       first_ts: null,
       last_ts: null,
       actions: {},
+      gaps: { records: 0, dropped: 0, episodes: [] },
     });
   });
 });
@@ -304,3 +305,76 @@ describe('the WebAssembly kernel and JavaScript only', () => {
     expect(disabled).toStrictEqual(javascript.builder.result());
   }, 60_000);
 });
+
+describe.each(DECODING_MODES)(
+  'summarizeTelemetry and gap records, with %s',
+  (_mode, accelerate) => {
+    const line = (i: number, action = 'recommend') =>
+      `{"ts":${1_732_540_000 + i},"action":"${action}","success":true,"latency_ms":${i % 50},"payload":{},"error":null}\n`;
+    const gap = (ts: number, dropped: number, since: number, until: number, reason: string) =>
+      `{"ts":${ts},"action":"telemetry_gap","success":false,"latency_ms":0,"payload":{"dropped":${dropped},"since":${since},"until":${until}},"error":"${reason}"}\n`;
+
+    async function gapFile(): Promise<string> {
+      const file = join(dir, 'telemetry.jsonl');
+      const lines: string[] = [];
+      for (let i = 0; i < 300; i++) lines.push(line(i));
+      lines.push(gap(1_732_540_400, 7, 1_732_540_300, 1_732_540_306, 'ENOSPC: disk full'));
+      for (let i = 400; i < 500; i++) lines.push(line(i, 'explain'));
+      lines.push(gap(1_732_540_900, 3, 1_732_540_800, 1_732_540_802, 'EACCES: permission denied'));
+      lines.push(line(900));
+      await writeFile(file, lines.join(''));
+      return file;
+    }
+
+    const episodes = [
+      { dropped: 7, since: 1_732_540_300, until: 1_732_540_306, reason: 'ENOSPC: disk full' },
+      {
+        dropped: 3,
+        since: 1_732_540_800,
+        until: 1_732_540_802,
+        reason: 'EACCES: permission denied',
+      },
+    ];
+
+    it('counts gap records apart: never a request, an action, a failure or a malformed line', async () => {
+      const file = await gapFile();
+      const summary = (await runSummary(file, {}, { accelerate })).builder.result();
+      expect(summary).toMatchObject({ total: 401, failures: 0, malformed_lines: 0 });
+      expect(Object.keys(summary.actions)).toEqual(['recommend', 'explain']);
+      expect(summary.gaps).toEqual({ records: 2, dropped: 10, episodes });
+      expect(summary.last_ts).toBe(1_732_540_900);
+    });
+
+    it('gives the same gaps when split into ranges, and as readTelemetry events', async () => {
+      const file = await gapFile();
+      const split = await runSummary(
+        file,
+        {},
+        { parallelMinBytes: 0, rangeBytes: 4096, inProcess: true, accelerate },
+      );
+      expect(split.tasks).toBeGreaterThan(3);
+      expect(split.builder.result().gaps).toEqual({ records: 2, dropped: 10, episodes });
+      const builder = createSummaryBuilder();
+      for await (const event of readTelemetry(file)) builder.add(event);
+      expect(builder.result()).toEqual(split.builder.result());
+    });
+
+    it('keeps the gaps whose lost events fall in the window', async () => {
+      const file = await gapFile();
+      const summary = (
+        await runSummary(file, { since: 1_732_540_305, until: 1_732_540_700 }, { accelerate })
+      ).builder.result();
+      expect(summary.gaps).toEqual({ records: 1, dropped: 7, episodes: [episodes[0]] });
+    });
+
+    it('counts a gap record without a count of dropped events as malformed', async () => {
+      const file = join(dir, 'telemetry.jsonl');
+      await writeFile(
+        file,
+        `${line(1)}{"ts":2,"action":"telemetry_gap","success":false,"latency_ms":0,"payload":{},"error":"x"}\n`,
+      );
+      const summary = (await runSummary(file, {}, { accelerate })).builder.result();
+      expect(summary).toMatchObject({ total: 1, malformed_lines: 1, gaps: { records: 0 } });
+    });
+  },
+);

@@ -300,6 +300,7 @@ function malformedOnly(count: number, first: MalformedLine[]): SerializedSummary
     lastTs: Number.NEGATIVE_INFINITY,
     folded: false,
     actions: [],
+    gaps: { records: 0, dropped: 0, episodes: [] },
   };
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EXTRA_ACTIONS_CAP } from '../metrics-catalog/metrics-catalog.js';
 import {
   createSummaryBuilder,
+  MAX_GAP_EPISODES,
   type SummaryEvent,
   summaryBuilderFromJSON,
 } from './summary-builder.js';
@@ -45,6 +46,7 @@ describe('createSummaryBuilder', () => {
         recommend: { count: 8, failures: 0, share: 80, p50_ms: 5, p95_ms: 8, p99_ms: 8 },
         explain: { count: 2, failures: 1, share: 20, p50_ms: 7, p95_ms: 7, p99_ms: 7 },
       },
+      gaps: { records: 0, dropped: 0, episodes: [] },
     });
   });
 
@@ -173,5 +175,45 @@ describe('createSummaryBuilder', () => {
       'b:1',
       'b:2',
     ]);
+  });
+});
+
+describe('createSummaryBuilder with gap records', () => {
+  const gap = (ts: number, dropped: number, reason: string) => ({
+    ts,
+    action: 'telemetry_gap',
+    success: false,
+    latency_ms: 0,
+    payload: { dropped, since: ts - 10, until: ts - 1 },
+    error: reason,
+  });
+
+  it('collects them as gaps, not requests, and merges them in time order', () => {
+    const a = createSummaryBuilder();
+    a.add({ ts: 1, action: 'recommend', success: true, latency_ms: 3 });
+    a.add(gap(500, 4, 'EACCES: permission denied'));
+    const b = createSummaryBuilder();
+    b.add(gap(100, 6, 'ENOSPC: disk full'));
+    a.merge(b);
+    const summary = a.result();
+    expect(summary).toMatchObject({ total: 1, failures: 0, last_ts: 1 });
+    expect(summary.gaps).toEqual({
+      records: 2,
+      dropped: 10,
+      episodes: [
+        { dropped: 6, since: 90, until: 99, reason: 'ENOSPC: disk full' },
+        { dropped: 4, since: 490, until: 499, reason: 'EACCES: permission denied' },
+      ],
+    });
+  });
+
+  it(`lists at most ${MAX_GAP_EPISODES} episodes and counts all of them`, () => {
+    const builder = createSummaryBuilder();
+    for (let i = MAX_GAP_EPISODES + 5; i > 0; i--) builder.add(gap(i * 100, 1, 'EIO'));
+    const { gaps } = builder.result();
+    expect(gaps.records).toBe(MAX_GAP_EPISODES + 5);
+    expect(gaps.dropped).toBe(MAX_GAP_EPISODES + 5);
+    expect(gaps.episodes).toHaveLength(MAX_GAP_EPISODES);
+    expect(gaps.episodes[0]?.since).toBe(90);
   });
 });

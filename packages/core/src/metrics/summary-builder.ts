@@ -5,7 +5,7 @@ import {
   OTHER_ACTION,
 } from '../metrics-catalog/metrics-catalog.js';
 import { FIRST_MALFORMED_KEPT, type MalformedLine } from '../reader/telemetry-file.js';
-import { TELEMETRY_ACTIONS } from '../telemetry/event.js';
+import { TELEMETRY_ACTIONS, TELEMETRY_GAP_ACTION } from '../telemetry/event.js';
 import {
   createLatencySketch,
   type LatencySketch,
@@ -23,6 +23,30 @@ export interface ActionSummary {
   p95_ms: number;
   p99_ms: number;
 }
+
+/** One failure episode of a writer, from its gap record. */
+export interface GapEpisode {
+  /** Events not recorded. */
+  dropped: number;
+  /** `ts` of the first and last event lost (unix seconds). */
+  since: number;
+  until: number;
+  /** Why, e.g. `ENOSPC: disk full`. */
+  reason: string;
+}
+
+/** Gap records: events the writer could not record. Never counted as requests. */
+export interface GapSummary {
+  /** Gap records read. */
+  records: number;
+  /** Events they say were lost. */
+  dropped: number;
+  /** The earliest episodes (by `since`), at most MAX_GAP_EPISODES. */
+  episodes: GapEpisode[];
+}
+
+/** How many episodes a summary lists (all are counted). */
+export const MAX_GAP_EPISODES = 20;
 
 /**
  * The seed's telemetry summary (`summarize_telemetry.py`), as data. Rates and shares are in
@@ -42,6 +66,8 @@ export interface TelemetrySummary {
   last_ts: number | null;
   /** By action, most frequent first; unknown actions fold into `other` by `foldAction`'s rule. */
   actions: Record<string, ActionSummary>;
+  /** Gap records (`telemetry_gap`), which no other field counts. */
+  gaps: GapSummary;
 }
 
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
@@ -63,6 +89,7 @@ export interface SerializedSummary {
   /** More extra actions were seen than `foldAction` keeps: every one counts as `other`. */
   folded: boolean;
   actions: { name: string; count: number; failures: number; latency: SerializedLatencySketch }[];
+  gaps: GapSummary;
 }
 
 /** The minimum an event needs for a summary; a full TelemetryEvent fits. */
@@ -71,11 +98,20 @@ export interface SummaryEvent {
   action: string;
   success: boolean;
   latency_ms: number;
+  /** A gap record's `dropped`, `since` and `until`. */
+  payload?: Record<string, unknown>;
+  /** A gap record's reason. */
+  error?: string | null;
 }
 
 export interface SummaryBuilder {
-  /** Adds one event; false when it is not usable (skipped and counted as malformed). */
+  /**
+   * Adds one event; false when it is not usable (skipped and counted as malformed). A gap
+   * record (`telemetry_gap`) goes to `gaps`, not to the requests.
+   */
   add(event: SummaryEvent): boolean;
+  /** Adds a gap record's episode. */
+  addGap(episode: GapEpisode): void;
   /** The same, without an event object (the reader's fast path). */
   addSample(action: string, success: boolean, latencyMs: number, ts: number): void;
   /**
@@ -102,6 +138,27 @@ export interface SummaryBuilder {
   toJSON(): SerializedSummary;
 }
 
+/**
+ * A gap record's episode: its payload's `dropped`, `since`, `until` (the record's own ts when
+ * missing) and `error`; undefined when `dropped` is not a count.
+ */
+export function gapEpisode(event: SummaryEvent): GapEpisode | undefined {
+  const { dropped, since, until } = event.payload ?? {};
+  if (typeof dropped !== 'number' || !Number.isInteger(dropped) || dropped < 0) return undefined;
+  const time = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? value : event.ts;
+  return {
+    dropped,
+    since: time(since),
+    until: time(until),
+    reason: event.error ?? 'unknown',
+  };
+}
+
+function mergeEpisodes(into: GapEpisode[], more: GapEpisode[]): GapEpisode[] {
+  return [...into, ...more].sort((a, b) => a.since - b.since).slice(0, MAX_GAP_EPISODES);
+}
+
 function percent(part: number, whole: number): number {
   return whole > 0 ? (part / whole) * 100 : 0;
 }
@@ -126,6 +183,15 @@ export function createSummaryBuilder(): SummaryBuilder {
   let lastTs = Number.NEGATIVE_INFINITY;
   const fold: ActionFold = { extras: new Set(), overflowed: false };
   const actions = new Map<string, ActionState>();
+  let gaps: GapSummary = { records: 0, dropped: 0, episodes: [] };
+
+  function addGap(episode: GapEpisode): void {
+    gaps = {
+      records: gaps.records + 1,
+      dropped: gaps.dropped + episode.dropped,
+      episodes: mergeEpisodes(gaps.episodes, [episode]),
+    };
+  }
 
   function row(name: string): ActionState {
     let state = actions.get(name);
@@ -207,6 +273,11 @@ export function createSummaryBuilder(): SummaryBuilder {
     if (data.firstTs < firstTs) firstTs = data.firstTs;
     if (data.lastTs > lastTs) lastTs = data.lastTs;
     if (data.folded && !fold.overflowed) foldExtras();
+    gaps = {
+      records: gaps.records + data.gaps.records,
+      dropped: gaps.dropped + data.gaps.dropped,
+      episodes: mergeEpisodes(gaps.episodes, data.gaps.episodes),
+    };
     for (const entry of data.actions) {
       const state = stateFor(entry.name);
       state.count += entry.count;
@@ -229,9 +300,19 @@ export function createSummaryBuilder(): SummaryBuilder {
         malformed++;
         return false;
       }
+      if (action === TELEMETRY_GAP_ACTION) {
+        const episode = gapEpisode(event);
+        if (episode === undefined) {
+          malformed++;
+          return false;
+        }
+        addGap(episode);
+        return true;
+      }
       addSample(action, success, latency, ts);
       return true;
     },
+    addGap,
     addSample,
     addBatch,
     addMalformed,
@@ -268,6 +349,7 @@ export function createSummaryBuilder(): SummaryBuilder {
         first_ts: total > 0 ? firstTs : null,
         last_ts: total > 0 ? lastTs : null,
         actions: byAction,
+        gaps: { ...gaps, episodes: gaps.episodes.map((episode) => ({ ...episode })) },
       };
     },
     toJSON() {
@@ -285,6 +367,7 @@ export function createSummaryBuilder(): SummaryBuilder {
           failures: state.failures,
           latency: state.latency.toJSON(),
         })),
+        gaps: { ...gaps, episodes: [...gaps.episodes] },
       };
     },
   };

@@ -14,8 +14,10 @@ import {
   unreadable,
 } from '../reader/telemetry-file.js';
 import type { WasmModule } from '../reader/writer-line-wasm.js';
+import { TELEMETRY_GAP_ACTION } from '../telemetry/event.js';
 import {
   createSummaryBuilder,
+  gapEpisode,
   type SerializedSummary,
   type SummaryBuilder,
 } from './summary-builder.js';
@@ -44,6 +46,7 @@ export interface RangeOutcome {
 }
 
 const NEWLINE = 0x0a;
+const GAP_REASON = 'payload.dropped: a gap record needs a count of dropped events';
 
 /** A SummaryFilter ready for the per-line checks. */
 interface SampleWindow {
@@ -68,6 +71,11 @@ function keeps(window: SampleWindow, action: string, ts: number): boolean {
     ts < window.until &&
     (window.actions === undefined || window.actions.has(action))
   );
+}
+
+/** Whether a gap's lost events fall (partly) in the window; it concerns every action. */
+function overlaps(window: SampleWindow, since: number, until: number): boolean {
+  return until >= window.since && since < window.until;
 }
 
 /** Malformed lines of one range: all counted, the first few kept with their location. */
@@ -118,6 +126,8 @@ function createSummaryFramer(
         until: window.until,
         wanted: (action) => window.actions === undefined || window.actions.has(action),
         sink: { addBatch: builder.addBatch, addLine },
+        // A gap record needs its payload, which the kernel does not read: it is not a request.
+        perLine: (action) => action === TELEMETRY_GAP_ACTION,
         module,
       })
     : undefined;
@@ -128,6 +138,13 @@ function createSummaryFramer(
       record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (decoder.decode(buf, start, end)) {
+        if (decoder.action === TELEMETRY_GAP_ACTION) {
+          const episode = gapEpisode(decoder.event());
+          if (episode === undefined) {
+            record(current.malformed, { file: current.file, line, reason: GAP_REASON });
+          } else if (overlaps(window, episode.since, episode.until)) builder.addGap(episode);
+          return;
+        }
         addLine(decoder.action, decoder.success, decoder.latencyMs, decoder.ts);
         return;
       }

@@ -30,6 +30,8 @@ export interface LineAcceleratorOptions {
   /** Whether samples of this action are kept. */
   wanted(action: string): boolean;
   sink: LineBatchSink;
+  /** Actions whose lines go to the framer's per-line handler, one by one (default: none). */
+  perLine?: (action: string) => boolean;
   /** The compiled kernel, e.g. sent by the thread that compiled it (default: this thread's). */
   module?: WasmModule;
 }
@@ -56,6 +58,7 @@ export function createLineAccelerator({
   until,
   wanted,
   sink,
+  perLine = () => false,
   module = writerLinesModule(),
 }: LineAcceleratorOptions): LineAccelerator | undefined {
   if (module === undefined) return undefined;
@@ -94,6 +97,8 @@ export function createLineAccelerator({
         if (status !== SCAN_NEW_ACTION) break;
         const newline = wasm.lastLine(line);
         const name = buf.toString('latin1', line.actionStart, line.actionEnd);
+        // Left out of the table, so the kernel stops at each such line: `position` is its start.
+        if (perLine(name)) break;
         const keep = wanted(name);
         const id = wasm.addAction(line.actionStart, line.actionEnd, keep);
         if (id >= 0) {

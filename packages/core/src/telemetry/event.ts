@@ -19,6 +19,12 @@ export const TELEMETRY_ACTIONS = [
 ] as const;
 export type KnownTelemetryAction = (typeof TELEMETRY_ACTIONS)[number];
 
+/**
+ * The action of a gap record: the writer's note that it lost events (payload `dropped`, `since`,
+ * `until`; `error` says why). Not a request: summaries and metrics count it apart.
+ */
+export const TELEMETRY_GAP_ACTION = 'telemetry_gap';
+
 export {
   ACTION_MAX_LENGTH,
   INSTANCE_MAX_LENGTH,

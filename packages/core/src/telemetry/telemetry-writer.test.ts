@@ -74,7 +74,7 @@ describe('createTelemetryWriter', () => {
     expect(await readFile(file, 'utf8')).toBe(
       '{"ts":1732540000.123,"action":"recommend","success":true,"latency_ms":12.5,"payload":{},"error":null}\n',
     );
-    expect(writer.stats).toEqual({ written: 1, dropped: 0, errors: 0, rotations: 0 });
+    expect(writer.stats).toEqual({ written: 1, dropped: 0, errors: 0, rotations: 0, gaps: 0 });
     await writer.close();
   });
 
@@ -101,6 +101,17 @@ describe('createTelemetryWriter', () => {
     await vi.waitFor(() => expect(writer.stats.written).toBe(1), { timeout: 5000, interval: 5 });
     expect(await linesOnDisk(file)).toEqual([expectedLine(event(1))]);
     await writer.close();
+  });
+
+  it('keeps writing after a flush() that found nothing to write', async () => {
+    const file = await tempFile();
+    const writer = createTelemetryWriter({ file });
+    await writer.flush();
+    writer.write(event(1));
+    await writer.flush();
+    writer.write(event(2));
+    await writer.close();
+    expect(await linesOnDisk(file)).toEqual([expectedLine(event(1)), expectedLine(event(2))]);
   });
 
   it('writes as soon as maxBufferBytes are waiting, without waiting for the interval', async () => {
@@ -214,7 +225,7 @@ describe('createTelemetryWriter', () => {
     await writer.flush();
     await writer.close();
     expect(existsSync(dirname(file))).toBe(false);
-    expect(writer.stats).toEqual({ written: 0, dropped: 0, errors: 0, rotations: 0 });
+    expect(writer.stats).toEqual({ written: 0, dropped: 0, errors: 0, rotations: 0, gaps: 0 });
   });
 
   it('registers one exit handler per enabled writer and removes it on close()', async () => {
@@ -284,7 +295,9 @@ describe('createTelemetryWriter', () => {
     await rm(dir);
     writer.write(event(2));
     await writer.close();
-    expect(await linesOnDisk(file)).toEqual([expectedLine(event(2))]);
+    const [gap, line] = await linesOnDisk(file);
+    expect(JSON.parse(gap as string)).toMatchObject({ action: 'telemetry_gap' });
+    expect(line).toBe(expectedLine(event(2)));
   });
 
   it.each([
@@ -513,4 +526,39 @@ else process.exit();
       );
     },
   );
+
+  it('writes the unrecorded gap first when the process exits, without close()', async () => {
+    transpiled ??= transpiledCore();
+    const core = await transpiled;
+    const dir = dirname(await tempFile());
+    const blocker = join(dir, 'logs');
+    const file = join(blocker, 'telemetry.jsonl');
+    const script = join(core, 'child-gap.mjs');
+    await writeFile(
+      script,
+      `import { rmSync, writeFileSync } from 'node:fs';
+import { createTelemetryWriter } from './telemetry/telemetry-writer.js';
+const [blocker, file] = process.argv.slice(2);
+writeFileSync(blocker, 'in the way');
+const writer = createTelemetryWriter({ file, retryIntervalMs: 60000, onError: () => {} });
+const event = (i) => ({ ts: 1732540000 + i, action: 'recommend', success: true, latency_ms: 1, payload: { i } });
+for (let i = 0; i < 5; i++) writer.write(event(i));
+await writer.flush();
+rmSync(blocker);
+for (let i = 5; i < 8; i++) writer.write(event(i));
+process.exit();
+`,
+    );
+    const child = spawnSync(process.execPath, [script, blocker, file], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    const lines = (await linesOnDisk(file)).map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.action)).toEqual([
+      'telemetry_gap',
+      'recommend',
+      'recommend',
+      'recommend',
+    ]);
+    expect(lines[0].payload).toEqual({ dropped: 5, since: 1732540000, until: 1732540004 });
+    expect(lines.slice(1).map((line) => line.payload.i)).toEqual([5, 6, 7]);
+  });
 });

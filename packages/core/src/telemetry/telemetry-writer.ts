@@ -6,7 +6,7 @@ import { gzipFile, removeStaleGzipTemporaries } from '../rotation/gzip-file.js';
 import { applyRetention } from '../rotation/retention.js';
 import { listRotatedFiles, nextRotatedFileName } from '../rotation/rotated-files.js';
 import type { TelemetryEventInput } from './event.js';
-import { formatTelemetryLine, validateTelemetryEvent } from './event.js';
+import { formatTelemetryLine, TELEMETRY_GAP_ACTION, validateTelemetryEvent } from './event.js';
 import {
   closeAsync,
   ensureDir,
@@ -51,11 +51,30 @@ export interface TelemetryWriterOptions {
   maxPendingBytes?: number;
   /** Called with an `EventKitError` for every write, rotation, compression or input problem. */
   onError?: (error: unknown) => void;
+  /** Called once a failure episode's gap record is on disk: the writer has recovered. */
+  onGapRecorded?: (gap: TelemetryGap) => void;
+  /** While events are lost, how often to try the disk again when nothing else is written. Default 1000 ms. */
+  retryIntervalMs?: number;
   now?: () => Date;
 }
 
+/**
+ * Events a failure episode lost (a failed write or a full buffer), from the first loss until a
+ * line lands again. The writer then writes them down as one gap record:
+ * `{"action":"telemetry_gap","success":false,"latency_ms":0,"payload":{"dropped","since","until"},"error":reason}`.
+ */
+export interface TelemetryGap {
+  /** Events lost. */
+  dropped: number;
+  /** `ts` of the earliest and latest lost event (unix seconds). */
+  since: number;
+  until: number;
+  /** Why, short: `ENOSPC: disk full`, `EACCES: permission denied`. */
+  reason: string;
+}
+
 export interface TelemetryWriterStats {
-  /** Lines on disk. */
+  /** Event lines on disk (gap records not included). */
   written: number;
   /** Events that will never be written: invalid, failed write, buffer overflow, after close(). */
   dropped: number;
@@ -63,6 +82,8 @@ export interface TelemetryWriterStats {
   errors: number;
   /** Rotations of the live file. */
   rotations: number;
+  /** Gap records on disk. */
+  gaps: number;
 }
 
 export interface TelemetryWriter {
@@ -70,6 +91,8 @@ export interface TelemetryWriter {
   readonly file: string;
   /** Live counters. */
   readonly stats: Readonly<TelemetryWriterStats>;
+  /** The failure episode in progress (events lost, no gap record yet), or undefined. */
+  readonly gap: Readonly<TelemetryGap> | undefined;
   /** Queues one event. Never throws, never waits on disk. */
   write(event: TelemetryEventInput): void;
   /** Resolves once every event written before the call is on disk (or counted as dropped). */
@@ -86,10 +109,12 @@ interface LineBuffer {
   bytes: Buffer;
   used: number;
   ends: number[];
+  /** Each line's `ts`, for the gap record should it be lost. */
+  ts: number[];
 }
 
 function newLineBuffer(capacity: number): LineBuffer {
-  return { bytes: Buffer.allocUnsafe(capacity), used: 0, ends: [] };
+  return { bytes: Buffer.allocUnsafe(capacity), used: 0, ends: [], ts: [] };
 }
 
 /** Where line i starts. */
@@ -101,10 +126,44 @@ interface ActiveBatch {
   lines: LineBuffer;
   /** The first line not yet confirmed on disk. */
   next: number;
+  /** The gap that line 0 records, until that line is on disk. */
+  recording: TelemetryGap | undefined;
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+const ERRNO_REASONS: Readonly<Record<string, string>> = {
+  ENOSPC: 'disk full',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+  EMFILE: 'too many open files',
+};
+
+/** A gap record's `error`: the errno and its meaning, or the first words of the message. */
+function shortReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string') return `${code}: ${ERRNO_REASONS[code] ?? 'write failed'}`;
+  return messageOf(error).slice(0, 200);
+}
+
+/** Two parts of one episode as one gap: the earlier part's reason. */
+function mergeGaps(first: TelemetryGap | undefined, then: TelemetryGap | undefined) {
+  if (first === undefined || then === undefined) return first ?? then;
+  return {
+    dropped: first.dropped + then.dropped,
+    since: Math.min(first.since, then.since),
+    until: Math.max(first.until, then.until),
+    reason: first.reason,
+  };
 }
 
 function defaultOnError(error: unknown): void {
@@ -134,10 +193,21 @@ export function createTelemetryWriter({
   maxBufferBytes = 256 * 1024,
   maxPendingBytes = 64 * 1024 * 1024,
   onError = defaultOnError,
+  onGapRecorded,
+  retryIntervalMs = 1000,
   now = () => new Date(),
 }: TelemetryWriterOptions): TelemetryWriter {
   const file = resolve(givenFile);
-  const stats: TelemetryWriterStats = { written: 0, dropped: 0, errors: 0, rotations: 0 };
+  const stats: TelemetryWriterStats = {
+    written: 0,
+    dropped: 0,
+    errors: 0,
+    rotations: 0,
+    gaps: 0,
+  };
+  // Events lost and not yet recorded (the batch being written may be recording an earlier part).
+  let gap: TelemetryGap | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
 
   // Room for a full batch and the lines that arrive while it is being written; grows if needed.
   const bufferCapacity = 2 * maxBufferBytes + 64 * 1024;
@@ -196,17 +266,15 @@ export function createTelemetryWriter({
       }
       const line = formatTelemetryLine(checked.event);
       if (queue.used + line.length > maxPendingBytes) {
-        stats.dropped++;
+        const cause = new Error(`disk too slow: more than ${maxPendingBytes} bytes waiting`);
+        lose(checked.event.ts, checked.event.ts, 1, cause.message);
         if (!overflowReported) {
           overflowReported = true;
-          reportWrite(
-            'keep up with',
-            new Error(`more than ${maxPendingBytes} bytes waiting; dropping events`),
-          );
+          reportWrite('keep up with', cause);
         }
         return;
       }
-      append(line);
+      append(line, checked.event.ts);
       if (queue.used >= maxBufferBytes) {
         void drain();
       } else if (timer === undefined && draining === undefined) {
@@ -220,8 +288,81 @@ export function createTelemetryWriter({
     }
   }
 
+  /** Counts lost events into the episode's gap. */
+  function lose(since: number, until: number, count: number, reason: string): void {
+    stats.dropped += count;
+    gap = mergeGaps(gap, { dropped: count, since, until, reason });
+  }
+
+  /** Counts lines [from, to) of a buffer as lost. */
+  function loseLines(lines: LineBuffer, from: number, to: number, error: unknown): void {
+    if (to <= from) return;
+    let since = Number.POSITIVE_INFINITY;
+    let until = Number.NEGATIVE_INFINITY;
+    for (let i = from; i < to; i++) {
+      const ts = lines.ts[i] as number;
+      if (ts < since) since = ts;
+      if (ts > until) until = ts;
+    }
+    lose(since, until, to - from, shortReason(error));
+  }
+
+  function gapLine(recorded: TelemetryGap): string {
+    const { dropped, since, until, reason } = recorded;
+    return formatTelemetryLine({
+      ts: now().getTime() / 1000,
+      action: TELEMETRY_GAP_ACTION,
+      success: false,
+      latency_ms: 0,
+      payload: { dropped, since, until },
+      error: reason,
+    });
+  }
+
+  /** A batch whose first line is the gap record, then the lines of `lines`. */
+  function withGapRecord(lines: LineBuffer, recorded: TelemetryGap): LineBuffer {
+    const record = Buffer.from(gapLine(recorded));
+    const bytes = Buffer.allocUnsafe(record.length + lines.used);
+    record.copy(bytes);
+    lines.bytes.copy(bytes, record.length, 0, lines.used);
+    return {
+      bytes,
+      used: bytes.length,
+      ends: [record.length, ...lines.ends.map((end) => end + record.length)],
+      ts: [0, ...lines.ts],
+    };
+  }
+
+  /** Lines [batch.next, end) are on disk: counts them, the gap record apart. */
+  function confirm(batch: ActiveBatch, end: number): void {
+    let events = end - batch.next;
+    if (batch.recording !== undefined && batch.next === 0 && end > 0) {
+      const recorded = batch.recording;
+      batch.recording = undefined;
+      events--;
+      stats.gaps++;
+      try {
+        onGapRecorded?.(recorded);
+      } catch {
+        // As with onError: a broken callback must not break the writer.
+      }
+    }
+    stats.written += events;
+    batch.next = end;
+  }
+
+  /** While events are lost and nothing else is written, try the disk again now and then. */
+  function scheduleRetry(): void {
+    if (gap === undefined || closed || retryTimer !== undefined) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void drain();
+    }, retryIntervalMs);
+    retryTimer.unref();
+  }
+
   /** Encodes a line at the end of the queue, moving the queue to a bigger buffer if needed. */
-  function append(line: string): void {
+  function append(line: string, ts: number): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: then the line cannot be cut short.
     const room = queue.used + line.length * 3;
     if (room > queue.bytes.length) {
@@ -231,6 +372,7 @@ export function createTelemetryWriter({
     }
     queue.used += queue.bytes.write(line, queue.used);
     queue.ends.push(queue.used);
+    queue.ts.push(ts);
   }
 
   function onTimer(): void {
@@ -243,27 +385,58 @@ export function createTelemetryWriter({
       clearTimeout(timer);
       timer = undefined;
     }
+    // Nothing to do: resolve now. Run, the async body below would finish synchronously and
+    // clear `draining` before `??=` stored the finished promise, which would then stay there and
+    // make every later write wait for a drain that never comes.
+    if (draining === undefined && queue.ends.length === 0 && gap === undefined) {
+      return Promise.resolve();
+    }
     draining ??= (async () => {
       try {
+        // Nothing queued but events lost: the gap record alone, so it lands as soon as it can.
+        if (queue.ends.length === 0 && gap !== undefined) await writeGapAlone();
         while (queue.ends.length > 0) {
           const batch = queue;
           queue = spare ?? newLineBuffer(bufferCapacity);
           spare = undefined;
           overflowReported = false;
-          await writeBatch(batch);
+          const recording = gap;
+          gap = undefined;
+          await writeBatch(recording ? withGapRecord(batch, recording) : batch, recording);
           batch.used = 0;
           batch.ends.length = 0;
+          batch.ts.length = 0;
           spare = batch;
         }
       } finally {
         draining = undefined;
+        scheduleRetry();
       }
     })();
     return draining;
   }
 
-  async function writeBatch(lines: LineBuffer): Promise<void> {
-    const batch = { lines, next: 0 };
+  /**
+   * A retry of the gap record on its own. Failing again is the same episode: counted already,
+   * and not reported again.
+   */
+  async function writeGapAlone(): Promise<void> {
+    const recording = gap as TelemetryGap;
+    gap = undefined;
+    const lines = withGapRecord(newLineBuffer(0), recording);
+    const batch: ActiveBatch = { lines, next: 0, recording };
+    active = batch;
+    try {
+      await writeLines(await ensureOpen(), batch, 1);
+    } catch {
+      gap = mergeGaps(recording, gap);
+    } finally {
+      active = undefined;
+    }
+  }
+
+  async function writeBatch(lines: LineBuffer, recording?: TelemetryGap): Promise<void> {
+    const batch: ActiveBatch = { lines, next: 0, recording };
     const count = lines.ends.length;
     active = batch;
     try {
@@ -292,7 +465,9 @@ export function createTelemetryWriter({
       }
       await writeLines(current, batch, count);
     } catch (error) {
-      stats.dropped += count - batch.next;
+      // The gap record did not land: its events stay lost, ahead of the ones lost now.
+      if (batch.recording !== undefined) gap = mergeGaps(batch.recording, gap);
+      loseLines(lines, batch.recording !== undefined ? 1 : batch.next, count, error);
       reportWrite('write to', error);
     } finally {
       active = undefined;
@@ -323,8 +498,7 @@ export function createTelemetryWriter({
     } finally {
       inflight = undefined;
     }
-    stats.written += end - batch.next;
-    batch.next = end;
+    confirm(batch, end);
   }
 
   /** The live descriptor, reopened if someone else rotated, removed or truncated the file. */
@@ -413,6 +587,8 @@ export function createTelemetryWriter({
 
   /** The exit path: everything still in memory goes to disk synchronously. */
   function onExit(): void {
+    if (retryTimer !== undefined) clearTimeout(retryTimer);
+    let events = 0;
     try {
       let target = fd;
       let at = position;
@@ -424,30 +600,38 @@ export function createTelemetryWriter({
         writeAllSync(target, buffer.subarray(offset), at);
         at += buffer.length - offset;
         inflight = undefined;
-        if (active) {
-          stats.written += end - active.next;
-          active.next = end;
-        }
+        if (active) confirm(active, end);
       }
       const parts: Buffer[] = [];
-      let lineCount = queue.ends.length;
+      let records = 0;
+      // The episode still unrecorded goes first: it is older than anything queued.
+      const recording = mergeGaps(active?.recording, gap);
+      if (recording !== undefined) {
+        parts.push(Buffer.from(gapLine(recording)));
+        records = 1;
+      }
+      events = queue.ends.length;
       if (active) {
         const { lines, next } = active;
-        parts.push(lines.bytes.subarray(lineStart(lines, next), lines.used));
-        lineCount += lines.ends.length - next;
+        const from = active.recording !== undefined ? lineStart(lines, 1) : lineStart(lines, next);
+        parts.push(lines.bytes.subarray(from, lines.used));
+        events += lines.ends.length - (active.recording !== undefined ? 1 : next);
       }
       parts.push(queue.bytes.subarray(0, queue.used));
       active = undefined;
+      gap = undefined;
       queue = newLineBuffer(0);
-      if (lineCount === 0) return;
+      if (events + records === 0) return;
       if (target === undefined) {
         ensureDirSync(dirname(file));
         target = openSync(file, OPEN_FLAGS, 0o644);
         at = fstatSync(target).size;
       }
       writeAllSync(target, Buffer.concat(parts), at);
-      stats.written += lineCount;
+      stats.written += events;
+      stats.gaps += records;
     } catch (error) {
+      stats.dropped += events;
       reportWrite('write to', error);
     }
   }
@@ -457,11 +641,17 @@ export function createTelemetryWriter({
   return {
     file,
     stats,
+    get gap() {
+      return mergeGaps(active?.recording, gap);
+    },
     write,
     flush: () => drain(),
     close() {
       closing ??= (async () => {
         closed = true;
+        if (retryTimer !== undefined) clearTimeout(retryTimer);
+        retryTimer = undefined;
+        // One last try at recording what was lost (a failure now is not reported again).
         await drain();
         await background;
         if (fd !== undefined) {
