@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProfileStore } from '../profile-store.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { createTestApp, json, memoryProfiles, REPO_ROOT } from '../test-support/test-deps.js';
 
 const expected = JSON.parse(
@@ -102,7 +102,7 @@ describe('GET /recommend', () => {
   });
 
   it('keeps every profile of 50 concurrent profileSave requests in a valid file (core store)', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'eventkit-profiles-')), 'profiles.json');
+    const file = path.join(tempDir('eventkit-profiles-'), 'profiles.json');
     const { app } = await createTestApp({ profiles: createProfileStore(file) });
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
