@@ -1,33 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { parseTelemetryLine, TELEMETRY_GAP_ACTION } from '@eventkit/core/telemetry';
+import { run, tmpfsUnavailable } from '@eventkit/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BuiltServer, startBuilt } from './test-support/built-server.js';
 import { tempDir } from './test-support/temp-dir.js';
 
-function run(command: string, args: string[]): boolean {
-  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-}
-
-/** Why this machine cannot mount a tmpfs for the test, or undefined when it can. */
-function mountUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
-  const probe = mkdtempSync(path.join(tmpdir(), 'eventkit-mount-probe-'));
-  try {
-    if (!run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe])) {
-      return 'mount -t tmpfs failed (no CAP_SYS_ADMIN?)';
-    }
-    run('umount', [probe]);
-    return undefined;
-  } finally {
-    rmdirSync(probe);
-  }
-}
-const cannotMount = mountUnavailable();
+const cannotMount = tmpfsUnavailable();
 
 interface Fault {
   /** What /health says while the writer is losing events. */

@@ -77,43 +77,35 @@ export const weightsSchema = z.object({
 export type Weights = z.infer<typeof weightsSchema>;
 
 /** `telemetry` (and the older `features.telemetry`). */
-export const telemetryConfigSchema = z.looseObject({
-  enabled: z.boolean().default(true),
-  file: nonEmpty(4096).default('telemetry.jsonl'),
-  maxSizeBytes: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
-  /** Rotated archives kept beside the live file (default 20; 0 = no count limit). */
+/** How many files a retention keeps and for how many days; 0 turns a limit off. */
+const retentionLimits = {
   maxFiles: z
     .number()
     .int('must be a whole number')
     .min(0, 'must be 0 or more')
     .max(100_000, 'must be at most 100000')
     .optional(),
-  /** Archives older than this many days are deleted (default 30; 0 = no age limit). */
   maxAgeDays: z
     .number()
     .int('must be a whole number')
     .min(0, 'must be 0 or more')
     .max(36_500, 'must be at most 36500')
     .optional(),
+};
+
+export const telemetryConfigSchema = z.looseObject({
+  enabled: z.boolean().default(true),
+  file: nonEmpty(4096).default('telemetry.jsonl'),
+  maxSizeBytes: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+  /** Rotated archives kept beside the live file (default 20), and their age limit (default 30). */
+  ...retentionLimits,
 });
 
 const exportFeatureSchema = z.looseObject({
   enabled: z.boolean().default(false),
   output_dir: nonEmpty(4096).default('exports'),
-  /** Export copies kept in output_dir, newest first (default 100; 0 = no count limit). */
-  maxFiles: z
-    .number()
-    .int('must be a whole number')
-    .min(0, 'must be 0 or more')
-    .max(100_000, 'must be at most 100000')
-    .optional(),
-  /** Copies older than this many days are deleted (default 7; 0 = no age limit). */
-  maxAgeDays: z
-    .number()
-    .int('must be a whole number')
-    .min(0, 'must be 0 or more')
-    .max(36_500, 'must be at most 36500')
-    .optional(),
+  /** Export copies kept in output_dir, newest first (default 100), and their age limit (default 7). */
+  ...retentionLimits,
 });
 
 const externalSessionsFeatureSchema = z.looseObject({

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { listRotatedFiles } from '../rotation/rotated-files.js';
+import { run, tmpfsUnavailable } from '../test-support/tmpfs.js';
 import type { TelemetryEvent, TelemetryEventInput } from './event.js';
 import { parseTelemetryLine, TELEMETRY_GAP_ACTION } from './event.js';
 import { createTelemetryWriter, type TelemetryGap } from './telemetry-writer.js';
@@ -68,26 +68,7 @@ async function writeEvents(
   await writer.flush();
 }
 
-function run(command: string, args: string[]): boolean {
-  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-}
-
-/** Why a test that mounts file systems cannot run here, or undefined when it can. */
-function mountUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
-  const probe = mkdtempSync(join(tmpdir(), 'eventkit-mount-probe-'));
-  try {
-    if (!run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe])) {
-      return 'mount -t tmpfs failed (no CAP_SYS_ADMIN?)';
-    }
-    run('umount', [probe]);
-    return undefined;
-  } finally {
-    rmdirSync(probe);
-  }
-}
-
-const cannotMount = mountUnavailable();
+const cannotMount = tmpfsUnavailable();
 const skipped = (name: string) => (cannotMount ? `${name} (skipped: ${cannotMount})` : name);
 const permissionSkip = process.getuid?.() === 0 ? cannotMount : undefined;
 const permissionFault = permissionSkip

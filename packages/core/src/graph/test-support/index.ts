@@ -1,5 +1,7 @@
 // Test-only entry point (`@eventkit/core/testing`): resolved from source under the
 // "@eventkit/source" condition, never built or published.
+
+export { run, tmpfsUnavailable } from '../../test-support/tmpfs.js';
 export type {
   FakeGraphEvent,
   FakeGraphFault,
