@@ -67,6 +67,18 @@ describe('createClientAddress', () => {
     expect(await clientOf(trust, peer, forwardedFor)).toBe(client);
   });
 
+  it.each(['vvvvvvvv', 'unknown', '203.0.113.7:443'])(
+    'falls back to the nearest trusted hop when X-Forwarded-For ends in %j, not an address',
+    async (forwardedFor) => {
+      expect(await clientOf(['loopback'], '127.0.0.1', `10.0.0.2, ${forwardedFor}`)).toBe(
+        '127.0.0.1',
+      );
+      expect(
+        await clientOf(['loopback', '10.0.0.0/8'], '127.0.0.1', `${forwardedFor}, 10.0.0.2`),
+      ).toBe('10.0.0.2');
+    },
+  );
+
   it('rate-limits the forwarded client, not the proxy', async () => {
     const { app } = await createTestApp({
       rateLimiter: createRateLimiter({ perMinute: 1, burst: 1, now: () => 0 }),

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import proxyaddr from 'proxy-addr';
@@ -54,6 +55,11 @@ export function createClientAddress(
     if (remoteAddress === undefined || !forwardedFor) return remoteAddress;
     // proxy-addr reads only these two fields of Node's request.
     const request = { socket: { remoteAddress }, headers: { 'x-forwarded-for': forwardedFor } };
-    return proxyaddr(request as unknown as IncomingMessage, trust);
+    // The socket's address, then each trusted hop, then the client.
+    const chain = proxyaddr.all(request as unknown as IncomingMessage, trust);
+    const client = chain[chain.length - 1] as string;
+    // A trusted proxy relayed something that is not an address (it did not append its peer):
+    // the client is then the last hop we trust, never an attacker's string (a rate-limit key).
+    return isIP(client) ? client : (chain[chain.length - 2] as string);
   };
 }
