@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createClientAddress, parseTrustProxy } from './client-address.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
@@ -19,6 +20,24 @@ async function clientOf(trustProxy: string[], peer: string, forwardedFor?: strin
 }
 
 describe('createClientAddress', () => {
+  it('reads no header when no proxy is trusted, nor from a peer that is not one', () => {
+    const untouchable = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('a header was read');
+        },
+      },
+    );
+    const c = {
+      env: { incoming: { socket: { remoteAddress: '198.51.100.9' }, headers: untouchable } },
+      req: untouchable,
+    } as unknown as Context;
+    expect(createClientAddress([])(c)).toBe('198.51.100.9');
+    expect(createClientAddress(['loopback'])(c)).toBe('198.51.100.9');
+    expect(() => createClientAddress(['198.51.100.9'])(c)).toThrow('a header was read');
+  });
+
   it('ignores a spoofed X-Forwarded-For when no proxy is trusted', async () => {
     expect(await clientOf([], '198.51.100.9', '203.0.113.7')).toBe('198.51.100.9');
   });

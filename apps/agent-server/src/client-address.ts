@@ -50,9 +50,10 @@ export function createClientAddress(
   const trust = proxyaddr.compile([...trustProxy]);
   return (c) => {
     const remoteAddress = socketAddress(c);
+    // A direct client's header is never read, as if no proxy were trusted.
+    if (remoteAddress === undefined || !trust(remoteAddress, 0)) return remoteAddress;
     const forwardedFor = requestHeader(c, 'x-forwarded-for');
-    // Nothing to walk: also the common case of a direct client when proxies are trusted.
-    if (remoteAddress === undefined || !forwardedFor) return remoteAddress;
+    if (!forwardedFor) return remoteAddress;
     // proxy-addr reads only these two fields of Node's request.
     const request = { socket: { remoteAddress }, headers: { 'x-forwarded-for': forwardedFor } };
     // The socket's address, then each trusted hop, then the client.
