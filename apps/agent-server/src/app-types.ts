@@ -41,7 +41,7 @@ export interface AppDeps {
   maxUrlBytes?: number;
   /** Wall clock for telemetry `ts` and exports. */
   now?: () => Date;
-  /** The peer address of a request (rate-limit key). */
+  /** The client of a request (see `createClientAddress`); default the socket's peer. */
   clientAddress?: (c: Context) => string | undefined;
 }
 
@@ -54,6 +54,8 @@ export type AppEnv = {
     telemetryPayload: Record<string, unknown>;
     /** Short reason of a failed request, for telemetry and the log. */
     failure: string;
+    /** The client's address, found once per request by `observe` (rate-limit key, logs). */
+    client: string | undefined;
     /** The parsed query string (see `queryOf`). */
     query: Readonly<Record<string, string>>;
   };

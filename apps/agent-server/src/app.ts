@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   // Each layer is an async step of every request: the switched-off ones are left out.
-  if (deps.rateLimiter.enabled) app.use(rateLimit(deps.rateLimiter, deps.clientAddress));
+  if (deps.rateLimiter.enabled) app.use(rateLimit(deps.rateLimiter));
   if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
 
   // One ranking cache for /recommend and /export: attendees ask the same questions.

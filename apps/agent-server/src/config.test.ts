@@ -20,7 +20,17 @@ describe('readServerConfig', () => {
       apiToken: undefined,
       traces: { exporter: 'none', endpoint: 'http://localhost:4318/v1/traces' },
       rateLimitPerMinute: 600,
+      rateLimitBurst: 100,
+      trustProxy: [],
     });
+  });
+
+  it('reads TRUST_PROXY as a list of addresses, CIDRs and range names', () => {
+    expect(read([], { TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
   });
 
   it('lets flags win over the environment', () => {
@@ -81,6 +91,7 @@ describe('readServerConfig', () => {
       { GRAPH_CACHE_TTL_SECONDS: '1.5' },
       'GRAPH_CACHE_TTL_SECONDS must be a whole number from 0 to 86400 (got "1.5")',
     ],
+    [[], { TRUST_PROXY: 'loopback,10.0.0.0/40' }, 'TRUST_PROXY: entry "10.0.0.0/40" is not'],
   ])('refuses %j %j', (argv, env, message) => {
     expect(() => read(argv, env)).toThrow(message);
   });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EventKitError, type GraphConfig, graphConfigFromEnv } from '@eventkit/core';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
+import { parseTrustProxy } from './client-address.js';
 import type { LogLevel } from './logging/log-format.js';
 import { parseLogLevel } from './logging/logger.js';
 
@@ -22,6 +23,8 @@ export interface ServerConfig {
   /** 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   rateLimitBurst: number;
+  /** TRUST_PROXY entries whose X-Forwarded-For is believed; empty = the header is ignored. */
+  trustProxy: string[];
   /** undefined = agent.json's `profile.storage_file`, else `~/.event_agent_profiles.json`. */
   profilesFile: string | undefined;
   maxBodyBytes: number;
@@ -56,6 +59,11 @@ Environment:
   OTEL_SERVICE_NAME            service.name of the spans (default event-agent)
   RATE_LIMIT_PER_MINUTE        requests per client address and minute (default 600; 0 = off)
   RATE_LIMIT_BURST             bucket size: requests a client may send at once (default 100)
+  TRUST_PROXY                  proxies whose X-Forwarded-For is believed: comma-separated
+                               addresses, CIDRs, loopback, linklocal, uniquelocal (default none:
+                               the header is ignored). The client is the right-most untrusted
+                               address; behind a proxy, without it every request counts as the
+                               proxy's and the whole service shares one client's rate limit
   EVENTKIT_PROFILES            profile store file (default agent.json's profile.storage_file,
                                else ~/.event_agent_profiles.json)
   MAX_BODY_BYTES, MAX_URL_BYTES  request size limits (default 65536 and 8192)
@@ -93,6 +101,14 @@ function integer(
     invalid(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+function trustProxy(raw: string | undefined): string[] {
+  try {
+    return parseTrustProxy(raw ?? '');
+  } catch (error) {
+    return invalid(`TRUST_PROXY: ${(error as Error).message}; see --help`);
+  }
 }
 
 function expandHome(file: string, home: string): string {
@@ -171,6 +187,7 @@ export function readServerConfig(
       serviceName: env.OTEL_SERVICE_NAME?.trim() || 'event-agent',
       rateLimitPerMinute: integer(env.RATE_LIMIT_PER_MINUTE, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1e9),
       rateLimitBurst: integer(env.RATE_LIMIT_BURST, 'RATE_LIMIT_BURST', 100, 1, 1e9),
+      trustProxy: trustProxy(env.TRUST_PROXY),
       profilesFile: profiles ? path.resolve(cwd, expandHome(profiles, home)) : undefined,
       maxBodyBytes: integer(env.MAX_BODY_BYTES, 'MAX_BODY_BYTES', 65_536, 0, 1 << 30),
       maxUrlBytes: integer(env.MAX_URL_BYTES, 'MAX_URL_BYTES', 8192, 256, 1 << 20),

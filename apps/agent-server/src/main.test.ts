@@ -133,6 +133,7 @@ describe('event-agent-server (built, over a real socket)', () => {
     const { code, stdout } = await runBuilt(['--help'], baseEnv('/tmp'), '/tmp');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: event-agent-server/);
+    expect(stdout).toMatch(/^ {2}TRUST_PROXY +proxies whose X-Forwarded-For is believed/m);
   });
 
   it('refuses a bad manifest with one line naming the field and exit code 3', async () => {
@@ -156,6 +157,7 @@ describe('event-agent-server (built, over a real socket)', () => {
     [{ PORT: 'eighty' }, [], 'PORT must be a whole number from 0 to 65535'],
     [{ OTEL_TRACES_EXPORTER: 'zipkin' }, [], 'OTEL_TRACES_EXPORTER must be none, console or otlp'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
+    [{ TRUST_PROXY: 'loopback,nginx' }, [], 'TRUST_PROXY: entry "nginx" is not an IP address'],
   ])('refuses bad settings %j %j with one line and exit code 2', async (env, args, message) => {
     const { code, stderr } = await runBuilt(args, baseEnv('/tmp', env), '/tmp');
     expect(code).toBe(2);
@@ -201,6 +203,42 @@ describe('event-agent-server (built, over a real socket)', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  describe('behind a proxy on loopback that sends X-Forwarded-For', () => {
+    const limits = { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '2' };
+    const ask = async (url: string, client: string) =>
+      (
+        await fetch(`${url}/recommend?interests=agents`, {
+          headers: { 'X-Forwarded-For': `${client}, 127.0.0.1` },
+        })
+      ).status;
+
+    it('limits each client apart with TRUST_PROXY=loopback, and logs the client', async () => {
+      const server = await startBuilt({ ...limits, TRUST_PROXY: 'loopback' });
+      const statuses = [];
+      for (const client of ['203.0.113.1', '203.0.113.1', '203.0.113.1', '203.0.113.2'])
+        statuses.push(await ask(server.url, client));
+      expect(statuses).toEqual([200, 200, 429, 200]);
+      expect(await server.stop()).toBe(0);
+      const log = readFileSync(path.join(server.dir, 'agent.log'), 'utf8');
+      expect(log).toContain('Request started: recommend from 203.0.113.2');
+      expect(log).not.toContain('Request started: recommend from 127.0.0.1');
+      const actions = telemetryLines(server.dir).map((line) => line.action);
+      expect(actions).toEqual(['recommend', 'recommend', 'rate_limited', 'recommend']);
+    });
+
+    it('counts every client as the proxy without TRUST_PROXY (the header is ignored)', async () => {
+      const server = await startBuilt(limits);
+      const statuses = [];
+      for (const client of ['203.0.113.1', '203.0.113.2', '203.0.113.3'])
+        statuses.push(await ask(server.url, client));
+      expect(statuses).toEqual([200, 200, 429]);
+      expect(await server.stop()).toBe(0);
+      const log = readFileSync(path.join(server.dir, 'agent.log'), 'utf8');
+      expect(log).not.toContain('from 203.0.113.');
+      expect(log).toContain('Request started: recommend from 127.0.0.1');
+    });
   });
 
   it('reopens its log file on SIGHUP', async () => {

@@ -10,6 +10,7 @@ import {
 } from '@eventkit/core';
 import { type LoadedManifest, loadManifest, manifestSettings } from '@eventkit/core/manifest';
 import type { AppDeps } from './app-types.js';
+import { createClientAddress } from './client-address.js';
 import type { ServerConfig } from './config.js';
 import { graphAuthCheck } from './health/graph-auth-check.js';
 import { createHealthModel } from './health/health-model.js';
@@ -146,6 +147,7 @@ export async function createRuntime(
       burst: config.rateLimitBurst,
     }),
     lifecycle: { draining: false },
+    clientAddress: createClientAddress(config.trustProxy),
     apiToken: config.apiToken,
     maxBodyBytes: config.maxBodyBytes,
     maxUrlBytes: config.maxUrlBytes,

@@ -1,24 +1,18 @@
-import type { HttpBindings } from '@hono/node-server';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { requestHeader } from '../request-input.js';
 import { HEALTH_PATHS } from './observe.js';
 import { clientKey, type RateLimiter } from './rate-limit.js';
 
-/** The peer address as @hono/node-server hands it over; undefined under app.request(). */
-export function socketAddress(c: Context): string | undefined {
-  return (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket?.remoteAddress;
-}
-
-/** Per-client token buckets; 429 with Retry-After and telemetry action `rate_limited`. */
-export function rateLimit(
-  limiter: RateLimiter,
-  clientAddress: (c: Context) => string | undefined = socketAddress,
-): MiddlewareHandler<AppEnv> {
+/**
+ * Per-client token buckets; 429 with Retry-After and telemetry action `rate_limited`. The client
+ * is the one `observe` found (it runs first, on every request but the probes, which are exempt).
+ */
+export function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
   if (!limiter.enabled) return async (_c, next) => next();
   return async (c, next) => {
     if (HEALTH_PATHS.has(c.req.path) || c.req.method === 'OPTIONS') return next();
-    const decision = limiter.take(clientKey(clientAddress(c)));
+    const decision = limiter.take(clientKey(c.get('client')));
     if (decision.allowed) return next();
     const route = c.get('action');
     c.set('action', 'rate_limited');

@@ -97,12 +97,18 @@ describe('observe', () => {
     expect(logLines).toHaveLength(2);
     expect(logLines[0]).toMatch(
       new RegExp(
-        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} - event_agent - INFO - \\[${traceId}\\] Request started: recommend$`,
+        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} - event_agent - INFO - \\[${traceId}\\] Request started: recommend from unknown$`,
       ),
     );
     expect(logLines[1]).toMatch(
       new RegExp(` - INFO - \\[${traceId}\\] Request completed: recommend 200 \\([\\d.]+ ms\\)$`),
     );
+  });
+
+  it('names the client in the Request started line', async () => {
+    const { app, logLines } = await createTestApp({ clientAddress: () => '203.0.113.7' });
+    await app.request('/recommend?interests=agents');
+    expect(logLines[0]).toMatch(/ Request started: recommend from 203\.0\.113\.7$/);
   });
 
   it('logs a client error as WARNING "Request failed" with the reason', async () => {

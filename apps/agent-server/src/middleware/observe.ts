@@ -1,6 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.js';
+import { socketAddress } from '../client-address.js';
 import { requestHeader } from '../request-input.js';
 import { formatTraceparent, resolveRequestTrace } from '../trace-context.js';
 
@@ -20,13 +21,14 @@ const MAX_FAILURE_LENGTH = 200;
 
 /**
  * The observability of every non-probe request, in one place: trace id (W3C traceparent or
- * X-Correlation-ID), the request span, `[trace_id] Request started/completed/failed` log lines,
+ * X-Correlation-ID), the client (see `createClientAddress`), the request span,
+ * `[trace_id] Request started/completed/failed` log lines,
  * trace headers on the answer, and exactly one telemetry line.
  */
 export function observe(
-  deps: Pick<AppDeps, 'telemetry' | 'logger' | 'tracing' | 'now'>,
+  deps: Pick<AppDeps, 'telemetry' | 'logger' | 'tracing' | 'now' | 'clientAddress'>,
 ): MiddlewareHandler<AppEnv> {
-  const { telemetry, logger, tracing, now } = deps;
+  const { telemetry, logger, tracing, now, clientAddress = socketAddress } = deps;
   return async (c, next) => {
     if (HEALTH_PATHS.has(c.req.path)) return next();
     const started = performance.now();
@@ -42,7 +44,10 @@ export function observe(
     c.set('trace', trace);
     c.set('requestSpan', requestSpan);
     c.set('action', action);
-    logger.info(`[${trace.traceId}] Request started: ${action}`);
+    // Found once, here: the rate limiter and the log lines all speak of the same client.
+    const client = clientAddress(c);
+    c.set('client', client);
+    logger.info(`[${trace.traceId}] Request started: ${action} from ${client ?? 'unknown'}`);
     // Before the handler runs, so every answer carries them, errors included.
     c.header(
       'traceparent',
