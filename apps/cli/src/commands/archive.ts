@@ -101,7 +101,7 @@ async function archiveInputs(
   try {
     for (const input of inputs) {
       const stdin = typeof input === 'string' ? undefined : input;
-      const file = stdin ? await spool(stdin, staging) : (input as string);
+      const file = typeof input === 'string' ? input : await spool(input, staging);
       // A stream is recorded under its name, recognised again by its first bytes like a file.
       const label = stdin?.name ?? file;
       const { gzip, head } = await readSourceHead(file);
