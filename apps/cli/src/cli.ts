@@ -76,7 +76,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .addOption(
       new Option(
         '--threads <n>',
-        'threads for the summary, this one included (default: 1 under 128 MiB of input, otherwise one per core, at most 8; at most 64)',
+        'threads for the summary, this one included (default: 1 under 128 MiB of input, otherwise one per core, at most 8; at most 64; 1 when reading standard input)',
       ).argParser(parsePositiveInt),
     )
     .addHelpText(
