@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { manifestOption, noRotatedOption, withInputOptions } from './input-options.js';
+import { FILES_HELP, manifestOption, noRotatedOption, withInputOptions } from './input-options.js';
 import {
   parseCount,
   parseDuration,
@@ -76,12 +76,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .addOption(
       new Option(
         '--threads <n>',
-        'threads for the summary, this one included (default: 1 under 128 MiB of input, otherwise one per core, at most 8; at most 64)',
+        'threads for the summary, this one included (default: 1 under 128 MiB of input, otherwise one per core, at most 8; at most 64; 1 when reading standard input)',
       ).argParser(parsePositiveInt),
     )
     .addHelpText(
       'after',
-      "\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'",
+      "\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'\n  zcat old.jsonl.gz | eventkit summarize -",
     )
     .action(async (files: string[], flags) => {
       const { runSummarize } = await import('./commands/summarize.js');
@@ -91,7 +91,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('metrics')
     .description("the seed's calculate_metrics fields over a time window")
-    .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
+    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the WindowMetrics JSON')
     .addOption(noRotatedOption())
@@ -104,7 +104,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('slo')
     .description("check the seed's key-metric targets (PASS/FAIL); exit 1 on any breach")
-    .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
+    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
     .option(
       '--targets <file>',
       'JSON object of the targets to check instead of the defaults (see README)',
@@ -148,7 +148,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--pretty', 'one human-readable line per event instead of JSONL')
     .addHelpText(
       'after',
-      "\nExamples:\n  eventkit query --action recommend --failed --since 1h\n  eventkit query --min-latency 100 | jq -r '.trace_id'",
+      "\nExamples:\n  eventkit query --action recommend --failed --since 1h\n  eventkit query --min-latency 100 | jq -r '.trace_id'\n  eventkit query --action recommend | eventkit summarize -",
     )
     .action(async (files: string[], flags) => {
       const { runQuery } = await import('./commands/query.js');
@@ -160,7 +160,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description('the last events of the telemetry file; -f keeps following it across rotations')
     .argument(
       '[file]',
-      'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
+      'telemetry file; - reads standard input, without -f (default: ./telemetry.jsonl, or the manifest telemetry file)',
     )
     .option(
       '-n, --lines <n>',
@@ -238,7 +238,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'cron-friendly threshold checks; exit 1 when alerting (default: more than 10 failures in the last 100)',
     )
-    .argument('[files...]', 'telemetry files or quoted globs (default: ./telemetry.jsonl)')
+    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
     .option(
       '--max-failures <n>',
       'alert when more than n of the last --last requests failed',
@@ -303,7 +303,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     )
     .argument(
       '[files...]',
-      "telemetry files or quoted globs, every instance's (default: ./telemetry.jsonl, or the manifest telemetry file)",
+      `${FILES_HELP}, every instance's (default: ./telemetry.jsonl, or the manifest telemetry file)`,
     )
     .requiredOption('--out <dir>', 'archive directory (created if missing)')
     .option(
@@ -333,10 +333,7 @@ Examples:
     .command('sql')
     .description('SQL (DuckDB) over telemetry as the table `telemetry`: live files and the archive')
     .argument('<query>', 'the SQL query, e.g. "SELECT action, count(*) FROM telemetry GROUP BY 1"')
-    .argument(
-      '[files...]',
-      'telemetry files or quoted globs (default: ./telemetry.jsonl unless --archive is given)',
-    )
+    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl unless --archive is given)`)
     .option(
       '--archive <dir>',
       'an `eventkit archive` directory; with FILES too, their lines it holds are read once',

@@ -7,6 +7,8 @@ export interface CliOutput {
 }
 
 export interface CliContext {
+  /** What `-` among FILES reads. */
+  stdin: AsyncIterable<Uint8Array>;
   stdout: CliOutput;
   stderr: CliOutput;
   env: Record<string, string | undefined>;
@@ -22,6 +24,7 @@ export interface CliContext {
 
 export function createProcessContext(): CliContext {
   return {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -1,7 +1,7 @@
 import { type ReadStats, readTelemetry } from '@eventkit/core/analysis';
 import type { MalformedLine, TelemetryEvent } from '@eventkit/core/telemetry';
 import type { CliContext } from './context.js';
-import { displayPath, resolveInputs } from './input-files.js';
+import { displayPath, namedFiles, resolveInputs } from './input-files.js';
 import type { InputFlags } from './input-options.js';
 import { trackReadProgress } from './read-progress.js';
 import { checkTimeRange } from './time-range.js';
@@ -11,7 +11,7 @@ export interface StreamOptions {
 }
 
 /**
- * Streams the events of the command's inputs (constant memory, rotated and .gz included) into
+ * Streams the events of the command's inputs (constant memory, rotated and .gz included, standard input for `-`) into
  * `visit`; a `false` from `visit` stops the read early (e.g. `--limit`). Malformed lines are
  * skipped and reported on stderr so stdout stays valid JSONL.
  */
@@ -23,9 +23,9 @@ export async function forEachEvent(
   visit: (event: TelemetryEvent) => boolean | undefined,
 ): Promise<ReadStats> {
   checkTimeRange(flags);
-  const files = await resolveInputs(args, ctx.cwd, flags);
+  const inputs = await resolveInputs(args, ctx, flags);
   let firstMalformed: MalformedLine | undefined;
-  const stream = readTelemetry(files, {
+  const stream = readTelemetry(inputs, {
     since: flags.since,
     until: flags.until,
     actions: options.actions,
@@ -34,7 +34,7 @@ export async function forEachEvent(
       firstMalformed ??= malformed;
     },
   });
-  const stopProgress = await trackReadProgress(ctx, files, () => stream.stats.lines);
+  const stopProgress = await trackReadProgress(ctx, namedFiles(inputs), () => stream.stats.lines);
   try {
     for await (const event of stream) {
       if (visit(event) === false) break;

@@ -1,9 +1,30 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveTelemetryFiles } from '@eventkit/core/analysis';
+import {
+  resolveTelemetryFiles,
+  type TelemetryInput,
+  type TelemetrySource,
+} from '@eventkit/core/analysis';
 import { EventKitError } from '@eventkit/core/telemetry';
+import type { CliContext } from './context.js';
+import { UsageError } from './exit-codes.js';
 
 export const DEFAULT_TELEMETRY_FILE = 'telemetry.jsonl';
+
+/** The FILES argument that means standard input, as for jq, cat and gzip. */
+export const STDIN_ARG = '-';
+/** How messages name standard input (`<stdin>:12`). */
+export const STDIN_NAME = '<stdin>';
+
+/** Standard input as a telemetry source (plain or gzip JSONL, read once). */
+export function stdinSource(ctx: Pick<CliContext, 'stdin'>): TelemetrySource {
+  return { name: STDIN_NAME, stream: ctx.stdin };
+}
+
+/** The named files among the inputs (standard input left out). */
+export function namedFiles(inputs: readonly TelemetryInput[]): string[] {
+  return inputs.filter((input): input is string => typeof input === 'string');
+}
 
 export interface InputOptions {
   /** `--manifest` or EVENTKIT_MANIFEST: its telemetry file is the default input. */
@@ -43,13 +64,31 @@ export async function defaultTelemetryFile(
 }
 
 /**
- * The command-line FILES arguments (files and globs) as the files to read: rotated siblings and
- * `.gz` archives first (oldest first) unless `rotated` is false, each file once.
+ * The command-line FILES arguments (files, globs and `-` for standard input) as the inputs to
+ * read, in the order given: rotated siblings and `.gz` archives first (oldest first) unless
+ * `rotated` is false, each file once; standard input where `-` stands.
  */
 export async function resolveInputs(
   args: readonly string[],
-  cwd: string,
+  ctx: Pick<CliContext, 'cwd' | 'stdin'>,
   options: InputOptions = {},
+): Promise<TelemetryInput[]> {
+  const stdinAt = args.indexOf(STDIN_ARG);
+  if (stdinAt < 0) return resolveFiles(args, ctx.cwd, options);
+  if (args.lastIndexOf(STDIN_ARG) !== stdinAt) {
+    throw new UsageError('standard input (-) can be read only once; name - once among FILES');
+  }
+  const before = stdinAt > 0 ? await resolveFiles(args.slice(0, stdinAt), ctx.cwd, options) : [];
+  const after =
+    stdinAt < args.length - 1 ? await resolveFiles(args.slice(stdinAt + 1), ctx.cwd, options) : [];
+  const seen = new Set(before);
+  return [...before, stdinSource(ctx), ...after.filter((file) => !seen.has(file))];
+}
+
+async function resolveFiles(
+  args: readonly string[],
+  cwd: string,
+  options: InputOptions,
 ): Promise<string[]> {
   const includeRotated = options.rotated ?? true;
   const named = args.length > 0 ? args : [await defaultTelemetryFile(cwd, options.manifest)];
@@ -89,10 +128,19 @@ async function modifiedSince(files: string[], seconds: number): Promise<string[]
   return files.filter((_, i) => (times[i] ?? Number.POSITIVE_INFINITY) >= seconds);
 }
 
-/** A short label for messages: the path relative to cwd when it is inside it. */
+/**
+ * A short label for messages: the path relative to cwd when it is inside it. A name that is not
+ * an absolute path (`<stdin>`) is kept as it is.
+ */
 export function displayPath(file: string, cwd: string): string {
+  if (!path.isAbsolute(file)) return file;
   const relative = path.relative(cwd, file);
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
     ? relative
     : file;
+}
+
+/** displayPath for an input: standard input is `<stdin>`. */
+export function inputLabel(input: TelemetryInput, cwd: string): string {
+  return typeof input === 'string' ? displayPath(input, cwd) : input.name;
 }

@@ -10,12 +10,15 @@ export interface InputFlags {
   manifest?: string;
 }
 
+/** How FILES reads: files, globs and `-`, standard input. */
+export const FILES_HELP = 'telemetry files or quoted globs; - reads standard input (plain or gzip)';
+
 /** Adds [FILES…] and --since/--until/--no-rotated/--manifest to an analysis command. */
 export function withInputOptions(command: Command, ctx: CliContext): Command {
   return command
     .argument(
       '[files...]',
-      'telemetry files or quoted globs (default: ./telemetry.jsonl, or the manifest telemetry file)',
+      `${FILES_HELP} (default: ./telemetry.jsonl, or the manifest telemetry file)`,
     )
     .option(
       '--since <when>',

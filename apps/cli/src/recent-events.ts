@@ -1,4 +1,4 @@
-import { readTelemetry } from '@eventkit/core/analysis';
+import { readTelemetry, type TelemetryInput } from '@eventkit/core/analysis';
 import { parseTelemetryLine, type TelemetryEvent } from '@eventkit/core/telemetry';
 import { readLastLines } from './tail-file.js';
 
@@ -6,19 +6,20 @@ import { readLastLines } from './tail-file.js';
  * The newest `count` valid events across `files` (oldest first in the list, as resolveInputs
  * returns them), oldest event first. Plain files are read backwards from their end, so this
  * costs the same on a 5 GB file; .gz archives are only streamed when the newer files hold too few.
- * Malformed lines are skipped.
+ * Standard input is streamed through, keeping only the last events. Malformed lines are skipped.
  */
 export async function readRecentEvents(
-  files: readonly string[],
+  files: readonly TelemetryInput[],
   count: number,
 ): Promise<TelemetryEvent[]> {
   const newestFirst: TelemetryEvent[][] = [];
   let found = 0;
   for (const file of [...files].reverse()) {
     if (found >= count) break;
-    const events = file.endsWith('.gz')
-      ? await lastEventsOfArchive(file, count - found)
-      : await lastEventsOfPlainFile(file, count - found);
+    const events =
+      typeof file !== 'string' || file.endsWith('.gz')
+        ? await lastEventsOfStream(file, count - found)
+        : await lastEventsOfPlainFile(file, count - found);
     newestFirst.push(events);
     found += events.length;
   }
@@ -39,7 +40,7 @@ async function lastEventsOfPlainFile(file: string, count: number): Promise<Telem
   }
 }
 
-async function lastEventsOfArchive(file: string, count: number): Promise<TelemetryEvent[]> {
+async function lastEventsOfStream(file: TelemetryInput, count: number): Promise<TelemetryEvent[]> {
   const ring: TelemetryEvent[] = [];
   for await (const event of readTelemetry(file, { includeRotated: false })) {
     ring.push(event);

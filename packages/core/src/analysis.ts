@@ -21,3 +21,4 @@ export type { ReadOptions, ReadStats, TelemetryStream } from './reader/read-tele
 export { readTelemetry } from './reader/read-telemetry.js';
 export type { ResolveOptions } from './reader/resolve-files.js';
 export { resolveTelemetryFiles } from './reader/resolve-files.js';
+export type { TelemetryInput, TelemetrySource } from './reader/telemetry-file.js';

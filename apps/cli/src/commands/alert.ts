@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { calculateMetrics, type WindowMetrics } from '@eventkit/core/analysis';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
-import { EXIT } from '../exit-codes.js';
-import { displayPath, resolveInputs } from '../input-files.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { inputLabel, namedFiles, resolveInputs } from '../input-files.js';
 import { findSendmail, postWebhook, sendMail } from '../notify.js';
 import { readRecentEvents } from '../recent-events.js';
 import { formatWindow } from '../window-label.js';
@@ -44,13 +44,15 @@ export async function runAlert(
   args: string[],
   flags: AlertFlags,
 ): Promise<number> {
-  const files = await resolveInputs(args, ctx.cwd, flags);
+  const files = await resolveInputs(args, ctx, flags);
   const checks: AlertCheck[] = [];
-  const maxFailures =
-    flags.maxFailures ??
-    (flags.errorRate === undefined && flags.p95Over === undefined
-      ? DEFAULT_MAX_FAILURES
-      : undefined);
+  const windowChecks = flags.errorRate !== undefined || flags.p95Over !== undefined;
+  const maxFailures = flags.maxFailures ?? (windowChecks ? undefined : DEFAULT_MAX_FAILURES);
+  if (maxFailures !== undefined && windowChecks && namedFiles(files).length < files.length) {
+    throw new UsageError(
+      'alert: standard input (-) can be read only once, and --max-failures reads it apart from --error-rate/--p95-over; use one kind of check with -, or save the input to a file',
+    );
+  }
 
   if (maxFailures !== undefined) {
     const recent = await readRecentEvents(files, flags.last);
@@ -63,9 +65,9 @@ export async function runAlert(
       message: `${failures} failures in the last ${recent.length} requests (alert above ${maxFailures})`,
     });
   }
-  if (flags.errorRate !== undefined || flags.p95Over !== undefined) {
+  if (windowChecks) {
     const since = ctx.now().getTime() / 1000 - flags.window;
-    const windowFiles = await resolveInputs(args, ctx.cwd, { ...flags, since });
+    const windowFiles = await resolveInputs(args, ctx, { ...flags, since });
     const metrics: WindowMetrics = await calculateMetrics(windowFiles, {
       windowHours: flags.window / 3600,
       now: ctx.now,
@@ -98,7 +100,7 @@ export async function runAlert(
     alerting,
     time: ctx.now().toISOString(),
     host: hostname(),
-    files: files.map((file) => displayPath(file, ctx.cwd)),
+    files: files.map((file) => inputLabel(file, ctx.cwd)),
     checks,
   };
   if (flags.json) {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { TelemetryInput, TelemetrySource } from '@eventkit/core/analysis';
 import { EventKitError, type MalformedLine } from '@eventkit/core/telemetry';
 import {
   listStaged,
@@ -60,7 +63,7 @@ export async function runArchive(
   flags: ArchiveFlags,
 ): Promise<number> {
   const out = path.resolve(ctx.cwd, flags.out);
-  const inputs = await resolveInputs(args, ctx.cwd, flags);
+  const inputs = await resolveInputs(args, ctx, flags);
   await mkdir(out, { recursive: true });
   const unlock = await lockArchiveDir(out);
   try {
@@ -77,7 +80,7 @@ export async function runArchive(
 async function archiveInputs(
   ctx: CliContext,
   out: string,
-  inputs: string[],
+  inputs: TelemetryInput[],
   manifest: ArchiveManifest,
   flags: ArchiveFlags,
 ): Promise<ArchiveReport> {
@@ -96,26 +99,34 @@ async function archiveInputs(
   const sources = manifest.sources.map((source) => ({ ...source }));
   const fullyArchivedGzip: string[] = [];
   try {
-    for (const file of inputs) {
+    for (const input of inputs) {
+      const stdin = typeof input === 'string' ? undefined : input;
+      const file = typeof input === 'string' ? input : await spool(input, staging);
+      // A stream is recorded under its name, recognised again by its first bytes like a file.
+      const label = stdin?.name ?? file;
       const { gzip, head } = await readSourceHead(file);
       if (head.length === 0) continue;
       const found = findSource({ ...manifest, sources }, head);
       const before = found?.source;
-      let complete = before?.complete === true;
+      let complete = before?.complete === true && !stdin;
       if (!complete) {
         const scan = await scanSource(file, {
           gzip,
           skipBytes: before?.bytes ?? 0,
           skipLines: before?.lines ?? 0,
-          includeUnterminated: gzip,
+          // Standard input has ended: its last line is whole even without a newline.
+          includeUnterminated: gzip || stdin !== undefined,
           onEvent: (event) => sink.write(event),
           onMalformed: (malformed) => {
-            if (report.first_malformed.length < 5) report.first_malformed.push(malformed);
+            if (report.first_malformed.length < 5) {
+              report.first_malformed.push({ ...malformed, file: label });
+            }
           },
         });
         report.malformed += scan.malformed;
         report.rows += scan.rows;
-        complete = gzip && !scan.corrupt;
+        // More may follow the same first lines on a later standard input: never complete.
+        complete = gzip && !scan.corrupt && !stdin;
         if (scan.lines > (before?.lines ?? 0) || (complete && before)) {
           report.files_read++;
           const fingerprintBytes = Math.min(FINGERPRINT_BYTES, scan.endBytes);
@@ -127,7 +138,7 @@ async function archiveInputs(
             rows: (before?.rows ?? 0) + scan.rows,
             malformed: (before?.malformed ?? 0) + scan.malformed,
             complete,
-            path: file,
+            path: label,
           };
           if (found) sources[found.index] = entry;
           else sources.push(entry);
@@ -150,6 +161,16 @@ async function archiveInputs(
     await rm(staging, { recursive: true, force: true });
   }
   return report;
+}
+
+/**
+ * Standard input copied into the staging directory (removed with it): the archive reads a
+ * source twice, its first bytes to recognise it, then the lines it does not hold yet.
+ */
+async function spool(source: TelemetrySource, staging: string): Promise<string> {
+  const file = path.join(staging, 'stdin');
+  await pipeline(source.stream, createWriteStream(file));
+  return file;
 }
 
 /** Writes the staged rows as Parquet, checks the row count read back, and moves them into place. */

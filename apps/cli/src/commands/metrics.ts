@@ -19,8 +19,8 @@ export async function loadWindowMetrics(
   flags: MetricsFlags,
 ): Promise<WindowMetrics> {
   const since = ctx.now().getTime() / 1000 - flags.window;
-  const files = await resolveInputs(args, ctx.cwd, { ...flags, since });
-  return calculateMetrics(files, {
+  const inputs = await resolveInputs(args, ctx, { ...flags, since });
+  return calculateMetrics(inputs, {
     windowHours: flags.window / 3600,
     now: ctx.now,
     includeRotated: false,

@@ -1,6 +1,7 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readTelemetry, type TelemetryInput } from '@eventkit/core/analysis';
 import { EventKitError, type MalformedLine } from '@eventkit/core/telemetry';
 import {
   type ArchiveManifest,
@@ -43,7 +44,7 @@ export async function runSql(
   const archiveDir = flags.archive === undefined ? undefined : path.resolve(ctx.cwd, flags.archive);
   const manifest = archiveDir === undefined ? undefined : await openArchive(archiveDir);
   const inputs =
-    files.length > 0 || archiveDir === undefined ? await resolveInputs(files, ctx.cwd, flags) : [];
+    files.length > 0 || archiveDir === undefined ? await resolveInputs(files, ctx, flags) : [];
   const temp = await mkdtemp(path.join(tmpdir(), 'eventkit-sql-'));
   try {
     const live = path.join(temp, 'live.jsonl');
@@ -84,10 +85,13 @@ async function openArchive(dir: string): Promise<ArchiveManifest> {
   return readArchiveManifest(dir);
 }
 
-/** The live files' valid events that the archive does not hold, as JSONL; their count. */
+/**
+ * The live files' valid events that the archive does not hold, as JSONL; their count. Standard
+ * input has no place in the archive's records: all of it is read.
+ */
 async function stageLiveRows(
   ctx: CliContext,
-  inputs: string[],
+  inputs: TelemetryInput[],
   manifest: ArchiveManifest | undefined,
   target: string,
 ): Promise<number> {
@@ -96,6 +100,16 @@ async function stageLiveRows(
   let first: MalformedLine | undefined;
   try {
     for (const file of inputs) {
+      if (typeof file !== 'string') {
+        const stream = readTelemetry(file, {
+          onMalformed: (line) => {
+            first ??= line;
+          },
+        });
+        for await (const event of stream) await sink.write(event);
+        malformed += stream.stats.malformed;
+        continue;
+      }
       const { gzip, head } = await readSourceHead(file);
       if (head.length === 0) continue;
       const archived = manifest && findSource(manifest, head)?.source;

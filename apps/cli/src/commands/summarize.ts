@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { summarizeTelemetry } from '@eventkit/core/analysis';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { displayPath, resolveInputs } from '../input-files.js';
+import { displayPath, namedFiles, resolveInputs } from '../input-files.js';
 import type { InputFlags } from '../input-options.js';
 import { formatSize } from '../sizes.js';
 import { renderSummaryReport } from '../summary-report.js';
@@ -20,9 +20,9 @@ export async function runSummarize(
   flags: SummarizeFlags,
 ): Promise<number> {
   checkTimeRange(flags);
-  const files = await resolveInputs(args, ctx.cwd, flags);
-  const status = await summaryStatus(ctx, files);
-  const summary = await summarizeTelemetry(files, {
+  const inputs = await resolveInputs(args, ctx, flags);
+  const status = await summaryStatus(ctx, namedFiles(inputs));
+  const summary = await summarizeTelemetry(inputs, {
     since: flags.since,
     until: flags.until,
     includeRotated: false,

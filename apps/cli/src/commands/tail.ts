@@ -1,12 +1,18 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { createFileFollower, EventKitError, parseTelemetryLine } from '@eventkit/core/telemetry';
+import {
+  createFileFollower,
+  EventKitError,
+  parseTelemetryLine,
+  type TelemetryEvent,
+} from '@eventkit/core/telemetry';
 import { abortableSleep } from '../abortable-sleep.js';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { formatEvent } from '../event-format.js';
-import { EXIT } from '../exit-codes.js';
-import { defaultTelemetryFile, displayPath } from '../input-files.js';
+import { forEachEvent } from '../event-stream.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { defaultTelemetryFile, displayPath, STDIN_ARG } from '../input-files.js';
 import { createLineBuffer } from '../line-buffer.js';
 
 export interface TailFlags {
@@ -29,6 +35,14 @@ export async function runTail(
   flags: TailFlags,
   signal: AbortSignal,
 ): Promise<number> {
+  if (file === STDIN_ARG) {
+    if (flags.follow) {
+      throw new UsageError(
+        'tail: -f follows a file across rotations; standard input (-) cannot be followed — drop -f, or name the telemetry file',
+      );
+    }
+    return tailStdin(ctx, flags);
+  }
   const target = file
     ? path.resolve(ctx.cwd, file)
     : await defaultTelemetryFile(ctx.cwd, flags.manifest);
@@ -90,5 +104,23 @@ export async function runTail(
   } finally {
     await follower.close();
   }
+  return EXIT.ok;
+}
+
+/** `eventkit tail -`: the last events of standard input, once it ends (kept in a ring of -n). */
+async function tailStdin(ctx: CliContext, flags: TailFlags): Promise<number> {
+  const ring: TelemetryEvent[] = [];
+  let next = 0;
+  await forEachEvent(ctx, [STDIN_ARG], { rotated: false }, {}, (event) => {
+    if (flags.lines === 0) return true;
+    ring[next] = event;
+    next = (next + 1) % flags.lines;
+    return true;
+  });
+  const last = ring.length < flags.lines ? ring : [...ring.slice(next), ...ring.slice(0, next)];
+  const c = colorsFor(ctx.stdout, ctx.env);
+  const out = createLineBuffer(ctx.stdout);
+  for (const event of last) out.push(formatEvent(event, flags.pretty ? 'pretty' : 'jsonl', c));
+  out.flush();
   return EXIT.ok;
 }

@@ -28,7 +28,8 @@ export interface CliRun {
 export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
-  input?: string;
+  /** Standard input (bytes for gzip); empty by default. */
+  input?: string | Buffer;
 }
 
 /** Runs `node dist/main.js …` to completion. NO_COLOR keeps output plain unless a test asks. */
@@ -49,6 +50,8 @@ export function runCli(args: string[], { cwd, env = {}, input }: RunOptions): Pr
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command that fails before reading its input (usage errors) closes the pipe early.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

@@ -378,3 +378,38 @@ describe.each(DECODING_MODES)(
     });
   },
 );
+
+describe('summarizeTelemetry on a stream (standard input)', () => {
+  async function* pipe(bytes: Buffer, size = 4096): AsyncGenerator<Buffer> {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+
+  it.each([
+    ['plain', (b: Buffer) => b],
+    ['gzip', (b: Buffer) => gzipSync(b)],
+  ])('gives the summary of the same bytes in a file (%s)', async (_kind, encode) => {
+    const bytes = joinLines(telemetryLines(3000, { malformedPercent: 2, seed: 7 }));
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, bytes);
+    const fromFile = await summarizeTelemetry(file, { threads: 1 });
+    const fromStream = await summarizeTelemetry({ name: '<stdin>', stream: pipe(encode(bytes)) });
+    expect(fromStream).toStrictEqual({
+      ...fromFile,
+      first_malformed: fromFile.first_malformed.map((m) => ({ ...m, file: '<stdin>' })),
+    });
+    expect(fromStream.first_malformed[0]?.file).toBe('<stdin>');
+  });
+
+  it('keeps every input on this thread when one is a stream, in the order given', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(telemetryLines(2000, { seed: 8 })));
+    const run = await runSummary(
+      [file, { name: '<stdin>', stream: pipe(Buffer.from('{"ts":1\n')) }],
+      { threads: 4 },
+      { parallelMinBytes: 0 },
+    );
+    expect(run.workers).toBe(0);
+    expect(run.tasks).toBe(2);
+    expect(run.builder.result().first_malformed[0]).toMatchObject({ file: '<stdin>', line: 1 });
+  });
+});

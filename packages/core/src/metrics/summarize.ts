@@ -4,8 +4,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EventKitError } from '../errors.js';
 import type { ReadOptions } from '../reader/read-telemetry.js';
-import { resolveTelemetryFiles } from '../reader/resolve-files.js';
-import { FIRST_MALFORMED_KEPT, type MalformedLine, unreadable } from '../reader/telemetry-file.js';
+import { resolveTelemetryInputs } from '../reader/resolve-files.js';
+import {
+  FIRST_MALFORMED_KEPT,
+  type MalformedLine,
+  type TelemetryInput,
+  unreadable,
+} from '../reader/telemetry-file.js';
 import { type WasmModule, writerLinesModule } from '../reader/writer-line-wasm.js';
 import {
   createSummaryBuilder,
@@ -306,7 +311,7 @@ function malformedOnly(count: number, first: MalformedLine[]): SerializedSummary
 
 /** summarizeTelemetry's engine, also telling how the work was done. */
 export async function runSummary(
-  paths: string | string[],
+  paths: TelemetryInput | TelemetryInput[],
   options: SummarizeOptions = {},
   tuning: SummaryTuning = {},
 ): Promise<SummaryRun> {
@@ -321,9 +326,10 @@ export async function runSummary(
     useThisThread = true,
     accelerate = true,
   } = tuning;
-  const files = await resolveTelemetryFiles(typeof paths === 'string' ? [paths] : paths, {
+  const inputs = await resolveTelemetryInputs(Array.isArray(paths) ? paths : [paths], {
     includeRotated,
   });
+  const files = inputs.filter((input) => typeof input === 'string');
   const filter: SummaryFilter = { since, until, actions };
   const planned = await Promise.all(files.map(planFile));
   const totalBytes = planned.reduce((sum, file) => sum + file.size, 0);
@@ -331,10 +337,15 @@ export async function runSummary(
     options.threads === undefined
       ? defaultSummaryThreads(totalBytes, cores, parallelMinBytes)
       : Math.min(options.threads, MAX_SUMMARY_THREADS);
-  const parallel = threads > 1 && totalBytes >= parallelMinBytes;
-  const tasks = parallel
+  // A stream can be read only once, by this thread: with one among the inputs, all stay here.
+  const parallel = threads > 1 && totalBytes >= parallelMinBytes && files.length === inputs.length;
+  const tasks: RangeTask[] = parallel
     ? splitIntoTasks(planned, threads, rangeBytes)
-    : files.map((file) => ({ file, start: 0, end: Number.POSITIVE_INFINITY }));
+    : inputs.map((input) =>
+        typeof input === 'string'
+          ? { file: input, start: 0, end: Number.POSITIVE_INFINITY }
+          : { file: input.name, start: 0, end: Number.POSITIVE_INFINITY, source: input },
+      );
   let run: PoolRun | undefined;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {
@@ -355,7 +366,9 @@ export async function runSummary(
  * The seed's summary of one file, a rotated set or several files — the fast path: big plain
  * files are cut at line boundaries into byte ranges summarised by worker threads, and the
  * partial summaries merged (exact counts; the same result as one pass). Gzip archives are read
- * as one stream each; small inputs stay in-process. Malformed lines are counted in
+ * as one stream each; small inputs stay in-process. A stream input (`{ name: '<stdin>', stream:
+ * process.stdin }`, plain or gzip) is read once, in constant memory, on this thread, and keeps
+ * every input on it. Malformed lines are counted in
  * `malformed_lines`; the first five (file order) are in `first_malformed` and passed to
  * `onMalformed` (use `readTelemetry` to see every one).
  *
@@ -366,7 +379,7 @@ export async function runSummary(
  * for (const [action, a] of Object.entries(summary.actions)) console.log(`  ${action}: p95=${a.p95_ms}`);
  */
 export async function summarizeTelemetry(
-  paths: string | string[],
+  paths: TelemetryInput | TelemetryInput[],
   options: SummarizeOptions = {},
 ): Promise<TelemetrySummary> {
   return (await runSummary(paths, options)).builder.result();

@@ -9,6 +9,7 @@ import {
   isGzipFile,
   type MalformedLine,
   openTelemetryFile,
+  type TelemetrySource,
   TOO_LONG_REASON,
   truncatedReason,
   unreadable,
@@ -34,6 +35,8 @@ export interface RangeTask {
   file: string;
   start: number;
   end: number;
+  /** A stream read whole instead of `file` (named `file`); never sent to a worker. */
+  source?: TelemetrySource;
 }
 
 /** What a range adds besides its samples; line numbers are relative to the range. */
@@ -263,18 +266,21 @@ export function createRangeSummarizer(
       current.file = task.file;
       current.malformed = malformed;
       framer.restart(task.start === 0);
-      const handle = await openTelemetryFile(task.file);
-      let gzip: boolean;
-      try {
-        gzip = await isGzipFile(handle);
-        if (!gzip) await feedRange(handle, task, framer, syncReads);
-      } finally {
-        await handle.close().catch(() => undefined);
+      let whole: TelemetrySource | string | undefined = task.source;
+      if (whole === undefined) {
+        const handle = await openTelemetryFile(task.file);
+        try {
+          if (await isGzipFile(handle)) whole = task.file;
+          else await feedRange(handle, task, framer, syncReads);
+        } finally {
+          await handle.close().catch(() => undefined);
+        }
       }
-      if (gzip) {
+      if (whole !== undefined) {
+        // A gzip file or a stream cannot be split: read whole, one chunk after another.
         const onCorrupt = (line: number, reason: string): void =>
           record(malformed, { file: task.file, line, reason });
-        for await (const _ of feedFile(task.file, framer, onCorrupt)) {
+        for await (const _ of feedFile(whole, framer, onCorrupt)) {
           // feedFile hands every line to the framer; nothing to do between chunks.
         }
       }

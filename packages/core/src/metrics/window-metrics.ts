@@ -1,4 +1,5 @@
 import { EventKitError } from '../errors.js';
+import type { TelemetryInput } from '../reader/telemetry-file.js';
 import { runSummary } from './summarize.js';
 
 /** The seed's `calculate_metrics` output; rates in percent, latencies in milliseconds. */
@@ -35,7 +36,7 @@ export interface WindowMetricsOptions {
  * console.log(JSON.stringify(metrics, null, 2));
  */
 export async function calculateMetrics(
-  paths: string | string[],
+  paths: TelemetryInput | TelemetryInput[],
   { windowHours = 24, now = () => new Date(), includeRotated, threads }: WindowMetricsOptions = {},
 ): Promise<WindowMetrics> {
   if (!(windowHours > 0) || !Number.isFinite(windowHours)) {

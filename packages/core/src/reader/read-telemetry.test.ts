@@ -272,3 +272,73 @@ describe('readTelemetry', () => {
     );
   });
 });
+
+describe('readTelemetry on a stream (standard input)', () => {
+  /** A stream handing out `chunks` one by one, as a pipe does. */
+  async function* chunked(chunks: Buffer[]): AsyncGenerator<Buffer> {
+    for (const chunk of chunks) yield chunk;
+  }
+
+  it('reads the same events as from the file, plain or gzip, chunks split mid-line', async () => {
+    const text = Array.from({ length: 200 }, (_, i) => line(i)).join('');
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, text);
+    const fromFile = await collect(file, { since: 50 });
+    for (const bytes of [Buffer.from(text), gzipSync(text)]) {
+      // One byte first: gzip is still told by its first two bytes.
+      const pieces = [bytes.subarray(0, 1), bytes.subarray(1, 777), bytes.subarray(777)];
+      const stream = readTelemetry({ name: '<stdin>', stream: chunked(pieces) }, { since: 50 });
+      const events: TelemetryEvent[] = [];
+      for await (const event of stream) events.push(event);
+      expect(events).toStrictEqual(fromFile.events);
+      expect(stream.stats).toMatchObject({ files: 1, lines: 200, events: 150, malformed: 0 });
+    }
+  });
+
+  it('names malformed lines after the stream, with their line numbers', async () => {
+    const text = `${line(1)}not json\n${line(2)}{"ts":3`;
+    const stream = readTelemetry({ name: '<stdin>', stream: chunked([Buffer.from(text)]) });
+    for await (const _ of stream) {
+      // drain
+    }
+    expect(stream.stats.malformed).toBe(2);
+    expect(stream.stats.firstMalformed.map(({ file, line: n }) => `${file}:${n}`)).toStrictEqual([
+      '<stdin>:2',
+      '<stdin>:4',
+    ]);
+  });
+
+  it('hands out the events of a chunk before the next chunk is read', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let secondRead = false;
+    async function* slowPipe(): AsyncGenerator<Buffer> {
+      yield Buffer.from(line(1) + line(2));
+      await gate;
+      secondRead = true;
+      yield Buffer.from(line(3));
+    }
+    const iterator = readTelemetry({ name: '<stdin>', stream: slowPipe() })[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.ts).toBe(1);
+    expect((await iterator.next()).value?.ts).toBe(2);
+    expect(secondRead).toBe(false);
+    release();
+    expect((await iterator.next()).value?.ts).toBe(3);
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('reads a corrupt gzip stream up to the damage and says where', async () => {
+    const gz = gzipSync(Array.from({ length: 50 }, (_, i) => line(i)).join(''));
+    const stream = readTelemetry({
+      name: '<stdin>',
+      stream: chunked([gz.subarray(0, gz.length - 20)]),
+    });
+    for await (const _ of stream) {
+      // drain
+    }
+    expect(stream.stats.malformed).toBeGreaterThanOrEqual(1);
+    expect(stream.stats.firstMalformed.at(-1)?.reason).toMatch(/corrupt or truncated gzip/);
+  });
+});

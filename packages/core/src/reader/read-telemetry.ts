@@ -1,11 +1,13 @@
 import type { TelemetryEvent } from '../telemetry/event.js';
 import { createLineDecoder } from './line-decoder.js';
 import { createLineFramer } from './line-framer.js';
-import { resolveTelemetryFiles } from './resolve-files.js';
+import { resolveTelemetryInputs } from './resolve-files.js';
 import {
   FIRST_MALFORMED_KEPT,
   feedFile,
+  inputName,
   type MalformedLine,
+  type TelemetryInput,
   TOO_LONG_REASON,
   truncatedReason,
 } from './telemetry-file.js';
@@ -67,7 +69,9 @@ function createEventFilter({ since, until, actions }: ReadOptions): EventFilter 
 
 /**
  * Streams the events of one file, a rotated set (archives oldest first, `.gz` included) or
- * several files, in constant memory. Lines that are not valid events (invalid JSON or UTF-8,
+ * several files, or a stream of telemetry bytes such as standard input (`{ name: '<stdin>',
+ * stream: process.stdin }`, plain or gzip), in constant memory: a stream's events are handed out
+ * as its chunks arrive. Lines that are not valid events (invalid JSON or UTF-8,
  * wrong types, blank, a truncated last line, over 1 MiB) are skipped and counted in `stats`,
  * the first five with file and line. The original Python Event Kit's lines are accepted.
  * Throws `EventKitError('UNREADABLE_INPUT')` for a missing or unreadable file.
@@ -78,18 +82,19 @@ function createEventFilter({ since, until, actions }: ReadOptions): EventFilter 
  * console.log(`${stream.stats.malformed} malformed lines`, stream.stats.firstMalformed);
  */
 export function readTelemetry(
-  paths: string | string[],
+  paths: TelemetryInput | TelemetryInput[],
   options: ReadOptions = {},
 ): TelemetryStream {
   const stats: ReadStats = { files: 0, lines: 0, events: 0, malformed: 0, firstMalformed: [] };
-  const list = typeof paths === 'string' ? [paths] : paths;
+  const list = Array.isArray(paths) ? paths : [paths];
   const filter = createEventFilter(options);
   const malformed = createMalformedSink(stats, options.onMalformed);
   const decoder = createLineDecoder();
 
   async function* events(): AsyncGenerator<TelemetryEvent> {
-    const files = await resolveTelemetryFiles(list, { includeRotated: options.includeRotated });
-    for (const file of files) {
+    const inputs = await resolveTelemetryInputs(list, { includeRotated: options.includeRotated });
+    for (const input of inputs) {
+      const file = inputName(input);
       stats.files++;
       let ready: TelemetryEvent[] = [];
       const framer = createLineFramer({
@@ -113,7 +118,7 @@ export function readTelemetry(
       });
       const onCorrupt = (line: number, reason: string): void => malformed({ file, line, reason });
       // Small reads keep the batch of events waiting to be handed out small.
-      for await (const _ of feedFile(file, framer, onCorrupt, READER_CHUNK_BYTES)) {
+      for await (const _ of feedFile(input, framer, onCorrupt, READER_CHUNK_BYTES)) {
         const batch = ready;
         ready = [];
         for (const event of batch) {

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EventKitError } from '../errors.js';
 import { listRotatedFiles } from '../rotation/rotated-files.js';
+import type { TelemetryInput } from './telemetry-file.js';
 
 export interface ResolveOptions {
   /** Read each file's rotated archives (oldest first) before it. Default true. */
@@ -66,4 +67,30 @@ export async function resolveTelemetryFiles(
     if (kind === 'file') add(path);
   }
   return files;
+}
+
+/**
+ * resolveTelemetryFiles for inputs that may include streams: each stream stays where it was
+ * given (it has no archives), the files around it are expanded.
+ */
+export async function resolveTelemetryInputs(
+  inputs: readonly TelemetryInput[],
+  options: ResolveOptions = {},
+): Promise<TelemetryInput[]> {
+  const resolved: TelemetryInput[] = [];
+  let files: string[] = [];
+  const flush = async (): Promise<void> => {
+    if (files.length > 0) resolved.push(...(await resolveTelemetryFiles(files, options)));
+    files = [];
+  };
+  for (const input of inputs) {
+    if (typeof input === 'string') {
+      files.push(input);
+    } else {
+      await flush();
+      resolved.push(input);
+    }
+  }
+  await flush();
+  return resolved;
 }
