@@ -115,6 +115,12 @@ async function serveThrough(fault: Fault): Promise<void> {
     for (let i = 0; i < 100; i++) await request();
     expect((await health(url)).errors).toContain(fault.health);
 
+    // Repaired only once a write has failed: lines still queued then are written after the
+    // repair, so how many are dropped depends on timing; that every one is accounted for does not.
+    await until(
+      () => server?.stderr().includes('Telemetry: Cannot write') ?? false,
+      'a failed write',
+    );
     await fault.repair(logs);
     // The writer retries on its own: the gap is recorded without another request.
     await until(() => server?.stderr().includes('Telemetry: writing again') ?? false, 'recovery');
@@ -132,7 +138,7 @@ async function serveThrough(fault: Fault): Promise<void> {
     const gaps = events.filter((event) => event.action === TELEMETRY_GAP_ACTION);
     const lines = events.length - gaps.length;
     const dropped = gaps.reduce((sum, gap) => sum + (gap.payload.dropped as number), 0);
-    expect(dropped).toBeGreaterThanOrEqual(50);
+    expect(dropped).toBeGreaterThan(0);
     expect(lines + dropped).toBe(fault.deletesFile ? answered - 10 : answered);
     expect(gaps.every((gap) => gap.error === fault.reason)).toBe(true);
     // One ERROR for the episode however many batches failed, and one line when it ended.
