@@ -115,7 +115,7 @@ export async function createExporter({
   for (const target of [registry, openMetricsRegistry]) {
     registerExporterMetrics({
       registry: target,
-      tally: tally.state,
+      tally,
       processMetrics,
       now,
       probeHealth,

@@ -31,7 +31,7 @@ async function expose(
   registry.setContentType(contentType);
   registerExporterMetrics({
     registry,
-    tally: tally.state,
+    tally,
     processMetrics,
     now: () => 1_795_861_619_585, // 100 s after the newest fixture event
     probeHealth: async () => 1,

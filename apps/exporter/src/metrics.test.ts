@@ -22,7 +22,7 @@ async function exposition(lines: string[], options: { health?: number; disk?: nu
   const registry = new Registry();
   registerExporterMetrics({
     registry,
-    tally: tally.state,
+    tally,
     processMetrics: false,
     now: () => 1732540014_500,
     probeHealth: options.health === undefined ? undefined : async () => options.health as number,

@@ -11,12 +11,12 @@ import {
   type Registry,
   type RegistryContentType,
 } from 'prom-client';
-import type { TallyExemplar, TallySnapshot } from './tally.js';
+import type { TallyExemplar, TallySnapshot, TelemetryTally } from './tally.js';
 
 export interface ExporterMetricsOptions {
   registry: Registry<RegistryContentType>;
-  /** Live counters; read at each scrape. */
-  tally: Readonly<TallySnapshot>;
+  /** Live counters; `state` is read at each scrape. */
+  tally: Pick<TelemetryTally, 'state'>;
   /** Probes the agent's /health: 1 healthy, 0 not. Without it, `event_agent_health_up` is absent. */
   probeHealth?: () => Promise<number>;
   /** Free-space ratio of the telemetry file system; undefined when it cannot be measured. */
@@ -89,11 +89,11 @@ function counterFromTally(
 function histogramFromTally(
   definition: MetricDefinition,
   registry: Registry<RegistryContentType>,
-  tally: Readonly<TallySnapshot>,
+  tally: Pick<TelemetryTally, 'state'>,
 ): void {
   metricFromTally(definition, registry, (name) => {
     const values: Sample[] = [];
-    for (const [action, counts] of Object.entries(tally.actions)) {
+    for (const [action, counts] of Object.entries(tally.state.actions)) {
       let cumulative = 0;
       counts.buckets.forEach((count, i) => {
         cumulative += count;
@@ -131,7 +131,7 @@ export function registerExporterMetrics({
       exemplar?: (t: ActionCounts) => TallyExemplar | null,
     ): Read =>
     () =>
-      Object.entries(tally.actions).map(([action, counts]) => [
+      Object.entries(tally.state.actions).map(([action, counts]) => [
         { action },
         pick(counts),
         exemplar?.(counts),
@@ -157,27 +157,27 @@ export function registerExporterMetrics({
   counterFromTally(
     METRIC_CATALOG.authFailures,
     registry,
-    single(() => tally.authFailures),
+    single(() => tally.state.authFailures),
   );
   counterFromTally(
     METRIC_CATALOG.exporterLines,
     registry,
-    single(() => tally.lines),
+    single(() => tally.state.lines),
   );
   counterFromTally(
     METRIC_CATALOG.exporterMalformedLines,
     registry,
-    single(() => tally.malformedLines),
+    single(() => tally.state.malformedLines),
   );
   counterFromTally(
     METRIC_CATALOG.exporterRotations,
     registry,
-    single(() => tally.rotations),
+    single(() => tally.state.rotations),
   );
   counterFromTally(
     METRIC_CATALOG.telemetryDropped,
     registry,
-    single(() => tally.telemetryDropped),
+    single(() => tally.state.telemetryDropped),
   );
 
   new Gauge({
@@ -186,7 +186,8 @@ export function registerExporterMetrics({
     registers: [registry],
     collect() {
       // NaN until the first event: "no data yet", not "no lag".
-      this.set(tally.newestTs === null ? Number.NaN : Math.max(0, now() / 1000 - tally.newestTs));
+      const { newestTs } = tally.state;
+      this.set(newestTs === null ? Number.NaN : Math.max(0, now() / 1000 - newestTs));
     },
   });
 

@@ -89,6 +89,65 @@ describe('the exemplars of the tally', () => {
     expect(tally.state.actions.recommend?.bucketExemplars[0]?.traceId).toBe('kept');
   });
 
+  it('keeps the earlier exemplar, of the bucket and of the errors, when a later failed line has an unusable trace id', () => {
+    for (const readBetween of [false, true]) {
+      const tally = createTelemetryTally();
+      feed(tally, [line({ ts: 1, success: false, trace_id: 'kept' })]);
+      if (readBetween) expect(tally.state.actions.recommend?.errorExemplar?.traceId).toBe('kept');
+      feed(tally, [
+        line({ ts: 2, success: false, trace_id: 'not usable' }),
+        line({ ts: 3, success: false, trace_id: 'x'.repeat(65) }),
+      ]);
+      const counts = tally.state.actions.recommend;
+      expect(counts?.errors).toBe(3);
+      expect(counts?.bucketExemplars[0]).toEqual({ traceId: 'kept', value: 0.003, ts: 1 });
+      expect(counts?.errorExemplar).toEqual({ traceId: 'kept', value: 1, ts: 1 });
+    }
+  });
+
+  it('keeps its exemplars when the read buffer is reused for the next lines', () => {
+    // As the file follower does: one buffer, overwritten by each read once its lines are counted.
+    const buffer = Buffer.alloc(256);
+    const countIn = (text: string) => {
+      const length = buffer.write(text);
+      tally.countLine(buffer, 0, length);
+      buffer.fill('x');
+    };
+    const tally = createTelemetryTally();
+    countIn(line({ ts: 1, latency_ms: 20, success: false, trace_id: 'first-batch' }));
+    countIn(line({ ts: 2, latency_ms: 2, trace_id: 'second-batch' }));
+    const counts = tally.state.actions.recommend;
+    expect(counts?.bucketExemplars[LE_25MS]).toEqual({
+      traceId: 'first-batch',
+      value: 0.02,
+      ts: 1,
+    });
+    expect(counts?.bucketExemplars[0]).toEqual({ traceId: 'second-batch', value: 0.002, ts: 2 });
+    expect(counts?.errorExemplar).toEqual({ traceId: 'first-batch', value: 1, ts: 1 });
+    expect(tally.snapshot().actions.recommend).toEqual(counts);
+  });
+
+  it('shows at each read the latest exemplar counted since the previous one', () => {
+    const tally = createTelemetryTally();
+    feed(tally, [line({ ts: 1, trace_id: 'one' })]);
+    expect(tally.state.actions.recommend?.bucketExemplars[0]?.traceId).toBe('one');
+    feed(tally, [line({ ts: 2, trace_id: 'two' })]);
+    expect(tally.state.actions.recommend?.bucketExemplars[0]?.traceId).toBe('two');
+    expect(tally.snapshot().actions.recommend?.bucketExemplars[0]?.traceId).toBe('two');
+  });
+
+  it('takes the trace id of a line outside the canonical shape (escapes, spacing) by the same rule', () => {
+    const tally = createTelemetryTally();
+    feed(tally, [
+      '{ "ts" : 1, "action" : "recommend", "success" : true, "latency_ms" : 3, "trace_id" : "a\\u0042c" }',
+      '{ "ts" : 2, "action" : "recommend", "success" : false, "latency_ms" : 3, "trace_id" : "a\\u0020c" }',
+    ]);
+    const counts = tally.state.actions.recommend;
+    expect(counts?.requests).toBe(2);
+    expect(counts?.bucketExemplars[0]).toEqual({ traceId: 'aBc', value: 0.003, ts: 1 });
+    expect(counts?.errorExemplar).toBeNull();
+  });
+
   it('survives a snapshot and restore, as the checkpoint does', () => {
     const tally = createTelemetryTally();
     feed(tally, [line({ trace_id: 'abc' }), gap({ dropped: 5 })]);

@@ -21,7 +21,7 @@ export interface ActionTally {
   errors: number;
   latencySum: number;
   buckets: number[];
-  /** The latest line with a usable trace id to land in each bucket (see `exemplarTraceId`). */
+  /** The latest line with a usable trace id to land in each bucket (see `EXEMPLAR_TRACE_ID`). */
   bucketExemplars: Array<TallyExemplar | null>;
   /** The latest failed line with a usable trace id. */
   errorExemplar: TallyExemplar | null;
@@ -48,7 +48,10 @@ export interface TelemetryTally {
   countDroppedLine(): void;
   countRotation(): void;
   snapshot(): TallySnapshot;
-  /** Live view for the metrics; do not mutate. */
+  /**
+   * Live view for the metrics; do not mutate. Read it again at each use: reading it is what
+   * brings the exemplars up to date with the lines counted.
+   */
   readonly state: Readonly<TallySnapshot>;
 }
 
@@ -80,9 +83,47 @@ function upgrade(state: TallySnapshot): TallySnapshot {
  * nothing to escape. A line with another trace id is counted all the same, without an exemplar.
  */
 const EXEMPLAR_TRACE_ID = /^[0-9A-Za-z._:-]{1,64}$/;
+const EXEMPLAR_TRACE_ID_MAX = 64;
+/** The same rule byte by byte, for trace ids still in the read buffer: derived, not restated. */
+const EXEMPLAR_TRACE_ID_BYTE = Uint8Array.from({ length: 256 }, (_, byte) =>
+  EXEMPLAR_TRACE_ID.test(String.fromCharCode(byte)) ? 1 : 0,
+);
 
-function exemplarTraceId(traceId: string | undefined): string | undefined {
-  return traceId !== undefined && EXEMPLAR_TRACE_ID.test(traceId) ? traceId : undefined;
+/**
+ * The latest line with a usable trace id for one bucket (or the errors), waiting to become a
+ * `TallyExemplar`. Building a string and an object for every line cost a third of the catch-up,
+ * while only the last one before a scrape or checkpoint is ever seen: so the trace id is copied
+ * here as bytes (the read buffer is reused) and turned into an exemplar when the state is read.
+ */
+interface PendingExemplar {
+  readonly target: ActionTally;
+  /** The bucket's index, or -1 for the errors exemplar. */
+  readonly bucket: number;
+  bytes: Buffer;
+  length: number;
+  value: number;
+  ts: number;
+  /** In the list of exemplars to build at the next read. */
+  queued: boolean;
+}
+
+/** The pending exemplars of one action, beside its counts. */
+interface ActionEntry {
+  tally: ActionTally;
+  buckets: PendingExemplar[];
+  error: PendingExemplar;
+}
+
+function pendingExemplar(target: ActionTally, bucket: number): PendingExemplar {
+  return {
+    target,
+    bucket,
+    bytes: Buffer.alloc(EXEMPLAR_TRACE_ID_MAX),
+    length: 0,
+    value: 0,
+    ts: 0,
+    queued: false,
+  };
 }
 
 /** `payload.dropped` of a gap record, or undefined when it is not a non-negative integer. */
@@ -128,30 +169,101 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
   const folder = createActionFolder({ admitted: state.admittedActions });
 
   const decoder = createLineDecoder();
+  const entries = new Map<string, ActionEntry>();
+  /** Exemplars that changed since the state was last read. */
+  const queued: PendingExemplar[] = [];
+  /** The trace id being checked; swapped with a pending exemplar's bytes when it is usable. */
+  let scratch: Buffer = Buffer.alloc(EXEMPLAR_TRACE_ID_MAX);
 
-  function record(
-    action: string,
-    success: boolean,
-    latencyMs: number,
-    ts: number,
-    traceId: string | undefined,
-  ): void {
-    const label = folder.fold(action);
+  /** Copies a trace id from the read buffer to `scratch`: its length, or 0 when it is not usable. */
+  function scanTraceId(buf: Buffer, start: number, end: number): number {
+    const length = end - start;
+    if (length < 1 || length > EXEMPLAR_TRACE_ID_MAX) return 0;
+    for (let i = 0; i < length; i++) {
+      const byte = buf[start + i] as number;
+      if (EXEMPLAR_TRACE_ID_BYTE[byte] === 0) return 0;
+      scratch[i] = byte;
+    }
+    return length;
+  }
+
+  /** The same for a trace id the decoder's slow path gave as a string. */
+  function scanTraceIdString(traceId: string | undefined): number {
+    if (traceId === undefined || !EXEMPLAR_TRACE_ID.test(traceId)) return 0;
+    for (let i = 0; i < traceId.length; i++) scratch[i] = traceId.charCodeAt(i);
+    return traceId.length;
+  }
+
+  function entryOf(label: string): ActionEntry {
+    let entry = entries.get(label);
+    if (entry) return entry;
     let tally = state.actions[label];
     if (!tally) {
       tally = emptyAction();
       state.actions[label] = tally;
       state.admittedActions = folder.admitted();
     }
+    const target = tally;
+    entry = {
+      tally: target,
+      buckets: target.buckets.map((_, i) => pendingExemplar(target, i)),
+      error: pendingExemplar(target, -1),
+    };
+    entries.set(label, entry);
+    return entry;
+  }
+
+  function hold(pending: PendingExemplar, length: number, value: number, ts: number): void {
+    pending.length = length;
+    pending.value = value;
+    pending.ts = ts;
+    if (!pending.queued) {
+      pending.queued = true;
+      queued.push(pending);
+    }
+  }
+
+  /** Turns the exemplars held since the last read into the state's `TallyExemplar`s. */
+  function settleExemplars(): void {
+    for (const pending of queued) {
+      const exemplar: TallyExemplar = {
+        traceId: pending.bytes.toString('latin1', 0, pending.length),
+        value: pending.value,
+        ts: pending.ts,
+      };
+      if (pending.bucket < 0) pending.target.errorExemplar = exemplar;
+      else pending.target.bucketExemplars[pending.bucket] = exemplar;
+      pending.queued = false;
+    }
+    queued.length = 0;
+  }
+
+  /** `traceLength`: the usable trace id's length, in `scratch`; 0 for none (no exemplar). */
+  function record(
+    action: string,
+    success: boolean,
+    latencyMs: number,
+    ts: number,
+    traceLength: number,
+  ): void {
+    const entry = entryOf(folder.fold(action));
+    const tally = entry.tally;
     tally.requests++;
     if (!success) tally.errors++;
     const seconds = latencyMs / 1000;
     tally.latencySum += seconds;
     const bucket = bucketIndex(seconds);
     (tally.buckets[bucket] as number)++;
-    if (traceId !== undefined) {
-      tally.bucketExemplars[bucket] = { traceId, value: seconds, ts };
-      if (!success) tally.errorExemplar = { traceId, value: 1, ts };
+    if (traceLength > 0) {
+      const pending = entry.buckets[bucket] as PendingExemplar;
+      const bytes = pending.bytes;
+      pending.bytes = scratch;
+      scratch = bytes;
+      hold(pending, traceLength, seconds, ts);
+      if (!success) {
+        pending.bytes.copy(entry.error.bytes, 0, 0, traceLength);
+        hold(entry.error, traceLength, 1, ts);
+      }
     }
     if (action === AUTH_FAILURE_ACTION) state.authFailures++;
     seen(ts);
@@ -175,8 +287,11 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
       state.lines++;
       if (!decoder.decode(buf, start, end)) state.malformedLines++;
       else if (decoder.action !== TELEMETRY_GAP_ACTION) {
-        const traceId = exemplarTraceId(decoder.traceId);
-        record(decoder.action, decoder.success, decoder.latencyMs, decoder.ts, traceId);
+        const traceLength =
+          decoder.traceStart >= 0
+            ? scanTraceId(buf, decoder.traceStart, decoder.traceEnd)
+            : scanTraceIdString(decoder.traceId);
+        record(decoder.action, decoder.success, decoder.latencyMs, decoder.ts, traceLength);
       } else if (!recordGap()) state.malformedLines++;
     },
     countDroppedLine() {
@@ -186,7 +301,13 @@ export function createTelemetryTally(restored?: TallySnapshot): TelemetryTally {
     countRotation() {
       state.rotations++;
     },
-    snapshot: () => structuredClone(state),
-    state,
+    snapshot() {
+      settleExemplars();
+      return structuredClone(state);
+    },
+    get state() {
+      settleExemplars();
+      return state;
+    },
   };
 }

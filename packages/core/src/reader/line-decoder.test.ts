@@ -31,6 +31,9 @@ function expectSameAsReference(bytes: Buffer): void {
     latency_ms: decoder.latencyMs,
     trace_id: decoder.traceId,
   }).toStrictEqual({ ts, action, success, latency_ms, trace_id });
+  if (decoder.traceStart >= 0) {
+    expect(padded.toString('latin1', decoder.traceStart, decoder.traceEnd)).toBe(trace_id);
+  } else expect(decoder.traceEnd).toBe(-1);
   expect(decoder.event()).toStrictEqual(parsed.event);
 }
 
@@ -67,5 +70,22 @@ describe('createLineDecoder', () => {
     const line = Buffer.from('{"ts":1,"action":"a","success":"yes","latency_ms":1}');
     expect(decoder.decode(line, 0, line.length)).toBe(false);
     expect(decoder.reason).toMatch(/^success/);
+  });
+
+  it("gives the trace id's byte range for a canonical line, and -1 where only `traceId` has it", () => {
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const line = Buffer.from(
+      `xx{"ts":1,"action":"a","success":true,"latency_ms":1,"trace_id":"${id}"}`,
+    );
+    expect(decoder.decode(line, 2, line.length)).toBe(true);
+    expect(line.toString('latin1', decoder.traceStart, decoder.traceEnd)).toBe(id);
+    const none = Buffer.from('{"ts":1,"action":"a","success":true,"latency_ms":1}');
+    expect(decoder.decode(none, 0, none.length)).toBe(true);
+    expect([decoder.traceStart, decoder.traceEnd, decoder.traceId]).toEqual([-1, -1, undefined]);
+    const escaped = Buffer.from(
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"trace_id":"\\u0041"}',
+    );
+    expect(decoder.decode(escaped, 0, escaped.length)).toBe(true);
+    expect([decoder.traceStart, decoder.traceEnd, decoder.traceId]).toEqual([-1, -1, 'A']);
   });
 });

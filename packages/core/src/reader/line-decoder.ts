@@ -18,6 +18,14 @@ export interface LineDecoder {
   readonly latencyMs: number;
   /** The line's `trace_id`, or undefined when it has none. */
   readonly traceId: string | undefined;
+  /**
+   * Where the trace id lies in the buffer, for a caller that keeps it without building a string
+   * per line: bytes [traceStart, traceEnd) of the last buffer decoded, ASCII without escapes, so
+   * they are the trace id itself. -1 when the fast scanner did not give one (no trace id, or a
+   * line the slow path decoded): read `traceId` then.
+   */
+  readonly traceStart: number;
+  readonly traceEnd: number;
   /** Why the last line was malformed (`invalid JSON`, `latency_ms: ...`, `invalid UTF-8`). */
   readonly reason: string;
   /**
@@ -82,6 +90,8 @@ export function createLineDecoder(): LineDecoder {
     action: '',
     success: false,
     latencyMs: 0,
+    traceStart: -1,
+    traceEnd: -1,
     reason: '',
     decode(buf: Buffer, start: number, end: number): boolean {
       line = buf;
@@ -93,6 +103,8 @@ export function createLineDecoder(): LineDecoder {
         decoder.action = buf.toString('latin1', scanned.actionStart, scanned.actionEnd);
         decoder.success = scanned.success;
         decoder.latencyMs = scanned.latencyMs;
+        decoder.traceStart = scanned.traceStart;
+        decoder.traceEnd = scanned.traceStart < 0 ? -1 : scanned.traceEnd;
         return true;
       }
       const result = parseLineBytes(buf, start, end);
@@ -102,6 +114,8 @@ export function createLineDecoder(): LineDecoder {
         return false;
       }
       parsed = result.event;
+      decoder.traceStart = -1;
+      decoder.traceEnd = -1;
       decoder.ts = parsed.ts;
       decoder.action = parsed.action;
       decoder.success = parsed.success;
