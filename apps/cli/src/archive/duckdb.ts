@@ -20,12 +20,19 @@ export interface Duckdb {
 /**
  * Loaded only by `archive` and `sql`: DuckDB is the one heavy dependency of the CLI. What it
  * spills to disk goes under `tempDirectory` (by default an in-memory DuckDB would write a
- * `.tmp` directory into the working directory).
+ * `.tmp` directory into the working directory). `settings` are DuckDB's own (`memory_limit`, …).
  */
-export async function openDuckdb(tempDirectory: string): Promise<Duckdb> {
+export async function openDuckdb(
+  tempDirectory: string,
+  settings: Record<string, string> = {},
+): Promise<Duckdb> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance: DuckDBInstance = await DuckDBInstance.create(':memory:', {
     temp_directory: tempDirectory,
+    // A day partition's rows go to its file every row group rather than every half million
+    // rows, so memory does not grow with the days a run covers.
+    partitioned_write_flush_threshold: '122880',
+    ...settings,
   });
   const connection = await instance.connect();
   return {

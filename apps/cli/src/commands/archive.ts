@@ -30,6 +30,10 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, resolveInputs } from '../input-files.js';
 
+// Conversion only streams rows into Parquet: a bounded buffer pool suffices, and DuckDB spills
+// into the staging directory past it, so an archive run's memory does not follow its input.
+const ARCHIVE_DUCKDB_SETTINGS = { memory_limit: '256MB' };
+
 export interface ArchiveFlags {
   out: string;
   deleteArchived?: boolean;
@@ -181,7 +185,7 @@ async function writeParquet(
   rows: number,
 ): Promise<Array<{ path: string; rows: number }>> {
   const staged = path.join(staging, 'parquet');
-  const db = await openDuckdb(path.join(staging, 'duckdb'));
+  const db = await openDuckdb(path.join(staging, 'duckdb'), ARCHIVE_DUCKDB_SETTINGS);
   try {
     await db.connection.run(
       `COPY (SELECT *, strftime(ts, '%Y-%m-%d') AS date FROM (${rowsFromJsonl(path.join(staging, 'rows.jsonl'))}))
@@ -236,7 +240,7 @@ async function rowCounts(db: Duckdb, files: readonly string[]): Promise<number[]
 async function deleteVerified(out: string, staging: string, archives: string[]): Promise<string[]> {
   const manifest = await readArchiveManifest(out);
   const expected = manifest.sources.reduce((sum, source) => sum + source.rows, 0);
-  const db = await openDuckdb(path.join(staging, 'duckdb'));
+  const db = await openDuckdb(path.join(staging, 'duckdb'), ARCHIVE_DUCKDB_SETTINGS);
   let found: number;
   try {
     const files = manifest.files.map((file) => path.join(out, file.path));
