@@ -39,7 +39,7 @@ export interface StartExporterOptions {
   logFile?: string;
 }
 
-/** The built exporter following `file` on 127.0.0.1, once it serves /metrics. */
+/** The built exporter following `file` on 127.0.0.1, once it serves /metrics (200, not 503). */
 export async function startExporter(
   file: string,
   {
@@ -71,7 +71,9 @@ export async function startExporter(
   });
   const url = `http://127.0.0.1:${chosen}`;
   const text = async () => (await httpGet(`${url}/metrics`, { timeoutMs: 5000 })).text;
-  await waitFor('exporter serving /metrics', async () => ((await text()) ? true : undefined), {
+  // 503 until its first poll has finished (what Prometheus records as a failed scrape).
+  const serving = async () => (await httpGet(`${url}/metrics`, { timeoutMs: 5000 })).status === 200;
+  await waitFor('exporter serving /metrics', async () => ((await serving()) ? true : undefined), {
     child,
   });
   const scrape = async () => parseExposition(await text());
