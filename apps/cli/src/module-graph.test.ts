@@ -1,44 +1,26 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatTelemetryLine } from '@eventkit/core/telemetry';
+import { createImportLog, type ImportLog } from '@eventkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTempDir, runCli } from './test-support/run-cli.js';
 
-// A module-resolution hook (node --import) that logs every bare specifier the process asks for:
-// which packages, and which of core's public entries, a command costs at start-up.
-const LOADER = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  if (!/^(\\.|\\/|file:|node:)/.test(specifier)) appendFileSync(process.env.MODULE_LOG, specifier + '\\n');
-  return next(specifier, context);
-}
-`;
-const REGISTER = `import { register } from 'node:module';
-register('./loader.mjs', import.meta.url);
-`;
-
 let dir: string;
 let cleanup: () => Promise<void>;
+let modules: ImportLog;
 beforeEach(async () => {
   ({ dir, cleanup } = await createTempDir());
-  await writeFile(path.join(dir, 'loader.mjs'), LOADER);
-  await writeFile(path.join(dir, 'register.mjs'), REGISTER);
+  modules = createImportLog(dir);
 });
 afterEach(() => cleanup());
 
 /** The packages and package subpaths `eventkit <args>` imports, in this process. */
 async function importedBy(args: string[]): Promise<string[]> {
-  const log = path.join(dir, 'modules.log');
-  await writeFile(log, '');
-  const run = await runCli(args, {
-    cwd: dir,
-    env: {
-      MODULE_LOG: log,
-      NODE_OPTIONS: `--import ${path.join(dir, 'register.mjs')}`,
-    },
-  });
+  modules.reset();
+  const run = await runCli(args, { cwd: dir, env: modules.env });
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
-  return [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))].sort();
+  return modules.imported();
 }
 
 describe('what a command loads', () => {
