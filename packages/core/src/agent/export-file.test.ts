@@ -161,6 +161,29 @@ describe('saveExport: exports cannot fill the disk', () => {
     expect(await readdir(out)).toHaveLength(5);
   });
 
+  it('converges on exactly maxFiles when concurrent copies share one instant, with no temporaries left', async () => {
+    const retention = { maxFiles: 3, maxAgeDays: 0 };
+    const instant = () => new Date(clock);
+    for (let round = 0; round < 30; round++) {
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          saveExport(
+            out,
+            exportFileName({ format: 'markdown', key: `${round}/${i}` }),
+            `# ${i}\n`,
+            {
+              retention,
+              now: instant,
+            },
+          ),
+        ),
+      );
+      const left = await readdir(out);
+      expect(left).toHaveLength(3);
+      expect(left.every((name) => EXPORT_FILE_PATTERN.test(name))).toBe(true);
+    }
+  });
+
   it('removes copies older than maxAgeDays', async () => {
     const retention = { maxFiles: 0, maxAgeDays: 7 };
     await save(1, { retention });

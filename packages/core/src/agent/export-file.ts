@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, realpath, unlink, utimes, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { link, lstat, mkdir, readdir, realpath, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventKitError } from '../errors.js';
 import {
@@ -103,28 +103,27 @@ async function writeOrReuse(
   content: string,
   now: () => Date,
 ): Promise<{ file: string; dir: string; reused: boolean }> {
-  let target: string | undefined;
+  let temporary: string | undefined;
   try {
     await mkdir(outputDir, { recursive: true });
     const dir = await realpath(outputDir);
-    target = resolveInside(dir, name);
+    const target = resolveInside(dir, name);
     await mkdir(path.dirname(target), { recursive: true });
     const at = now();
+    // The copy appears under its name whole and already carrying its time (retention orders
+    // copies by it): written aside, then linked into place, which fails if the name exists.
+    temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);
+    await writeFile(temporary, content, { flag: 'wx', mode: 0o644 });
+    await utimes(temporary, at, at);
     try {
-      await writeFile(target, content, { flag: 'wx', mode: 0o644 });
+      await link(temporary, target);
+      return { file: target, dir, reused: false };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        // A copy cut short (disk full) must not stay behind to be reused as if whole.
-        await unlink(target).catch(() => {});
-        throw error;
-      }
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       if (!(await lstat(target)).isFile()) throw error;
       await utimes(target, at, at);
       return { file: target, dir, reused: true };
     }
-    // Retention orders copies by time: the clock the caller gave, not the file system's.
-    await utimes(target, at, at);
-    return { file: target, dir, reused: false };
   } catch (error) {
     if (error instanceof EventKitError) throw error;
     throw new EventKitError(
@@ -132,6 +131,8 @@ async function writeOrReuse(
       `cannot write export ${name} to ${outputDir}: ${(error as Error).message}`,
       { cause: error },
     );
+  } finally {
+    if (temporary) await unlink(temporary).catch(() => {});
   }
 }
 
@@ -175,7 +176,7 @@ export async function saveExport(
     };
   }
   const { file, dir, reused } = await writeOrReuse(outputDir, name, content, now);
-  const removed = retention ? await pruneExports(dir, retention, now(), file) : [];
+  const removed = retention ? await pruneExports(dir, retention, now()) : [];
   return { saved: true, file, reused, removed };
 }
 
@@ -186,7 +187,6 @@ async function pruneExports(
   dir: string,
   { maxFiles, maxAgeDays }: ExportRetention,
   now: Date,
-  keep: string,
 ): Promise<string[]> {
   if (maxFiles <= 0 && maxAgeDays <= 0) return [];
   const own: { name: string; mtimeMs: number }[] = [];
@@ -200,7 +200,6 @@ async function pruneExports(
   const removed: string[] = [];
   for (const [index, { name, mtimeMs }] of own.entries()) {
     const file = path.join(dir, name);
-    if (file === keep) continue;
     if ((maxFiles > 0 && index >= maxFiles) || mtimeMs < oldest) {
       // Another request may have removed it first: that is the same outcome.
       await unlink(file).then(
