@@ -18,6 +18,8 @@ export interface TelemetryCensus {
   /** The same files through summarizeTelemetry (the CLI's fast path). */
   summary: ActionCounts;
   traceIds: Set<string>;
+  /** Lines per `instance` field ('' for lines without one). */
+  byInstance: Record<string, number>;
   duplicateTraceIds: number;
   missingTraceIds: number;
   newestTs: number;
@@ -35,6 +37,7 @@ export function tally(counts: ActionCounts, action: string, count: number, failu
 export async function telemetryCensus(files: string[]): Promise<TelemetryCensus> {
   const byAction: ActionCounts = {};
   const traceIds = new Set<string>();
+  const byInstance: Record<string, number> = {};
   let duplicateTraceIds = 0;
   let missingTraceIds = 0;
   let newestTs = 0;
@@ -47,6 +50,8 @@ export async function telemetryCensus(files: string[]): Promise<TelemetryCensus>
   });
   for await (const event of stream) {
     tally(byAction, event.action, 1, event.success ? 0 : 1);
+    const instance = event.instance ?? '';
+    byInstance[instance] = (byInstance[instance] ?? 0) + 1;
     if (event.ts > newestTs) newestTs = event.ts;
     if (!event.trace_id) missingTraceIds++;
     else if (traceIds.has(event.trace_id)) duplicateTraceIds++;
@@ -66,6 +71,7 @@ export async function telemetryCensus(files: string[]): Promise<TelemetryCensus>
     byAction,
     summary,
     traceIds,
+    byInstance,
     duplicateTraceIds,
     missingTraceIds,
     newestTs,

@@ -33,10 +33,14 @@ export interface StartExporterOptions {
   args?: string[];
   /** Default: a free one. */
   port?: number;
+  /** The address it listens on (a fleet host's own loopback address); default 127.0.0.1. */
+  host?: string;
   /** The group that kills it with everything else (the drill's); default: a group of its own. */
   group?: ProcessGroup;
   /** Also append its output here. */
   logFile?: string;
+  /** Its name in messages (a fleet has one per host). */
+  name?: string;
 }
 
 /** The built exporter following `file` on 127.0.0.1, once it serves /metrics (200, not 503). */
@@ -47,13 +51,15 @@ export async function startExporter(
     pollIntervalMs = 50,
     args = [],
     port,
+    host = '127.0.0.1',
     group = createProcessGroup(),
     logFile,
+    name = 'exporter',
   }: StartExporterOptions = {},
 ): Promise<ExporterProcess> {
-  const chosen = port ?? (await freePort());
+  const chosen = port ?? (await freePort(host));
   const child = group.start({
-    name: 'exporter',
+    name,
     command: process.execPath,
     args: [
       builtBin('@eventkit/exporter'),
@@ -61,6 +67,7 @@ export async function startExporter(
       file,
       '--port',
       String(chosen),
+      ...(host === '127.0.0.1' ? [] : ['--host', host]),
       '--poll-interval',
       String(pollIntervalMs),
       ...(stateFile ? ['--state-file', stateFile] : ['--no-state-file']),
@@ -69,7 +76,7 @@ export async function startExporter(
     cwd: path.dirname(file),
     logFile,
   });
-  const url = `http://127.0.0.1:${chosen}`;
+  const url = `http://${host}:${chosen}`;
   const text = async () => (await httpGet(`${url}/metrics`, { timeoutMs: 5000 })).text;
   // 503 until its first poll has finished (what Prometheus records as a failed scrape).
   const serving = async () => (await httpGet(`${url}/metrics`, { timeoutMs: 5000 })).status === 200;

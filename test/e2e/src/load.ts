@@ -141,6 +141,16 @@ export interface LoadOptions {
   kinds: RequestKind[];
   durationMs: number;
   connections?: number;
+  /** Stops the run (gracefully, as at `durationMs`) once it settles, if that comes first. */
+  until?: Promise<unknown>;
+  /**
+   * One cycle of requests is the mix repeated `repeat` times; the request at position i of the
+   * cycle gets the extra headers `headersFor(kind, i)` (e.g. a different `X-Forwarded-For`),
+   * which win over the kind's own. Built once: rebuilding each request as it is sent (autocannon's
+   * setupRequest) slows the load generator down several times.
+   */
+  repeat?: number;
+  headersFor?: (kind: RequestKind, position: number) => Record<string, string>;
   /** Called once a second with the responses so far (progress lines). */
   onTick?: (responses: number, elapsedMs: number) => void;
 }
@@ -161,6 +171,9 @@ export async function runLoad({
   kinds,
   durationMs,
   connections = 16,
+  until,
+  repeat = 1,
+  headersFor,
   onTick,
 }: LoadOptions): Promise<LoadResult> {
   const byKind: Record<string, Record<string, number>> = {};
@@ -171,10 +184,11 @@ export async function runLoad({
   let responses = 0;
   let lastTick = 0;
 
-  const requests = kinds.map((kind) => ({
+  const cycle = Array.from({ length: repeat }, () => kinds).flat();
+  const requests = cycle.map((kind, position) => ({
     method: 'GET' as const,
     path: kind.path,
-    headers: kind.headers,
+    headers: { ...kind.headers, ...headersFor?.(kind, position) },
     onResponse: (status: number) => {
       const counts = byKind[kind.name] ?? {};
       counts[status] = (counts[status] ?? 0) + 1;
@@ -211,10 +225,12 @@ export async function runLoad({
     lastTick = responses;
     onTick?.(responses, Date.now() - started);
   }, 1000);
-  const stopper = setTimeout(() => {
-    // Each client closes after the response to the request it has in flight.
+  // Each client closes after the response to the request it has in flight.
+  const stop = () => {
     for (const client of clients) client.responseMax = Math.max(1, client.reqsMade);
-  }, durationMs);
+  };
+  const stopper = setTimeout(stop, durationMs);
+  void until?.then(stop, stop);
 
   let result: autocannon.Result;
   try {
@@ -232,7 +248,7 @@ export async function runLoad({
     errors: result.errors,
     timeouts: result.timeouts,
     elapsedSeconds,
-    requestsPerSecond: responses / Math.max(0.001, durationMs / 1000),
+    requestsPerSecond: responses / Math.max(0.001, until ? elapsedSeconds : durationMs / 1000),
     perSecond,
     latencyMs: {
       p50: percentile(sorted, 50),

@@ -23,6 +23,11 @@ export interface SpawnOptions {
   cwd?: string;
   /** Also append the output here (kept for the report). */
   logFile?: string;
+  /**
+   * What `killAll()` sends it (default: killAll's signal). nginx's master gets SIGTERM, which
+   * stops its workers too: a SIGKILLed master would leave them holding the port.
+   */
+  killSignal?: NodeJS.Signals;
 }
 
 const KEEP_BYTES = 256 * 1024;
@@ -33,8 +38,9 @@ const KEEP_BYTES = 256 * 1024;
  */
 export function createProcessGroup() {
   const children = new Set<Child>();
+  const killSignals = new WeakMap<Child, NodeJS.Signals>();
 
-  function start({ name, command, args, env, cwd, logFile }: SpawnOptions): Child {
+  function start({ name, command, args, env, cwd, logFile, killSignal }: SpawnOptions): Child {
     const child = spawn(command, args, {
       cwd,
       env: { ...process.env, ...env },
@@ -76,6 +82,7 @@ export function createProcessGroup() {
       },
     };
     children.add(handle);
+    if (killSignal) killSignals.set(handle, killSignal);
     void exited.then(() => children.delete(handle));
     return handle;
   }
@@ -83,7 +90,7 @@ export function createProcessGroup() {
   /** Synchronous, so it can run from an 'exit' handler. */
   function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
     for (const child of children) {
-      if (child.alive) child.process.kill(signal);
+      if (child.alive) child.process.kill(killSignals.get(child) ?? signal);
     }
   }
 
@@ -108,12 +115,12 @@ export async function stopChild(
   }
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** A port that was free a moment ago on `host` (any address of the loopback 127.0.0.0/8). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));

@@ -8,7 +8,9 @@ export interface PrometheusOptions {
   dir: string;
   port: number;
   /** host:port of the exporter. */
-  target: string;
+  target?: string;
+  /** host:port of each exporter of a fleet (one target each, told apart by `instance`). */
+  targets?: string[];
   /** Loaded as the server would load them (deploy/prometheus/alert_rules.yml). */
   ruleFiles?: string[];
   scrapeIntervalSeconds?: number;
@@ -23,6 +25,14 @@ export interface Prometheus {
   rules(): Promise<{ rules: number; unhealthy: string[] }>;
   /** Timestamp (unix s) of the exporter target's last scrape and its health. */
   lastScrape(): Promise<{ at: number; health: string } | undefined>;
+  /** Alerts pending or firing now (/api/v1/alerts). */
+  alerts(): Promise<PrometheusAlert[]>;
+}
+
+export interface PrometheusAlert {
+  labels: Record<string, string>;
+  state: 'pending' | 'firing' | string;
+  activeAt: string;
 }
 
 /**
@@ -35,6 +45,7 @@ export async function startPrometheus({
   dir,
   port,
   target,
+  targets = target ? [target] : [],
   ruleFiles = [],
   scrapeIntervalSeconds = 1,
 }: PrometheusOptions): Promise<Prometheus> {
@@ -46,7 +57,7 @@ export async function startPrometheus({
     scrape_configs: [
       {
         job_name: 'event-agent',
-        static_configs: [{ targets: [target], labels: { service: 'event-agent' } }],
+        static_configs: [{ targets, labels: { service: 'event-agent' } }],
       },
     ],
   };
@@ -114,6 +125,9 @@ export async function startPrometheus({
       const active = data.activeTargets[0];
       if (!active) return undefined;
       return { at: Date.parse(active.lastScrape) / 1000, health: active.health };
+    },
+    async alerts() {
+      return (await api<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts;
     },
   };
 }

@@ -81,7 +81,7 @@ export interface DrillReport {
 }
 
 /** The drill's agent.json: the bundled sample event with telemetry and export in the temp dir. */
-async function writeManifest(dir: string, maxSizeBytes: number) {
+export async function writeManifest(dir: string, maxSizeBytes: number) {
   const sample = JSON.parse(await readFile(SAMPLE_MANIFEST_PATH, 'utf8')) as {
     sessions: Array<{ title: string }>;
     telemetry?: Record<string, unknown>;

@@ -1,0 +1,157 @@
+import { instanceTelemetryFiles, listRotatedFiles } from '@eventkit/core/telemetry';
+import { type ActionCounts, type TelemetryCensus, tally } from '../census.js';
+import { compareCounts, type Mismatches } from '../drill-checks.js';
+import type { RequestKind } from '../load.js';
+import { type AccessLogLine, attempts } from './nginx.js';
+
+/** Routes the agent neither records nor rate limits: the proxy's and the drill's probes. */
+const HEALTH_ROUTES = new Set(['/health', '/livez', '/readyz']);
+
+const pathOf = (line: AccessLogLine) => line.request.split(' ')[1] ?? '';
+
+/** Whether an access-log line is a request the agent records (not a health probe). */
+export function isRecorded(line: AccessLogLine): boolean {
+  return !HEALTH_ROUTES.has(pathOf(line).split('?')[0] ?? '');
+}
+
+/**
+ * The telemetry each host must hold, from nginx's access log: for every recorded request, the
+ * action of its kind (by path; 429 is `rate_limited`) under the agent that gave the final
+ * answer. An earlier attempt that an agent answered itself (a 503, which nginx retries) is also a
+ * line on that agent; a 502 or 504 attempt is a connection nginx could not use, never answered.
+ */
+export function expectedByHost(
+  lines: AccessLogLine[],
+  actionOfPath: (path: string) => string | undefined,
+  mismatches: Mismatches,
+): Map<string, ActionCounts> {
+  const byHost = new Map<string, ActionCounts>();
+  const unknownPaths = new Set<string>();
+  for (const line of lines) {
+    if (!isRecorded(line)) continue;
+    const path = pathOf(line);
+    const tried = attempts(line);
+    tried.forEach((attempt, i) => {
+      const final = i === tried.length - 1;
+      const status = Number(attempt.status);
+      if (!final && (status === 502 || status === 504 || !Number.isFinite(status))) return;
+      const action = status === 429 ? 'rate_limited' : actionOfPath(path);
+      if (action === undefined) {
+        unknownPaths.add(path);
+        return;
+      }
+      const counts = byHost.get(attempt.upstream) ?? {};
+      const ok = status >= 200 && status < 300;
+      tally(counts, action, 1, ok ? 0 : 1);
+      byHost.set(attempt.upstream, counts);
+    });
+  }
+  if (unknownPaths.size > 0) {
+    mismatches.push(`nginx: requests the drill never sent: ${[...unknownPaths].join(', ')}`);
+  }
+  return byHost;
+}
+
+/** Responses by status in the access log (recorded routes only). */
+export function statusesInLog(lines: AccessLogLine[]): Record<string, number> {
+  const byStatus: Record<string, number> = {};
+  for (const line of lines) {
+    if (isRecorded(line)) byStatus[line.status] = (byStatus[line.status] ?? 0) + 1;
+  }
+  return byStatus;
+}
+
+/** A path → action lookup for the main mix and the direct clients' paths. */
+export function actionLookup(kinds: RequestKind[], extra: Record<string, string>) {
+  const byPath = new Map(kinds.map((kind) => [kind.path, kind.action]));
+  for (const [path, action] of Object.entries(extra)) byPath.set(path, action);
+  return (path: string) => byPath.get(path);
+}
+
+/** Every telemetry file of one host: each instance's archives (oldest first), then its live file. */
+export async function hostTelemetryFiles(telemetryFile: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const live of await instanceTelemetryFiles(telemetryFile)) {
+    files.push(...(await listRotatedFiles(live)), live);
+  }
+  return files;
+}
+
+/** A SIGKILL the drill sent, and what the killed process may have lost with it. */
+export interface Kill {
+  /** `host:port` of the agent. */
+  upstream: string;
+  what: string;
+  /** Epoch ms when the signal was sent and when the drill saw the process gone. */
+  at: number;
+  goneAt: number;
+}
+
+/**
+ * Responses of `upstream` that nginx logged between a flush interval before `kill` and the
+ * moment the process was seen gone: the most a SIGKILLed writer can have held unwritten (its
+ * buffer is written at least every flush interval). Counts every process of the host, so it
+ * bounds the killed one's.
+ */
+export function answeredJustBefore(
+  lines: AccessLogLine[],
+  kill: Kill,
+  flushIntervalMs: number,
+): number {
+  let answered = 0;
+  for (const line of lines) {
+    if (!isRecorded(line)) continue;
+    const ms = line.msec * 1000;
+    if (ms < kill.at - flushIntervalMs || ms > kill.goneAt) continue;
+    const final = attempts(line).at(-1);
+    if (final?.upstream === kill.upstream) answered++;
+  }
+  return answered;
+}
+
+/**
+ * One host's telemetry against what nginx says it answered: exact, or, after a SIGKILL on it,
+ * no more lines than answered and no fewer than answered − `lossBound`.
+ */
+export function compareHost(
+  mismatches: Mismatches,
+  host: string,
+  expected: ActionCounts,
+  census: TelemetryCensus,
+  lossBound: number | undefined,
+) {
+  const answered = Object.values(expected).reduce((sum, entry) => sum + entry.count, 0);
+  if (lossBound === undefined) {
+    compareCounts(mismatches, `${host} telemetry`, expected, census.byAction);
+    return { answered, lost: 0 };
+  }
+  const lost = answered - census.events;
+  for (const [action, want] of Object.entries(expected)) {
+    const got = census.byAction[action]?.count ?? 0;
+    if (got > want.count) {
+      mismatches.push(`${host} telemetry: ${action} count ${got}, nginx saw only ${want.count}`);
+    }
+  }
+  for (const action of Object.keys(census.byAction)) {
+    if (!expected[action]) mismatches.push(`${host} telemetry: ${action} lines nginx never saw`);
+  }
+  if (lost < 0 || lost > lossBound) {
+    mismatches.push(
+      `${host} telemetry: ${census.events} lines for ${answered} answers; a SIGKILL may lose at most ${lossBound} (answered in the last flush interval)`,
+    );
+  }
+  return { answered, lost };
+}
+
+/** Every line of a host carries its instance: `host-k`, or `host-k-w<j>` for worker j. */
+export function checkInstances(
+  mismatches: Mismatches,
+  host: string,
+  byInstance: Record<string, number>,
+) {
+  for (const [instance, lines] of Object.entries(byInstance)) {
+    if (instance !== host && !new RegExp(`^${host}-w\\d+$`).test(instance)) {
+      mismatches.push(`${host} telemetry: ${lines} lines with instance "${instance}"`);
+    }
+  }
+}
