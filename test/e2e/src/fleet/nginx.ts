@@ -100,18 +100,31 @@ export interface StartNginxOptions {
   port: number;
 }
 
+/** nginx's command line for a config written by `writeNginxConfig`: foreground, all under `dir`. */
+export function nginxArgs(dir: string, configFile: string): string[] {
+  const errorLog = path.join(dir, 'error.log');
+  return [
+    '-p',
+    dir,
+    '-c',
+    configFile,
+    '-e',
+    errorLog,
+    '-g',
+    `daemon off; pid ${path.join(dir, 'nginx.pid')}; error_log ${errorLog} warn;`,
+  ];
+}
+
 /**
- * Starts Debian's nginx in the foreground on 127.0.0.1:`port`, everything (pid, logs, temp
- * files) under `dir`, serving the rendered shipped site inside a minimal http block; resolves
- * once a request through it reaches an agent.
+ * Writes the rendered shipped site and a minimal nginx.conf around it (an http block with temp
+ * paths under `dir`); resolves with the main config's path and the access log's.
  */
-export async function startNginx({
-  group,
+export async function writeNginxConfig({
   dir,
   site,
   upstreams,
   port,
-}: StartNginxOptions): Promise<Nginx> {
+}: Omit<StartNginxOptions, 'group'>): Promise<{ configFile: string; accessLog: string }> {
   await mkdir(path.join(dir, 'temp'), { recursive: true });
   const accessLog = path.join(dir, 'access.log');
   const rendered = renderNginxSite(await readFile(site, 'utf8'), {
@@ -144,20 +157,27 @@ export async function startNginx({
   ].join('\n');
   const configFile = path.join(dir, 'nginx.conf');
   await writeFile(configFile, main);
+  return { configFile, accessLog };
+}
+
+/**
+ * Starts Debian's nginx in the foreground on 127.0.0.1:`port`, everything (pid, logs, temp
+ * files) under `dir`, serving the rendered shipped site; resolves once a request through it
+ * reaches an agent.
+ */
+export async function startNginx({
+  group,
+  dir,
+  site,
+  upstreams,
+  port,
+}: StartNginxOptions): Promise<Nginx> {
+  const { configFile, accessLog } = await writeNginxConfig({ dir, site, upstreams, port });
   const errorLog = path.join(dir, 'error.log');
   const child = group.start({
     name: 'nginx',
     command: 'nginx',
-    args: [
-      '-p',
-      dir,
-      '-c',
-      configFile,
-      '-e',
-      errorLog,
-      '-g',
-      `daemon off; pid ${path.join(dir, 'nginx.pid')}; error_log ${errorLog} warn;`,
-    ],
+    args: nginxArgs(dir, configFile),
     logFile: path.join(dir, 'nginx.console.log'),
     killSignal: 'SIGTERM',
   });
