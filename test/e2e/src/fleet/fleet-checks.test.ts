@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryCensus } from '../census.js';
-import { answeredJustBefore, compareHost, expectedByHost } from './fleet-checks.js';
+import {
+  answeredJustBefore,
+  compareHost,
+  expectedByHost,
+  unansweredByHost,
+} from './fleet-checks.js';
 import type { AccessLogLine } from './nginx.js';
 
 const A = '127.0.0.2:80';
@@ -65,6 +70,18 @@ describe('expectedByHost', () => {
   });
 });
 
+describe('unansweredByHost', () => {
+  it('counts the attempts nginx gave up on, per agent', () => {
+    const lines = [
+      line('/recommend?x=1', 200, `${A}, ${B}`, '502, 200'),
+      line('/recommend?x=1', 200, `${A}, ${B}`, '504, 200'),
+      line('/recommend?x=1', 200, `${B}, ${A}`, '503, 200'),
+      line('/recommend?x=1', 200, A),
+    ];
+    expect(Object.fromEntries(unansweredByHost(lines))).toEqual({ [A]: 2 });
+  });
+});
+
 describe('answeredJustBefore', () => {
   it("counts the agent's answers from a flush interval before the kill until it was gone", () => {
     const at = 10_000;
@@ -105,18 +122,16 @@ describe('compareHost', () => {
         'h telemetry: 7 lines for 10 answers; a SIGKILL may lose at most 2 (answered in the last flush interval)',
       ],
     ],
+    ['one line more than answers after a kill, one attempt unanswered', 11, 2, []],
     [
-      'more lines than answers after a kill',
-      11,
+      'more lines than answers and unanswered attempts after a kill',
+      12,
       2,
-      [
-        'h telemetry: recommend count 11, nginx saw only 10',
-        'h telemetry: 11 lines for 10 answers; a SIGKILL may lose at most 2 (answered in the last flush interval)',
-      ],
+      ['h telemetry: 12 lines for 10 answers and 1 attempts without an answer'],
     ],
   ])('%s', (_name, lines, bound, want) => {
     const mismatches: string[] = [];
-    compareHost(mismatches, 'h', expected, census(lines), bound);
+    compareHost(mismatches, 'h', expected, census(lines), bound, 1);
     expect(mismatches).toEqual(want);
   });
 });

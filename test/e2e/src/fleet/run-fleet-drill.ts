@@ -27,6 +27,7 @@ import {
   hostTelemetryFiles,
   type Kill,
   statusesInLog,
+  unansweredByHost,
 } from './fleet-checks.js';
 import {
   type AgentHost,
@@ -510,6 +511,7 @@ export async function runFleetDrill({
       '/recommend?interests=agents&top=1': 'recommend',
     });
     const expected = expectedByHost(accessLog, lookup, mismatches);
+    const unanswered = unansweredByHost(accessLog);
     const hostReports: FleetHostReport[] = [];
     const fleetTelemetry: ActionCounts = {};
     for (const host of hosts) {
@@ -538,6 +540,7 @@ export async function runFleetDrill({
         expected.get(upstream) ?? {},
         census,
         lossBound,
+        unanswered.get(upstream) ?? 0,
       );
       if (support.instance) checkInstances(hostMismatches, host.name, census.byInstance);
       for (const [action, entry] of Object.entries(census.byAction)) {
