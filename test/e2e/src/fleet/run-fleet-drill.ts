@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../bins.js';
@@ -59,6 +59,8 @@ const POLITE_CLIENTS = ['127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
 const RATE_LIMIT = { perMinute: 300, burst: 20 };
 /** Users behind the edge proxy that sends the main load. */
 const USERS = 1024;
+/** What the noisy client claims to be: its own X-Forwarded-For, which nobody trusts. */
+const FORGED_BY_NOISY = '203.0.113.7';
 const NOISY_PATH = '/recommend?interests=agents&top=2&client=noisy';
 const POLITE_PATH = '/recommend?interests=observability&top=2&client=polite';
 
@@ -105,6 +107,8 @@ export interface FleetReport {
   hosts: FleetHostReport[];
   totals: { responses: number; telemetry: number; exporters: number; prometheus: number };
   operations: string[];
+  /** Every SIGKILL, with when it was sent and when the process was seen gone (epoch ms). */
+  kills: Kill[];
   restarts: number;
   workerKill?: { killed: number; replacement: number };
   alerts: { instanceDown?: string; fleetDownSeen: boolean };
@@ -281,6 +285,8 @@ export async function runFleetDrill({
       const correlation = randomUUID();
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
+        // A user behind the edge proxy, like the main load.
+        'x-forwarded-for': '10.1.0.1',
         ...(useCorrelation ? { 'x-correlation-id': correlation } : { traceparent }),
       };
       const response = await fetch(`${nginx.url}/recommend?interests=agents&top=1`, { headers });
@@ -318,20 +324,17 @@ export async function runFleetDrill({
         },
         { timeoutMs: 30_000, intervalMs: 100 },
       );
+    // The SIGKILLs come first, on processes that have been serving the load for a while.
+    let loadResponses = 0;
     const operationsDone = (async () => {
-      await sleep(1500);
-      for (let round = 1; round <= rounds; round++) {
-        for (const host of hosts) {
-          note(`rolling restart ${round}/${rounds}: SIGTERM ${host.name}`);
-          const code = await host.stop('SIGTERM');
-          if (code !== 0) mismatches.push(`${host.name} exited ${code} on SIGTERM, expected 0`);
-          const from = await logOffset();
-          await host.start();
-          restarts++;
-          await awaitTraffic(host, from);
-          note(`${host.name} serving again`);
-        }
-      }
+      await waitFor(
+        'load flowing through nginx',
+        async () => (loadResponses > 0 ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      await sleep(1000);
       const multi = hosts.find((host) => host.workers > 1);
       if (multi) {
         const before = await multi.workerPids();
@@ -395,6 +398,18 @@ export async function runFleetDrill({
       restarts++;
       await awaitTraffic(victimHost, from);
       note(`${victimHost.name} serving again`);
+      for (let round = 1; round <= rounds; round++) {
+        for (const host of hosts) {
+          note(`rolling restart ${round}/${rounds}: SIGTERM ${host.name}`);
+          const code = await host.stop('SIGTERM');
+          if (code !== 0) mismatches.push(`${host.name} exited ${code} on SIGTERM, expected 0`);
+          const from = await logOffset();
+          await host.start();
+          restarts++;
+          await awaitTraffic(host, from);
+          note(`${host.name} serving again`);
+        }
+      }
       await sleep(tailMs);
     })();
     const done = operationsDone.catch((error: Error) => {
@@ -418,6 +433,7 @@ export async function runFleetDrill({
           return { 'x-forwarded-for': `10.0.${user >> 8}.${user & 255}` };
         },
         onTick: (responses, ms) => {
+          loadResponses = responses;
           if (Math.round(ms / 1000) % 5 === 0)
             log(`  ${(ms / 1000).toFixed(0)} s: ${responses} responses`);
         },
@@ -428,7 +444,7 @@ export async function runFleetDrill({
         url: nginx.url,
         path: NOISY_PATH,
         // A forged header from an untrusted client changes nothing.
-        headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.7' },
+        headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': FORGED_BY_NOISY },
         concurrency: 2,
         until: done,
       }),
@@ -483,6 +499,20 @@ export async function runFleetDrill({
     }
     const nginxExit = await nginx.stop();
     if (nginxExit !== 0) mismatches.push(`nginx exited ${nginxExit}`);
+    const clientsLogged = await clientsInLogs(hosts.map((host) => path.join(host.dir, 'logs')));
+    if (!clientsLogged.has(NOISY_CLIENT)) {
+      mismatches.push(`agent logs: no request from the noisy client ${NOISY_CLIENT}`);
+    }
+    if (![...clientsLogged.keys()].some((client) => client.startsWith('10.0.'))) {
+      mismatches.push('agent logs: no request from a user the edge proxy relayed (10.0.x.y)');
+    }
+    for (const wrong of [FORGED_BY_NOISY, '127.0.0.1']) {
+      if (clientsLogged.has(wrong)) {
+        mismatches.push(
+          `agent logs: ${clientsLogged.get(wrong)} requests logged as from ${wrong}, which is never the client`,
+        );
+      }
+    }
     const accessLog = await readAccessLog(nginx.accessLog);
 
     // Responses by status: clients = nginx.
@@ -672,12 +702,28 @@ export async function runFleetDrill({
         prometheus: fleetTotal,
       },
       operations,
+      kills,
       restarts,
       ...(workerKill ? { workerKill } : {}),
       alerts,
       mismatches,
     };
   }
+}
+
+/** `Request started: <action> from <client>` lines per client, across every log in `dirs`. */
+async function clientsInLogs(dirs: string[]): Promise<Map<string, number>> {
+  const clients = new Map<string, number>();
+  for (const dir of dirs) {
+    for (const name of await readdir(dir)) {
+      const text = await readFile(path.join(dir, name), 'utf8');
+      for (const match of text.matchAll(/ Request started: \S+ from (\S+)/g)) {
+        const client = match[1] ?? '';
+        clients.set(client, (clients.get(client) ?? 0) + 1);
+      }
+    }
+  }
+  return clients;
 }
 
 function isAlive(pid: number): boolean {
