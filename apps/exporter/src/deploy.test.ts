@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { METRIC_CATALOG } from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
 import { createCli } from './cli.js';
@@ -39,6 +41,23 @@ describe('deploy/ files pass the real tools', () => {
     ]);
     expect(status, output).toBe(0);
   });
+
+  // verify exits 0 on an unknown key and only warns, so the template must verify silently.
+  it.skipIf(!hasSystemdAnalyze)(
+    'systemd-analyze verify accepts an instance of event-agent@.service without a warning (skipped where systemd-analyze is missing: Debian package systemd)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'event-agent-unit-'));
+      try {
+        const instance = join(dir, 'event-agent@8001.service');
+        symlinkSync(deploy('systemd/event-agent@.service'), instance);
+        const { status, output } = run('systemd-analyze', ['verify', instance]);
+        expect(output).toBe('');
+        expect(status, output).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('deploy/ files use only the metrics catalog', () => {
@@ -161,6 +180,51 @@ describe('systemd units', () => {
       'utf8',
     );
     expect(launcher).toMatch(/^import '\.\.\/dist\/main\.js';$/m);
+  });
+
+  describe('event-agent@.service, one instance per port', () => {
+    const template = read('systemd/event-agent@.service');
+    const values = (key: string) =>
+      [...template.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((match) => match[1] ?? '');
+    const env = new Map(
+      values('Environment').map((entry) => [
+        entry.slice(0, entry.indexOf('=')),
+        entry.slice(entry.indexOf('=') + 1),
+      ]),
+    );
+
+    it('gives each instance its own port, working directory (so telemetry file) and identity', () => {
+      expect(env.get('PORT')).toBe('%i');
+      expect(env.get('EVENTKIT_INSTANCE')).toBe('%H-%i');
+      expect(values('WorkingDirectory')).toEqual(['/var/lib/event-agent/%i']);
+      expect(values('StateDirectory')[0]?.split(' ')).toContain('event-agent/%i');
+    });
+
+    it('drains on stop within TimeoutStopSec, and is restarted and reloaded like the single unit', () => {
+      const delayMs = Number(env.get('SHUTDOWN_DELAY_MS'));
+      const drainMs = Number(env.get('SHUTDOWN_TIMEOUT_MS'));
+      expect(delayMs).toBeGreaterThan(0);
+      expect(drainMs).toBeGreaterThan(0);
+      const stopSeconds = Number(values('TimeoutStopSec')[0]?.replace(/s$/, ''));
+      expect(stopSeconds * 1000).toBeGreaterThan(delayMs + drainMs);
+      expect(values('KillSignal')).toEqual(['SIGTERM']);
+      expect(values('Restart')).toEqual(['on-failure']);
+      expect(values('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
+      expect(values('ExecStart')).toEqual([
+        '/usr/bin/node /opt/event-kit/apps/agent-server/dist/main.js',
+      ]);
+    });
+
+    it('keeps every hardening setting of event-agent.service', () => {
+      const single = read('systemd/event-agent.service');
+      const hardening = single
+        .slice(single.indexOf('NoNewPrivileges='), single.indexOf('[Install]'))
+        .split('\n')
+        .filter((line) => /^[A-Z]\w*=/.test(line));
+      expect(hardening.length).toBeGreaterThan(15);
+      const lines = new Set(template.split('\n'));
+      expect(hardening.filter((line) => !lines.has(line))).toEqual([]);
+    });
   });
 
   it('pass only flags the exporter knows', () => {
