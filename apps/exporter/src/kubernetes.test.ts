@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type IPodMonitor,
   PodMonitor,
@@ -11,35 +12,93 @@ import {
 } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { type IService, Service } from 'kubernetes-models/v1/Service';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createCli } from './cli.js';
 import { deployPath, readDeployFile } from './test-support/deploy-files.js';
 
 // deploy/kubernetes/ checked against the Kubernetes API schemas (kubernetes-models: the
-// OpenAPI schemas compiled to validators), and against what the agent and the exporter
-// really serve and accept. No cluster needed.
+// OpenAPI schemas compiled to validators, and the same schemas as TypeScript types), and against
+// what the agent and the exporter really serve and accept. No cluster needed.
 
 type Manifest = { apiVersion?: string; kind?: string; metadata?: { name?: string } };
 
-/** The schema of every kind deploy/kubernetes/ may hold, keyed by apiVersion and kind. */
-const SCHEMAS: Record<string, (doc: unknown) => { validate(): void }> = {
-  'apps/v1 Deployment': (doc) => new Deployment(doc as IDeployment),
-  'v1 Service': (doc) => new Service(doc as IService),
-  'policy/v1 PodDisruptionBudget': (doc) => new PodDisruptionBudget(doc as IPodDisruptionBudget),
-  'monitoring.coreos.com/v1 PodMonitor': (doc) => new PodMonitor(doc as IPodMonitor),
+/** Every kind deploy/kubernetes/ may hold, keyed by apiVersion and kind: validator and type. */
+const SCHEMAS: Record<string, { model: (doc: unknown) => { validate(): void }; type: string }> = {
+  'apps/v1 Deployment': {
+    model: (doc) => new Deployment(doc as IDeployment),
+    type: "IDeployment } from 'kubernetes-models/apps/v1/Deployment",
+  },
+  'v1 Service': {
+    model: (doc) => new Service(doc as IService),
+    type: "IService } from 'kubernetes-models/v1/Service",
+  },
+  'policy/v1 PodDisruptionBudget': {
+    model: (doc) => new PodDisruptionBudget(doc as IPodDisruptionBudget),
+    type: "IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget",
+  },
+  'monitoring.coreos.com/v1 PodMonitor': {
+    model: (doc) => new PodMonitor(doc as IPodMonitor),
+    type: "IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor",
+  },
 };
 
-/** Validates one manifest; throws naming the file, the object and the failing field. */
-function validate(file: string, doc: Manifest): void {
+function schemaOf(file: string, doc: Manifest) {
   const key = `${doc.apiVersion} ${doc.kind}`;
   const schema = SCHEMAS[key];
   if (!schema) throw new Error(`${file}: no schema for ${key}; add one to SCHEMAS`);
+  return { key, schema };
+}
+
+/** Validates one manifest; throws naming the file, the object and the failing field. */
+function validate(file: string, doc: Manifest): void {
+  const { key, schema } = schemaOf(file, doc);
   try {
-    schema(doc).validate();
+    schema.model(doc).validate();
   } catch (error) {
     throw new Error(`${file}: ${key} ${doc.metadata?.name}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The validators accept fields the API does not know (a misspelt `readinesProbe` would be
+ * ignored by the cluster: no probe). TypeScript's excess property check on the same schemas'
+ * types refuses them: each manifest becomes a typed object literal in one in-memory program.
+ * Returns the type errors of each manifest, in order.
+ */
+function typeErrors(docs: Array<{ file: string; doc: Manifest }>): string[][] {
+  const fileName = join(dirname(fileURLToPath(import.meta.url)), '__manifests__.ts');
+  const source = docs
+    .map(({ file, doc }, i) => {
+      const { schema } = schemaOf(file, doc);
+      return `import type { ${schema.type.replace(' }', ` as T${i} }`)}'; export const m${i}: T${i} = ${JSON.stringify(doc)};`;
+    })
+    .join('\n');
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts'],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    types: [],
+  };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, language, ...rest) =>
+    name === fileName
+      ? ts.createSourceFile(name, source, language)
+      : getSourceFile(name, language, ...rest);
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => name === fileName || fileExists(name);
+  const errors = docs.map((): string[] => []);
+  for (const diagnostic of ts.getPreEmitDiagnostics(ts.createProgram([fileName], options, host))) {
+    const line = diagnostic.file?.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line ?? 0;
+    (errors[line] ?? errors[0])?.push(ts.flattenDiagnosticMessageText(diagnostic.messageText, ' '));
+  }
+  return errors;
 }
 
 function manifests(): Array<{ file: string; doc: Manifest }> {
@@ -131,6 +190,20 @@ describe('deploy/kubernetes against the Kubernetes API schemas', () => {
     change(copy);
     expect(() => validate('in memory', copy as Manifest)).toThrow(message);
   });
+
+  it('has no field the API does not know, and would see a misspelt one', () => {
+    const typo = structuredClone(deployment) as unknown as {
+      spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
+    };
+    const container = typo.spec.template.spec.containers[0] ?? {};
+    container.readinesProbe = container.readinessProbe;
+    delete container.readinessProbe;
+    const errors = typeErrors([...all, { file: 'in memory', doc: typo as Manifest }]);
+    expect(errors.slice(0, -1)).toEqual(all.map(() => []));
+    expect(errors.at(-1)?.join('\n')).toMatch(
+      /'"readinesProbe"' does not exist in type 'IContainer'/,
+    );
+  }, 30_000);
 
   it('rejects a kind it has no schema for', () => {
     expect(() => validate('in memory', { apiVersion: 'v1', kind: 'Pod' })).toThrow(
