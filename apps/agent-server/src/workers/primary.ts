@@ -39,6 +39,12 @@ export async function runPrimary(config: ServerConfig): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  process.on('uncaughtException', (error) => {
+    // The workers exit too once the primary is gone (node:cluster closes their channel).
+    logger.critical(`Uncaught exception in the primary: ${error.stack ?? error.message}`);
+    logger.flushSync();
+    process.exit(1);
+  });
   process.on('SIGHUP', () => {
     logger.reopen();
     logger.info('Reopened log file (SIGHUP); passing it on to the workers');
