@@ -39,6 +39,8 @@ export interface AppDeps {
   apiToken?: string | undefined;
   maxBodyBytes?: number;
   maxUrlBytes?: number;
+  /** This process's name (`EVENTKIT_INSTANCE`, `-w<k>` in worker k): `instance` of telemetry lines. */
+  instance?: string;
   /** Wall clock for telemetry `ts` and exports. */
   now?: () => Date;
   /** The client of a request (see `createClientAddress`); default the socket's peer. */

@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { SAMPLE_MANIFEST_PATH } from '@eventkit/core/manifest';
 import { describe, expect, it } from 'vitest';
 import { readServerConfig } from './config.js';
 
 const read = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
-  const result = readServerConfig(argv, env, '/srv/agent', '/home/ada');
+  const result = readServerConfig(argv, env, '/srv/agent', '/home/ada', 'web1');
   if (result.help) throw new Error('unexpected --help');
   return result.config;
 };
@@ -73,6 +74,29 @@ describe('readServerConfig', () => {
     expect(read([], env).graphCacheTtlSeconds).toBe(seconds);
   });
 
+  it.each([
+    [[], {}, 1],
+    [['--workers', '4'], {}, 4],
+    [[], { WEB_CONCURRENCY: '3' }, 3],
+    [['--workers', '2'], { WEB_CONCURRENCY: '8' }, 2],
+    [['--workers', 'auto'], {}, availableParallelism()],
+    [[], { WEB_CONCURRENCY: 'AUTO' }, availableParallelism()],
+  ])('reads %j %j as %i workers', (argv, env, workers) => {
+    expect(read(argv, env).workers).toBe(workers);
+  });
+
+  it('names the instance after EVENTKIT_INSTANCE, else the hostname', () => {
+    expect(read([]).instance).toBe('web1');
+    expect(read([], { EVENTKIT_INSTANCE: 'eu-web-3' }).instance).toBe('eu-web-3');
+    const odd = readServerConfig([], {}, '/srv', '/home/ada', 'my host');
+    expect(!odd.help && odd.config.instance).toBe('my-host');
+  });
+
+  it('bounds the profile store at 1000 profiles unless PROFILE_STORE_MAX says otherwise', () => {
+    expect(read([]).profileStoreMax).toBe(1000);
+    expect(read([], { PROFILE_STORE_MAX: '50' }).profileStoreMax).toBe(50);
+  });
+
   it('answers --help', () => {
     expect(readServerConfig(['--help'], {})).toEqual({ help: true });
   });
@@ -92,6 +116,13 @@ describe('readServerConfig', () => {
       'GRAPH_CACHE_TTL_SECONDS must be a whole number from 0 to 86400 (got "1.5")',
     ],
     [[], { TRUST_PROXY: 'loopback,10.0.0.0/40' }, 'TRUST_PROXY: entry "10.0.0.0/40" is not'],
+    [['--workers', '0'], {}, '--workers must be auto or a whole number from 1 to 1024 (got "0")'],
+    [['--workers=-1'], {}, '--workers must be auto or a whole number'],
+    [[], { WEB_CONCURRENCY: 'abc' }, 'WEB_CONCURRENCY must be auto or a whole number'],
+    [[], { WEB_CONCURRENCY: '1.5' }, 'WEB_CONCURRENCY must be auto or a whole number'],
+    [[], { EVENTKIT_INSTANCE: 'web 1' }, 'EVENTKIT_INSTANCE must be 1-190 letters'],
+    [[], { EVENTKIT_INSTANCE: 'web[1]' }, 'EVENTKIT_INSTANCE must be 1-190 letters'],
+    [[], { PROFILE_STORE_MAX: '0' }, 'PROFILE_STORE_MAX must be a whole number from 1'],
   ])('refuses %j %j', (argv, env, message) => {
     expect(() => read(argv, env)).toThrow(message);
   });

@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir, hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EventKitError, type GraphConfig, graphConfigFromEnv } from '@eventkit/core';
@@ -32,6 +32,12 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** How long /readyz reports "draining" before the listener closes (load balancer catch-up). */
   shutdownDelayMs: number;
+  /** Worker processes sharing the port (`--workers` / `WEB_CONCURRENCY`); 1 = no cluster. */
+  workers: number;
+  /** `EVENTKIT_INSTANCE`, default the hostname; worker k of several appends `-w<k>`. */
+  instance: string;
+  /** Most saved profiles (`PROFILE_STORE_MAX`); the least recently used beyond it are evicted. */
+  profileStoreMax: number;
   /** Microsoft Graph source (GRAPH_*); undefined = off. */
   graph?: GraphConfig | undefined;
   /** How long a user's Graph calendar is reused (GRAPH_CACHE_TTL_SECONDS); 0 = off. */
@@ -47,6 +53,9 @@ Options:
   --port <n>          port to listen on (env PORT, default 8000; 0 picks a free port)
   --host <addr>       address to bind (env HOST, default 127.0.0.1; use 0.0.0.0 in containers)
   --manifest <path>   agent.json to serve (env EVENTKIT_MANIFEST, default: the bundled sample event)
+  --workers <n|auto>  worker processes sharing the port (env WEB_CONCURRENCY, default 1; auto =
+                      one per CPU). Worker k writes telemetry-w<k>.jsonl beside the configured
+                      telemetry file; a worker that dies is restarted
   -h, --help          show this help
 
 Environment:
@@ -64,8 +73,12 @@ Environment:
                                the header is ignored). The client is the right-most untrusted
                                address; behind a proxy, without it every request counts as the
                                proxy's and the whole service shares one client's rate limit
-  EVENTKIT_PROFILES            profile store file (default agent.json's profile.storage_file,
-                               else ~/.event_agent_profiles.json)
+  EVENTKIT_INSTANCE            this process's name in telemetry (instance) and log lines
+                               (default the hostname; worker k appends -w<k>)
+  EVENTKIT_PROFILES            profile store (default agent.json's profile.storage_file, else
+                               ~/.event_agent_profiles.json): one file per profile in the
+                               directory of that name with .json replaced by .d
+  PROFILE_STORE_MAX            most saved profiles, least recently used evicted (default 1000)
   MAX_BODY_BYTES, MAX_URL_BYTES  request size limits (default 65536 and 8192)
   SHUTDOWN_TIMEOUT_MS          how long SIGTERM waits for in-flight requests (default 10000)
   SHUTDOWN_DELAY_MS            after SIGTERM, keep serving with /readyz at 503 this long before
@@ -77,7 +90,8 @@ Environment:
   GRAPH_CACHE_TTL_SECONDS      reuse a user's calendar window this long (default 60; 0 = off)
   GRAPH_AUTHORITY_URL, GRAPH_API_URL  token and API base URLs (default the public cloud)
 
-Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reopens LOG_FILE (for logrotate).
+Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reopens LOG_FILE (for logrotate). With
+--workers, the primary passes SIGTERM and SIGHUP on to every worker and exits 0 once all drained.
 Exit codes: 0 ok, 1 start-up failure (e.g. port in use), 2 bad flag or setting,
 3 unreadable input or a bad manifest.
 `;
@@ -101,6 +115,35 @@ function integer(
     invalid(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+const MAX_WORKERS = 1024;
+
+function workerCount(raw: string | undefined, name: string): number {
+  const value = raw?.trim() ?? '';
+  if (value === '') return 1;
+  if (value.toLowerCase() === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_WORKERS) {
+    invalid(`${name} must be auto or a whole number from 1 to ${MAX_WORKERS} (got "${raw}")`);
+  }
+  return Number(value);
+}
+
+// Room for the `-w<k>` suffix within the telemetry schema's limit; no spaces or brackets, so the
+// name stays one token in log lines (`event_agent[web1-w2]`).
+const INSTANCE_RE = /^[\w.:@-]{1,190}$/;
+
+function instanceName(raw: string | undefined, hostname: string): string {
+  const explicit = raw?.trim();
+  if (explicit) {
+    if (!INSTANCE_RE.test(explicit)) {
+      invalid(
+        `EVENTKIT_INSTANCE must be 1-190 letters, digits, "_", ".", ":", "@" or "-" (got "${raw}")`,
+      );
+    }
+    return explicit;
+  }
+  return hostname.replace(/[^\w.:@-]/g, '-').slice(0, 190) || 'localhost';
 }
 
 function trustProxy(raw: string | undefined): string[] {
@@ -140,8 +183,15 @@ export function readServerConfig(
   env: NodeJS.ProcessEnv,
   cwd: string = process.cwd(),
   home: string = homedir(),
+  hostname: string = osHostname(),
 ): ConfigResult {
-  let values: { port?: string; host?: string; manifest?: string; help?: boolean };
+  let values: {
+    port?: string;
+    host?: string;
+    manifest?: string;
+    workers?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -149,6 +199,7 @@ export function readServerConfig(
         port: { type: 'string' },
         host: { type: 'string' },
         manifest: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -199,6 +250,12 @@ export function readServerConfig(
         600_000,
       ),
       shutdownDelayMs: integer(env.SHUTDOWN_DELAY_MS, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+      workers: workerCount(
+        values.workers ?? env.WEB_CONCURRENCY,
+        values.workers !== undefined ? '--workers' : 'WEB_CONCURRENCY',
+      ),
+      instance: instanceName(env.EVENTKIT_INSTANCE, hostname),
+      profileStoreMax: integer(env.PROFILE_STORE_MAX, 'PROFILE_STORE_MAX', 1000, 1, 1_000_000),
       graph: graphConfigFromEnv(env),
       graphCacheTtlSeconds: integer(
         env.GRAPH_CACHE_TTL_SECONDS,

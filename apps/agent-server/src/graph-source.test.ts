@@ -260,7 +260,9 @@ describe('built server with GRAPH_* pointing at the fake', () => {
       server.stderr(),
     ]);
     const goodLog = files[0] as string;
-    expect(goodLog).toMatch(/ - event_agent\.graph - WARNING - Graph API rate limit, retrying/);
+    expect(goodLog).toMatch(
+      / - event_agent\.graph\[[^\]]+\] - WARNING - Graph API rate limit, retrying/,
+    );
     const badTelemetry = (files[4] as string)
       .trim()
       .split('\n')

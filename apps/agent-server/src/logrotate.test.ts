@@ -83,7 +83,9 @@ describe('deploy/logrotate/event-agent with the real logrotate', () => {
       .join('');
     const lines = all.split('\n').filter(Boolean);
     for (const line of lines) {
-      expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - event_agent - [A-Z]+ - /);
+      expect(line).toMatch(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - event_agent\[[^\]]+\] - [A-Z]+ - /,
+      );
     }
     for (const traceId of answered) {
       expect(lines.filter((l) => l.includes(`[${traceId}] Request started`))).toHaveLength(1);

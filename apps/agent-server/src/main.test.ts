@@ -158,6 +158,10 @@ describe('event-agent-server (built, over a real socket)', () => {
     [{ OTEL_TRACES_EXPORTER: 'zipkin' }, [], 'OTEL_TRACES_EXPORTER must be none, console or otlp'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
     [{ TRUST_PROXY: 'loopback,nginx' }, [], 'TRUST_PROXY: entry "nginx" is not an IP address'],
+    [{}, ['--workers', '0'], '--workers must be auto or a whole number from 1 to 1024 (got "0")'],
+    [{}, ['--workers=-1'], '--workers must be auto or a whole number'],
+    [{ WEB_CONCURRENCY: 'abc' }, [], 'WEB_CONCURRENCY must be auto or a whole number'],
+    [{ EVENTKIT_INSTANCE: 'web 1' }, [], 'EVENTKIT_INSTANCE must be 1-190 letters'],
   ])('refuses bad settings %j %j with one line and exit code 2', async (env, args, message) => {
     const { code, stderr } = await runBuilt(args, baseEnv('/tmp', env), '/tmp');
     expect(code).toBe(2);

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { exitCodeFor, isEventKitError } from '@eventkit/core';
 import { HELP, readServerConfig } from './config.js';
-import { type RunningServer, startServer } from './server.js';
+import type { RunningServer } from './server.js';
+import { runPrimary, workerIdentityFromEnv } from './workers/primary.js';
 
 function fail(error: unknown, logged: boolean): never {
   // A manifest or port error was already logged (one line, naming the field); others get one here.
@@ -23,9 +25,17 @@ if (config.help) {
   process.exit(0);
 }
 
+if (config.config.workers > 1 && cluster.isPrimary) {
+  process.exit(await runPrimary(config.config));
+}
+const worker =
+  config.config.workers > 1 ? workerIdentityFromEnv(process.env, config.config.workers) : undefined;
+
+// The server (Hono, OpenTelemetry) is loaded by the processes that serve, not by a primary.
+const { startServer } = await import('./server.js');
 let running: RunningServer;
 try {
-  running = await startServer(config.config);
+  running = await startServer(config.config, worker ? { worker } : {});
 } catch (error) {
   const logged =
     (isEventKitError(error) &&

@@ -9,6 +9,7 @@ import {
   telemetryWritableCheck,
 } from '@eventkit/core';
 import { type LoadedManifest, loadManifest, manifestSettings } from '@eventkit/core/manifest';
+import { workerTelemetryFile } from '@eventkit/core/telemetry';
 import type { AppDeps } from './app-types.js';
 import { createClientAddress } from './client-address.js';
 import type { ServerConfig } from './config.js';
@@ -55,8 +56,19 @@ export interface Runtime {
   tracing: Tracing;
 }
 
+/** Which worker of a `--workers N` run this process is (see `cluster/primary.ts`). */
+export interface WorkerIdentity {
+  /** 1-based; a replaced worker keeps its number, so its telemetry file. */
+  id: number;
+  count: number;
+  /** Workers the primary has restarted so far (it tells every worker). */
+  restarts(): number;
+}
+
 export interface RuntimeOptions {
   console?: LogSink;
+  /** Set in a worker of several: its own telemetry file and `-w<id>` instance name. */
+  worker?: WorkerIdentity;
   /** Replaces the manifest/external-file source (the Graph source plugs in here). */
   sessions?: SessionSource;
   /** Checks added to manifest and telemetry (e.g. Graph authentication). */
@@ -76,10 +88,13 @@ export async function createRuntime(
     sessions,
     extraChecks = [],
     now,
+    worker,
   }: RuntimeOptions = {},
 ): Promise<Runtime> {
+  const instance = worker ? `${config.instance}-w${worker.id}` : config.instance;
   const logger = createLogger({
     name: 'event_agent',
+    instance,
     level: config.logLevel,
     file: config.logFile,
     console: consoleSink,
@@ -95,7 +110,11 @@ export async function createRuntime(
     await logger.close();
     throw error;
   }
-  const { telemetry: settings, export: exportTarget } = manifestSettings(loaded);
+  const { telemetry: configured, export: exportTarget } = manifestSettings(loaded);
+  // No two processes ever append to or rotate the same file.
+  const settings = worker
+    ? { ...configured, file: workerTelemetryFile(configured.file, worker.id) }
+    : configured;
   // A failing disk fails every batch: one ERROR per episode, a reminder a minute, one on recovery.
   const telemetryFailures = createTelemetryFailureLog({ logger });
   const telemetry = createTelemetryWriter({
@@ -137,10 +156,25 @@ export async function createRuntime(
     telemetry,
     logger,
     tracing,
-    health: createHealthModel({ version: VERSION, checks, ...(now ? { now } : {}) }),
+    health: createHealthModel({
+      version: VERSION,
+      checks,
+      ...(worker
+        ? {
+            identity: () => ({
+              instance,
+              workers: worker.count,
+              worker_restarts: worker.restarts(),
+            }),
+          }
+        : {}),
+      ...(now ? { now } : {}),
+    }),
     profiles: createProfileStore(
       config.profilesFile ?? manifestProfilesFile(loaded) ?? '~/.event_agent_profiles.json',
+      { maxProfiles: config.profileStoreMax },
     ),
+    instance,
     exportTarget,
     rateLimiter: createRateLimiter({
       perMinute: config.rateLimitPerMinute,

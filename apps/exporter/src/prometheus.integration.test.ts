@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTelemetryWriter, type TelemetryWriter } from '@eventkit/core';
 import { LATENCY_BUCKETS_SECONDS } from '@eventkit/core/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardExpressions, deployPath, readDeployFile } from './test-support/deploy-files.js';
 import { type ExporterProcess, startExporter, waitFor } from './test-support/exporter-process.js';
 import { tempDir } from './test-support/telemetry-files.js';
 
@@ -15,10 +15,7 @@ import { tempDir } from './test-support/telemetry-files.js';
 // repo's alert rules loaded: the counters must match what was written, and every dashboard and
 // rule expression must parse and return data.
 
-const RULES = fileURLToPath(new URL('../../../deploy/prometheus/alert_rules.yml', import.meta.url));
-const DASHBOARD = fileURLToPath(
-  new URL('../../../deploy/grafana/event-agent-dashboard.json', import.meta.url),
-);
+const RULES = deployPath('prometheus/alert_rules.yml');
 
 /**
  * Alerts this scenario cannot drive (the exporter is up and probes the agent; the disk is not
@@ -250,12 +247,8 @@ describe('Prometheus scraping the exporter', () => {
   });
 
   it('evaluates every dashboard expression to data', async () => {
-    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
-      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
-    };
-    const expressions = dashboard.panels.flatMap((panel) =>
-      panel.targets.map((target) => target.expr),
-    );
+    // Template variables as Grafana sends them with "All" selected.
+    const expressions = dashboardExpressions();
     // Recording rules the dashboard uses must have been evaluated once.
     await waitFor(
       () => query('event_agent:slo_error_ratio:rate3d'),
@@ -292,7 +285,8 @@ describe('Prometheus scraping the exporter', () => {
       (list) => list.length > 0 && list.every((rule) => rule.health === 'ok'),
       250,
     );
-    const declared = readFileSync(RULES, 'utf8').match(/^\s+- (record|alert):/gm) ?? [];
+    const declared =
+      readDeployFile('prometheus/alert_rules.yml').match(/^\s+- (record|alert):/gm) ?? [];
     expect(rules.length).toBe(declared.length);
     const empty: string[] = [];
     for (const rule of rules) {

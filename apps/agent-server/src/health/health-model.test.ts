@@ -24,6 +24,24 @@ describe('createHealthModel', () => {
     });
   });
 
+  it('adds the answering worker, the worker count and the restarts in a run of several workers', async () => {
+    let restarts = 0;
+    const health = createHealthModel({
+      version: '1.0.0',
+      checks: [passing('manifest')],
+      now: () => NOW,
+      startedAt: STARTED,
+      identity: () => ({ instance: 'web1-w2', workers: 2, worker_restarts: restarts }),
+    });
+    expect(await health.check()).toMatchObject({
+      instance: 'web1-w2',
+      workers: 2,
+      worker_restarts: 0,
+    });
+    restarts = 3;
+    expect(await health.check()).toMatchObject({ status: 'healthy', worker_restarts: 3 });
+  });
+
   it('reports unhealthy with every failing check’s text, in check order, and nothing else', async () => {
     const health = createHealthModel({
       version: '1.0.0',

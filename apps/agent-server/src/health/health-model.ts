@@ -2,9 +2,21 @@ import type { HealthCheck } from '@eventkit/core';
 
 export type { HealthCheck };
 
+/** Which worker answered, in a `--workers N` run: the instance, N and the primary's restarts. */
+export interface WorkerHealth {
+  instance: string;
+  workers: number;
+  worker_restarts: number;
+}
+
 export type HealthReport =
-  | { status: 'healthy'; timestamp: string; version: string; uptime_seconds: number }
-  | { status: 'unhealthy'; timestamp: string; errors: string[] };
+  | ({
+      status: 'healthy';
+      timestamp: string;
+      version: string;
+      uptime_seconds: number;
+    } & Partial<WorkerHealth>)
+  | ({ status: 'unhealthy'; timestamp: string; errors: string[] } & Partial<WorkerHealth>);
 
 export interface HealthModelOptions {
   version: string;
@@ -14,6 +26,8 @@ export interface HealthModelOptions {
   startedAt?: Date;
   /** A check that has not answered after this long counts as failed. Default 5000 ms. */
   timeoutMs?: number;
+  /** Appended to every report by a worker of several; absent, the report is DESIGN.md's shape. */
+  identity?: () => WorkerHealth;
 }
 
 export interface HealthModel {
@@ -61,6 +75,7 @@ export function createHealthModel({
   now = () => new Date(),
   startedAt = now(),
   timeoutMs = 5000,
+  identity,
 }: HealthModelOptions): HealthModel {
   return {
     async check() {
@@ -68,9 +83,10 @@ export function createHealthModel({
       const errors = results.filter((result): result is string => result !== undefined);
       const at = now();
       const timestamp = timestampOf(at);
-      if (errors.length > 0) return { status: 'unhealthy', timestamp, errors };
+      const worker = identity?.();
+      if (errors.length > 0) return { status: 'unhealthy', timestamp, errors, ...worker };
       const uptime_seconds = Math.max(0, Math.floor((at.getTime() - startedAt.getTime()) / 1000));
-      return { status: 'healthy', timestamp, version, uptime_seconds };
+      return { status: 'healthy', timestamp, version, uptime_seconds, ...worker };
     },
   };
 }

@@ -58,6 +58,22 @@ describe('createLogger', () => {
     ]);
   });
 
+  it('names the instance after the logger, its children included, as one token', () => {
+    const sink = memorySink();
+    const logger = createLogger({
+      name: 'event_agent',
+      instance: 'web1-w2',
+      console: sink,
+      now: fixedNow,
+    });
+    logger.info('Serving HTTP on port 8000');
+    logger.child('graph').warning('slow');
+    expect(sink.lines()).toEqual([
+      '2024-03-15 08:30:00,123 - event_agent[web1-w2] - INFO - Serving HTTP on port 8000',
+      '2024-03-15 08:30:00,123 - event_agent.graph[web1-w2] - WARNING - slow',
+    ]);
+  });
+
   it.each([
     ['DEBUG', ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']],
     ['INFO', ['INFO', 'WARNING', 'ERROR', 'CRITICAL']],

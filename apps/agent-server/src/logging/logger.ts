@@ -67,6 +67,11 @@ export function createStderrSink({
 export interface LoggerOptions {
   /** `%(name)s` in every line, e.g. `event_agent`. */
   name: string;
+  /**
+   * The process's name (`EVENTKIT_INSTANCE`, e.g. `web1-w2`), written after the logger's name
+   * as `event_agent[web1-w2]`: one token, so the line keeps its four ` - ` fields.
+   */
+  instance?: string;
   /** Lowest level written; case-insensitive. */
   level?: LogLevel | Lowercase<LogLevel>;
   /** Log file, appended to asynchronously (sonic-boom); parent directories are created. */
@@ -238,10 +243,12 @@ function createDestinations(
  * const logger = createLogger({ name: 'event_agent', level: 'INFO', file: '/var/log/event_agent.log' });
  * logger.info('Serving HTTP on port 8000');
  * // 2024-03-15 08:30:00,123 - event_agent - INFO - Serving HTTP on port 8000
+ * // (with `instance: 'web1-w2'`: `… - event_agent[web1-w2] - INFO - …`)
  * process.on('SIGHUP', () => logger.reopen());
  */
 export function createLogger({
   name,
+  instance,
   level = 'INFO',
   file,
   console: consoleSink = process.stderr,
@@ -271,7 +278,7 @@ export function createLogger({
   const logTime = createLogTimeFormatter();
   const make = (loggerName: string): Logger => {
     // formatLogLine's format, with the name escaped once and the time prefix cached per second.
-    const infix = ` - ${escapeLogText(loggerName)} - `;
+    const infix = ` - ${escapeLogText(loggerName)}${instance ? `[${escapeLogText(instance)}]` : ''} - `;
     const log = (lvl: LogLevel, message: string) => {
       if (LOG_LEVELS[lvl] < LOG_LEVELS[threshold]) return;
       destinations.write(`${logTime(now())}${infix}${lvl} - ${escapeLogText(message)}\n`);

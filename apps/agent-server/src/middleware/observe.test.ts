@@ -35,6 +35,13 @@ describe('observe', () => {
     ]);
   });
 
+  it('names the instance in every telemetry line when it has one', async () => {
+    const { app, events } = await createTestApp({ instance: 'web1-w2' });
+    await app.request('/recommend?interests=agents');
+    await app.request('/nope');
+    expect(events.map((event) => event.instance)).toEqual(['web1-w2', 'web1-w2']);
+  });
+
   it.each(['/health', '/livez', '/readyz'])('does not log or record the probe %s', async (path) => {
     const { app, events, logLines } = await createTestApp();
     expect((await app.request(path)).status).toBe(200);

@@ -26,9 +26,9 @@ const MAX_FAILURE_LENGTH = 200;
  * trace headers on the answer, and exactly one telemetry line.
  */
 export function observe(
-  deps: Pick<AppDeps, 'telemetry' | 'logger' | 'tracing' | 'now' | 'clientAddress'>,
+  deps: Pick<AppDeps, 'telemetry' | 'logger' | 'tracing' | 'now' | 'clientAddress' | 'instance'>,
 ): MiddlewareHandler<AppEnv> {
-  const { telemetry, logger, tracing, now, clientAddress = socketAddress } = deps;
+  const { telemetry, logger, tracing, now, clientAddress = socketAddress, instance } = deps;
   return async (c, next) => {
     if (HEALTH_PATHS.has(c.req.path)) return next();
     const started = performance.now();
@@ -74,6 +74,7 @@ export function observe(
       payload: c.get('telemetryPayload') ?? (success ? {} : { status }),
       error: failure,
       trace_id: trace.traceId,
+      ...(instance === undefined ? {} : { instance }),
     });
 
     const { span } = requestSpan;

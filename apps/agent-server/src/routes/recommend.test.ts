@@ -101,18 +101,17 @@ describe('GET /recommend', () => {
     expect(loaded.sessions[0].title).toBe('AI Safety Foundations');
   });
 
-  it('keeps every profile of 50 concurrent profileSave requests in a valid file (core store)', async () => {
-    const file = path.join(tempDir('eventkit-profiles-'), 'profiles.json');
-    const { app } = await createTestApp({ profiles: createProfileStore(file) });
+  it('keeps every profile of 50 concurrent profileSave requests (the real store)', async () => {
+    const store = createProfileStore(path.join(tempDir('eventkit-profiles-'), 'profiles.json'));
+    const { app } = await createTestApp({ profiles: store });
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         app.request(`/recommend?interests=agents,topic${i}&profileSave=user${i}`),
       ),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(50).fill(200));
-    const saved = JSON.parse(readFileSync(file, 'utf8'));
-    expect(Object.keys(saved)).toHaveLength(50);
-    expect(saved.user7).toEqual(['agents', 'topic7']);
+    expect(await store.list()).toHaveLength(50);
+    expect(await store.load('user7')).toEqual(['agents', 'topic7']);
   });
 
   it('answers 404 for profileLoad of an unknown profile', async () => {
