@@ -24,6 +24,18 @@ const title = hasChromium
   ? 'the report in a real browser (headless chromium)'
   : `the report in a real browser — SKIPPED: ${CHROMIUM} is not installed (apt-get install chromium)`;
 
+/**
+ * The few DOM shapes the functions run in the page use: the CLI compiles without the DOM
+ * library, whose globals would leak into the Node code.
+ */
+interface DomElement {
+  readonly dataset: Record<string, string | undefined>;
+  readonly textContent: string | null;
+  querySelector(selector: string): DomElement | null;
+}
+declare const document: { documentElement: { scrollWidth: number } };
+declare function getComputedStyle(element: DomElement): { backgroundColor: string };
+
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
@@ -170,8 +182,8 @@ describe.skipIf(!hasChromium)(title, () => {
     const { page } = await open('report.html', PHONE);
     const shown = await page.$$eval('[data-metric]', (elements) =>
       elements.map((element) => ({
-        metric: (element as HTMLElement).dataset.metric ?? '',
-        value: Number((element as HTMLElement).dataset.value),
+        metric: (element as unknown as DomElement).dataset.metric ?? '',
+        value: Number((element as unknown as DomElement).dataset.value),
         text: element.textContent ?? '',
         visible: element.getBoundingClientRect().width > 0,
       })),
@@ -213,15 +225,19 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(banner.text).toMatch(/regression.*recommend p95/);
     const row = await page.$eval('[data-change="actions.recommend.p95_ms"]', (element) => {
       const previous = Number(
-        element.querySelector<HTMLElement>('[data-metric^="previous."]')?.dataset.value,
+        (element as unknown as DomElement).querySelector('[data-metric^="previous."]')?.dataset
+          .value,
       );
       const current = Number(
-        element.querySelector<HTMLElement>('[data-metric^="current."]')?.dataset.value,
+        (element as unknown as DomElement).querySelector('[data-metric^="current."]')?.dataset
+          .value,
       );
       return {
-        direction: (element as HTMLElement).dataset.direction,
+        direction: (element as unknown as DomElement).dataset.direction,
         text: element.textContent ?? '',
-        background: getComputedStyle(element.querySelector('td') as Element).backgroundColor,
+        background: getComputedStyle(
+          (element as unknown as DomElement).querySelector('td') as DomElement,
+        ).backgroundColor,
         ratio: current / previous,
       };
     });
@@ -229,8 +245,10 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(row.text).toContain('▲ regression');
     expect(row.ratio).toBeGreaterThan(1.8);
     const plain = await page.$eval('[data-change="actions.explain.p95_ms"]', (element) => ({
-      direction: (element as HTMLElement).dataset.direction,
-      background: getComputedStyle(element.querySelector('td') as Element).backgroundColor,
+      direction: (element as unknown as DomElement).dataset.direction,
+      background: getComputedStyle(
+        (element as unknown as DomElement).querySelector('td') as DomElement,
+      ).backgroundColor,
     }));
     expect(plain.direction).toBe('same');
     expect(row.background).not.toBe(plain.background);
