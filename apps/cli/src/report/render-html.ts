@@ -48,14 +48,13 @@ function unitText(unit: ChangeRow['unit'], value: number): string {
 
 function changeText(row: ChangeRow): string {
   const diff = row.current - row.previous;
-  const sign = diff > 0 ? '+' : diff < 0 ? '−' : '±';
   const abs = Math.abs(diff);
   const amount =
     row.unit === 'count'
       ? formatCount(abs)
-      : row.unit === '%'
-        ? `${formatOneDecimal(abs)} pt`
-        : `${formatOneDecimal(abs)} ms`;
+      : `${formatOneDecimal(abs)} ${row.unit === '%' ? 'pt' : 'ms'}`;
+  // A change that rounds to nothing reads as none, not as "−0.0".
+  const sign = /^[0.]+ /.test(`${amount} `) ? '±' : diff > 0 ? '+' : '−';
   const relative =
     row.previous > 0 && row.unit !== '%'
       ? ` (${sign}${formatOneDecimal((abs / row.previous) * 100)}%)`
