@@ -92,7 +92,11 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'one self-contained HTML report (summary, SLOs, charts over time, top errors, slowest requests, gaps), read in one pass',
     )
-    .option('--html <file>', 'where to write the report', 'eventkit-report.html')
+    .option(
+      '--html <file>',
+      'where to write the report (- for standard output)',
+      'eventkit-report.html',
+    )
     .addOption(
       new Option(
         '--compare <period>',

@@ -73,6 +73,15 @@ describe('eventkit report', () => {
     expectSameNumbers(await report(['-'], dir, input), summary);
   });
 
+  it('--html - writes the page to standard output, and nothing else', async () => {
+    const dir = await tempDir();
+    const input = mixedTelemetry(300);
+    const run = await runCli(['report', '-', '--html', '-'], { cwd: dir, input });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^<!doctype html>\n[\s\S]*<\/html>\n$/);
+    expectSameNumbers(run.stdout, await summarize(['-'], dir, input));
+  });
+
   it('escapes telemetry text: an error message that is a script is shown as text', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'telemetry.jsonl'), mixedTelemetry());

@@ -11,7 +11,8 @@ import { buildReportModel } from '../report/report-model.js';
 import { formatSize } from '../sizes.js';
 import { checkTimeRange } from '../time-range.js';
 
-export const DEFAULT_REPORT_FILE = 'eventkit-report.html';
+/** `--html -` writes the page to standard output. */
+const STDOUT_ARG = '-';
 
 export interface ReportFlags extends InputFlags {
   html: string;
@@ -42,6 +43,11 @@ export async function runReport(
     inputs: inputs.map((input) => inputLabel(input, ctx.cwd)),
     generatedAt: now,
   });
+  if (flags.html === STDOUT_ARG) {
+    // The page itself is the output (`… | mail`): the one-line note would corrupt it.
+    ctx.stdout.write(html);
+    return EXIT.ok;
+  }
   const target = path.resolve(ctx.cwd, flags.html);
   try {
     await writeFile(target, html);
