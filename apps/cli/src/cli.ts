@@ -88,6 +88,30 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       done(await runSummarize(ctx, files, flags));
     });
 
+  withInputOptions(program.command('report'), ctx)
+    .description(
+      'one self-contained HTML report (summary, SLOs, charts over time, top errors, slowest requests, gaps), read in one pass',
+    )
+    .option(
+      '--html <file>',
+      'where to write the report (- for standard output)',
+      'eventkit-report.html',
+    )
+    .addOption(
+      new Option(
+        '--compare <period>',
+        'also show the change against the period of the same length just before (without --since: the later half of the data against the earlier half)',
+      ).choices(['previous']),
+    )
+    .addHelpText(
+      'after',
+      "\nThe file fetches nothing when opened (inline CSS and SVG, no script): mail it, print it, open it offline.\nIts numbers are those of `summarize --json` over the same period; the period is --since..--until\n(--until defaults to now), or without --since all the events read.\n\nExamples:\n  eventkit report --since 7d --compare previous\n  eventkit report 'logs/*.jsonl' --html week.html\n  zcat old.jsonl.gz | eventkit report - --html old.html",
+    )
+    .action(async (files: string[], flags) => {
+      const { runReport } = await import('./commands/report.js');
+      done(await runReport(ctx, files, flags));
+    });
+
   program
     .command('metrics')
     .description("the seed's calculate_metrics fields over a time window")
