@@ -44,7 +44,11 @@ export async function portFreeOnAll(addresses: string[]): Promise<number> {
       server.listen(port, address, () => server.close(() => resolve(true)));
     });
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freePort(addresses[0]);
+    const port = await freePort(addresses[0]).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(
+        `cannot listen on ${addresses[0]} (${error.code ?? error.message}): the fleet drill needs Linux, whose loopback answers on all of 127.0.0.0/8`,
+      );
+    });
     let all = true;
     for (const address of addresses.slice(1)) all &&= await bindable(address, port);
     if (all) return port;
