@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './bins.js';
 import { formatFleetReport } from './fleet/fleet-report.js';
 import { fleetSupport } from './fleet/hosts.js';
 import { type FleetReport, runFleetDrill } from './fleet/run-fleet-drill.js';
+import { createProcessGroup } from './processes.js';
 
 // The short form of the fleet drill (`pnpm --filter @eventkit/e2e fleet-drill -- --rounds 5
 // --tail 60` is the long one). Counts are compared exactly; the only allowance is the documented
@@ -17,8 +18,11 @@ const fleetAlerts = readFileSync(
 
 describe('fleet drill (short form): nginx, three agent hosts, their exporters, Prometheus', () => {
   let report: FleetReport;
+  // Whatever ends the run (a timeout included), no process it started outlives the file.
+  const group = createProcessGroup();
+  afterAll(() => group.killAll());
   beforeAll(async () => {
-    report = await runFleetDrill();
+    report = await runFleetDrill({ group });
     process.stdout.write(formatFleetReport(report));
   }, 120_000);
 

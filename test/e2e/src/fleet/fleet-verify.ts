@@ -168,6 +168,8 @@ export async function verifyHosts(
     if (census.duplicateTraceIds > 0) {
       found.push(`telemetry: ${census.duplicateTraceIds} duplicated trace_ids`);
     }
+    // The CLI's summary path reads the same files to the same counts.
+    compareCounts(found, 'summarizeTelemetry', census.byAction, census.summary);
     for (const id of traceIds) if (census.traceIds.has(id)) tracesSeen.add(id);
     const hostKills = kills.filter((kill) => kill.upstream === upstream);
     const lossBound =
