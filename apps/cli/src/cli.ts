@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { FILES_HELP, manifestOption, noRotatedOption, withInputOptions } from './input-options.js';
+import {
+  DEFAULT_FILES_HELP,
+  FILES_HELP,
+  manifestOption,
+  noRotatedOption,
+  withInputOptions,
+} from './input-options.js';
 import {
   parseCount,
   parseDuration,
@@ -91,7 +97,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('metrics')
     .description("the seed's calculate_metrics fields over a time window")
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the WindowMetrics JSON')
     .addOption(noRotatedOption())
@@ -104,7 +110,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('slo')
     .description("check the seed's key-metric targets (PASS/FAIL); exit 1 on any breach")
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .option(
       '--targets <file>',
       'JSON object of the targets to check instead of the defaults (see README)',
@@ -238,7 +244,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'cron-friendly threshold checks; exit 1 when alerting (default: more than 10 failures in the last 100)',
     )
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .option(
       '--max-failures <n>',
       'alert when more than n of the last --last requests failed',
@@ -301,10 +307,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'telemetry as day-partitioned Parquet (DIR/date=YYYY-MM-DD/*.parquet), incrementally',
     )
-    .argument(
-      '[files...]',
-      `${FILES_HELP}, every instance's (default: ./telemetry.jsonl, or the manifest telemetry file)`,
-    )
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .requiredOption('--out <dir>', 'archive directory (created if missing)')
     .option(
       '--delete-archived',
@@ -333,7 +336,7 @@ Examples:
     .command('sql')
     .description('SQL (DuckDB) over telemetry as the table `telemetry`: live files and the archive')
     .argument('<query>', 'the SQL query, e.g. "SELECT action, count(*) FROM telemetry GROUP BY 1"')
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl unless --archive is given)`)
+    .argument('[files...]', `${FILES_HELP} (without --archive, ${DEFAULT_FILES_HELP})`)
     .option(
       '--archive <dir>',
       'an `eventkit archive` directory; with FILES too, their lines it holds are read once',
