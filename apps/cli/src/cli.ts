@@ -163,10 +163,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
 
   program
     .command('tail')
-    .description('the last events of the telemetry file; -f keeps following it across rotations')
+    .description(
+      'the last events of the telemetry files, merged in time order; -f keeps following them across rotations',
+    )
     .argument(
-      '[file]',
-      'telemetry file; - reads standard input, without -f (default: ./telemetry.jsonl, or the manifest telemetry file)',
+      '[files...]',
+      `telemetry files or quoted globs; - reads standard input, without -f and on its own (default: every instance's live file, i.e. ./telemetry.jsonl (or the manifest telemetry file) and each worker's telemetry-w<k>.jsonl beside it; with -f, workers that start later too)`,
     )
     .option(
       '-n, --lines <n>',
@@ -182,11 +184,29 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       parsePositiveInt,
       250,
     )
+    .option(
+      '--reorder-ms <ms>',
+      'with -f and several files, how long a line may wait for the other files to catch up with its time',
+      parseCount,
+      1000,
+    )
     .addOption(manifestOption(ctx))
-    .action(async (file: string | undefined, flags) => {
+    .addHelpText(
+      'after',
+      `
+Several files (every instance's by default) come out as one stream in time order: -n takes the
+newest events across all of them; with -f, a line is printed once every file has shown a line at
+least as new, or once it has waited --reorder-ms (so an idle instance delays the others by at most
+that), and a line whose writer lagged longer is printed as soon as it is read.
+
+Examples:
+  eventkit tail -f
+  eventkit tail -n 50 --pretty 'hosts/*/telemetry*.jsonl'`,
+    )
+    .action(async (files: string[], flags) => {
       const { runTail } = await import('./commands/tail.js');
       const signal = flags.follow ? ctx.interruptSignal() : new AbortController().signal;
-      done(await runTail(ctx, file, flags, signal));
+      done(await runTail(ctx, files, flags, signal));
     });
 
   program

@@ -267,6 +267,7 @@ describe("without FILES: every instance's files, archives included", () => {
       'alert',
       'sql',
       'archive',
+      'tail',
     ]) {
       const help = await runCli([command, '--help'], { cwd: dir });
       expect(help.stdout.replace(/\s+/g, ' '), command).toContain("every instance's");
