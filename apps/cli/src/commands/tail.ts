@@ -3,6 +3,7 @@ import {
   createFileFollower,
   EventKitError,
   type FileFollower,
+  instanceTelemetryFiles,
   parseTelemetryLine,
   type TelemetryEvent,
 } from '@eventkit/core/telemetry';
@@ -12,7 +13,7 @@ import type { CliContext } from '../context.js';
 import { formatEvent } from '../event-format.js';
 import { forEachEvent } from '../event-stream.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { defaultTelemetryFiles, displayPath, expandFileArgs, STDIN_ARG } from '../input-files.js';
+import { defaultTelemetryFile, displayPath, expandFileArgs, STDIN_ARG } from '../input-files.js';
 import { createLineBuffer } from '../line-buffer.js';
 import { createTimeMerge } from '../time-merge.js';
 
@@ -53,9 +54,11 @@ export async function runTail(
     return tailStdin(ctx, flags);
   }
   const everyInstance = args.length === 0;
+  // Read once: -f lists the instances' files again every round, to pick up new workers.
+  const defaultFile = everyInstance ? await defaultTelemetryFile(ctx.cwd, flags.manifest) : '';
   const listFiles = async () =>
     everyInstance
-      ? defaultTelemetryFiles(ctx.cwd, flags.manifest)
+      ? instanceTelemetryFiles(defaultFile)
       : [...new Set(await expandFileArgs(args, ctx.cwd))];
   const c = colorsFor(ctx.stdout, ctx.env);
   const out = createLineBuffer(ctx.stdout);
