@@ -6,7 +6,7 @@
 //
 //   pnpm --filter @eventkit/core build
 //   node bench/core-summary.bench.mjs [--sizes 1000000,5000000] [--malformed 2] [--runs 3] [--threads 2]
-//     [--duckdb-threads N] [--no-duckdb]
+//     [--instances N] [--duckdb-threads N] [--no-duckdb]
 //
 // Each measurement runs in its own child process (one after another), which reports its time and
 // its peak RSS (process.resourceUsage().maxRSS, worker threads included) and the CPU time the
@@ -34,6 +34,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000000' },
     malformed: { type: 'string', default: '0' },
+    instances: { type: 'string', default: '0' },
     runs: { type: 'string', default: '1' },
     threads: { type: 'string' },
     'duckdb-threads': { type: 'string' },
@@ -240,7 +241,11 @@ console.log(
 
 let failed = false;
 for (const lines of sizes) {
-  const data = ensureTelemetryFile({ lines, malformedPercent });
+  const data = ensureTelemetryFile({
+    lines,
+    malformedPercent,
+    instances: Number(values.instances),
+  });
   console.log(
     `\n${fmt(lines)} lines, ${fmt(data.bytes / 1e6)} MB, ${fmt(data.malformed)} malformed (${malformedPercent}%): ${data.file}`,
   );
