@@ -109,6 +109,15 @@ describe.each(DECODING_MODES)('summarizeTelemetry with %s', (_mode, accelerate) 
     expect(summary.approximate).toBe(false);
   });
 
+  it("gives explain's p50 on 200,000 lines exactly, as sorting them does", async () => {
+    const lines = telemetryLines(200_000, { seed: 5 });
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(lines));
+    const explain = referenceSummary(lines).byAction.get('explain');
+    const summary = await summarize(file, { threads: 1 });
+    expect(summary.actions.explain?.p50_ms).toBe(exactQuantile(explain?.latencies ?? [], 0.5));
+  }, 60_000);
+
   it.each([
     ['this thread', { threads: 1 }, {}],
     [

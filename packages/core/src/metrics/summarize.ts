@@ -381,7 +381,8 @@ export async function runSummary(
   }
   run ??= await runInProcess(tasks, filter, accelerate, exactLimit);
   const builder = mergeLanes(tasks, run, exactLimit);
-  for (const malformed of builder.result().first_malformed) options.onMalformed?.(malformed);
+  // From the plain data: result() would compute every percentile only to drop them.
+  for (const malformed of builder.toJSON().firstMalformed) options.onMalformed?.(malformed);
   return { builder, workers: run.workers, tasks: tasks.length, workerTasks: run.workerTasks };
 }
 
