@@ -66,6 +66,12 @@ describe('percentiles', () => {
     }
   });
 
+  it('are the same with the WebAssembly kernel and in JavaScript only (EVENTKIT_WASM=0)', async () => {
+    const kernel = await summarizeJson('telemetry.jsonl');
+    const javascript = await summarizeJson('telemetry.jsonl', { EVENTKIT_WASM: '0' });
+    expect(javascript).toStrictEqual(kernel);
+  });
+
   it("the dashboard shows summarize's p50 and p95 for every action", async () => {
     const summary = await summarizeJson('telemetry.jsonl');
     const run = await runCli(
