@@ -10,7 +10,12 @@ import {
   parsePercent,
   parsePositiveInt,
 } from './option-parsers.js';
-import { APPROXIMATE_HELP, LINEAR_PERCENTILES_HELP, SEED_PERCENTILES_HELP } from './percentiles.js';
+import {
+  APPROXIMATE_HELP,
+  LINEAR_PERCENTILES_HELP,
+  SEED_PERCENTILES_HELP,
+  WINDOW_PERCENTILES_HELP,
+} from './percentiles.js';
 import { SESSION_SOURCES } from './session-sources.js';
 import { parseSize } from './sizes.js';
 
@@ -115,7 +120,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--json', 'print the checks as JSON')
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
-    .addHelpText('after', `${LINEAR_PERCENTILES_HELP} (As summarize's, over all actions.)`)
+    .addHelpText('after', WINDOW_PERCENTILES_HELP)
     .action(async (files: string[], flags) => {
       const { runSlo } = await import('./commands/slo.js');
       done(await runSlo(ctx, files, flags));
@@ -269,7 +274,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .addOption(manifestOption(ctx))
     .addHelpText(
       'after',
-      `${LINEAR_PERCENTILES_HELP} (As summarize's, over all actions.)\n` +
+      `${WINDOW_PERCENTILES_HELP}\n` +
         '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
     )
     .action(async (files: string[], flags) => {

@@ -6,6 +6,10 @@ export const LINEAR_PERCENTILES_HELP = `
 Percentiles are exact: the value at position (n - 1) * q of the sorted latencies, interpolated
 linearly between its two neighbours (DuckDB's quantile_cont, numpy's default).`;
 
+/** slo's and alert's: summarize's definition, over all actions in the window. */
+export const WINDOW_PERCENTILES_HELP = `${LINEAR_PERCENTILES_HELP}
+They are summarize's, taken over all actions in the window.`;
+
 /** metrics' definitions, for its --help. */
 export const SEED_PERCENTILES_HELP = `
 Computed as the seed's calculate_metrics does: latency percentiles are exact, sorted[int(n * q)]
