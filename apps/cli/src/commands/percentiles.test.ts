@@ -148,6 +148,13 @@ describe('percentiles', () => {
     expect(JSON.parse(json.stdout).approximate).toBe(true);
     const slo = await runCli(['slo', '--window', '1h', 'telemetry.jsonl'], { cwd: dir, env });
     expect(slo.stdout).toMatch(/Latency P95\s+<50ms\s+≈[\d.]+ms/);
+    const dashboard = await runCli(
+      ['dashboard', '--once', '--url', NO_AGENT, '--file', 'telemetry.jsonl'],
+      { cwd: dir, env },
+    );
+    expect(dashboard.stdout).toMatch(
+      /^recommend\s+[\d,]+\s+[\d,]+\s+[\d.]+%\s+≈[\d.]+\s+≈[\d.]+$/m,
+    );
   });
 
   it.each(['lots', '0', '-5', '1.5'])(
