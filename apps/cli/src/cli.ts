@@ -16,6 +16,12 @@ import {
   parsePercent,
   parsePositiveInt,
 } from './option-parsers.js';
+import {
+  APPROXIMATE_HELP,
+  LINEAR_PERCENTILES_HELP,
+  SEED_PERCENTILES_HELP,
+  WINDOW_PERCENTILES_HELP,
+} from './percentiles.js';
 import { SESSION_SOURCES } from './session-sources.js';
 import { parseSize } from './sizes.js';
 
@@ -87,7 +93,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     )
     .addHelpText(
       'after',
-      "\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'\n  zcat old.jsonl.gz | eventkit summarize -",
+      `${LINEAR_PERCENTILES_HELP}${APPROXIMATE_HELP}\n\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'\n  zcat old.jsonl.gz | eventkit summarize -`,
     )
     .action(async (files: string[], flags) => {
       const { runSummarize } = await import('./commands/summarize.js');
@@ -126,6 +132,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--json', 'print the WindowMetrics JSON')
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
+    .addHelpText('after', `${SEED_PERCENTILES_HELP}${APPROXIMATE_HELP}`)
     .action(async (files: string[], flags) => {
       const { runMetrics } = await import('./commands/metrics.js');
       done(await runMetrics(ctx, files, flags));
@@ -143,6 +150,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--json', 'print the checks as JSON')
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
+    .addHelpText('after', WINDOW_PERCENTILES_HELP)
     .action(async (files: string[], flags) => {
       const { runSlo } = await import('./commands/slo.js');
       done(await runSlo(ctx, files, flags));
@@ -316,7 +324,8 @@ Examples:
     .addOption(manifestOption(ctx))
     .addHelpText(
       'after',
-      '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
+      `${WINDOW_PERCENTILES_HELP}\n` +
+        '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
     )
     .action(async (files: string[], flags) => {
       const { runAlert } = await import('./commands/alert.js');
