@@ -1,9 +1,10 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import {
   createFileFollower,
   diskFreeRatio,
   type FileFollower,
+  type FilePosition,
   listRotatedFiles,
 } from '@eventkit/core/telemetry';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
@@ -94,6 +95,31 @@ const exists = (path: string) =>
     () => false,
   );
 
+/** `FilePosition.fingerprint`: up to the first 256 bytes. */
+const FINGERPRINT_BYTES = 256;
+
+/**
+ * The start of `path` as a position (offset 0), or undefined when it does not exist. A follower
+ * resumed there reads the file from its start even if it is rotated before the first poll, and
+ * its archives from before stay history, as `from: 'start'` without backfill means.
+ */
+async function startOf(path: string): Promise<FilePosition | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { dev, ino } = await handle.stat();
+    const head = Buffer.alloc(FINGERPRINT_BYTES);
+    const { bytesRead } = await handle.read(head, 0, FINGERPRINT_BYTES, 0);
+    return { dev, ino, fingerprint: head.toString('base64', 0, bytesRead), offset: 0 };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Gone for good: no live file and no archive left to read. */
 const gone = async (path: string) =>
   !(await exists(path)) && (await listRotatedFiles(path)).length === 0;
@@ -152,19 +178,27 @@ export async function createExporter({
   /** Files found after the first discovery appeared since: all of their lines are new. */
   let discovered = false;
 
-  function follow(path: string, entry?: FileEntry): void {
+  async function follow(path: string, entry?: FileEntry): Promise<void> {
     const start: FileStart =
       entry && 'start' in entry
         ? entry.start
         : !restored && !discovered
           ? { from, backfill }
           : { from: 'start', backfill: true };
+    // Pinned now, so that a checkpoint taken before this file's turn in a long first poll holds
+    // where it starts (a start with backfill reads every archive anyway; `end` is never pinned).
+    const resume =
+      entry && 'position' in entry
+        ? entry.position
+        : start.from === 'start' && !start.backfill
+          ? await startOf(path)
+          : undefined;
     const follower = createFileFollower({
       file: path,
       onLine: tally.countLine,
       onDroppedLine: () => tally.countDroppedLine(),
       onFileChange: () => tally.countRotation(),
-      resume: entry && 'position' in entry ? entry.position : undefined,
+      resume,
       from: start.from,
       backfill: start.backfill,
       chunkBytes,
@@ -181,13 +215,13 @@ export async function createExporter({
     if (!discovered) {
       // A checkpointed file no longer named (rotated away for good, say) still has archives to finish.
       for (const [path, entry] of Object.entries(restored?.files ?? {})) {
-        if (named.has(path)) follow(path, entry);
+        if (named.has(path)) await follow(path, entry);
         else if (await exists(path)) {
           warn(`${path}: in the state file but no longer named by --file; no longer followed`);
-        } else if (!(await gone(path))) follow(path, entry);
+        } else if (!(await gone(path))) await follow(path, entry);
       }
     }
-    for (const path of named) if (!followed.has(path)) follow(path);
+    for (const path of named) if (!followed.has(path)) await follow(path);
     discovered = true;
     return named;
   }
