@@ -143,6 +143,32 @@ describe('exporter: several files', () => {
     });
   });
 
+  it("reads a worker's file found late while it keeps rotating fast: its archives, and those rotated meanwhile", async () => {
+    const run = await start();
+    await run.exporter.poll();
+    const writer = createTelemetryWriter({
+      file: at('telemetry-w3.jsonl'),
+      maxSizeBytes: 4 * 1024,
+      compress: true,
+      retention: { maxFiles: 0, maxAgeDays: 0 },
+      flushIntervalMs: 1,
+    });
+    let polling: Promise<void> = Promise.resolve();
+    for (let i = 0; i < 3000; i++) {
+      writer.write({ ts: 1732540000 + i / 1000, action: 'explain', success: true, latency_ms: 3 });
+      if (i % 20 !== 0) continue;
+      await writer.flush();
+      // Found only after a dozen rotations, and polled while the writer goes on: its backfill
+      // runs while it keeps rotating.
+      if (i >= 500) polling = run.exporter.poll();
+    }
+    await writer.close();
+    await polling;
+    await run.exporter.poll();
+    expect(writer.stats.rotations).toBeGreaterThan(50);
+    expect(await run.counts()).toMatchObject({ requests: 3000, lines: 3000, files: 1 });
+  });
+
   it('continues exactly after a restart while the files rotated, grew and appeared in between', async () => {
     const w1 = at('telemetry-w1.jsonl');
     const w2 = at('telemetry-w2.jsonl');
