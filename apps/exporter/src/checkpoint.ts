@@ -99,3 +99,31 @@ export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Pro
     throw error;
   }
 }
+
+/**
+ * The state file of the one file found at start that has one, read in place of the missing
+ * `stateFile` (it is written there from the next checkpoint on); undefined when none or several do.
+ */
+export async function takeOverStateFile(
+  found: readonly string[],
+  formerStateFile: (file: string) => string,
+  stateFile: string,
+  warn: (message: string) => void,
+): Promise<Checkpoint | undefined> {
+  const former: Array<[path: string, checkpoint: Checkpoint]> = [];
+  for (const file of found) {
+    const path = formerStateFile(file);
+    const checkpoint = path === stateFile ? undefined : await readCheckpoint(path);
+    if (checkpoint) former.push([path, checkpoint]);
+  }
+  const [only, ...others] = former;
+  if (!only) return undefined;
+  if (others.length > 0) {
+    warn(
+      `several state files (${former.map(([path]) => path).join(', ')}) and none at ${stateFile}: counting afresh; pass the one to continue with --state-file`,
+    );
+    return undefined;
+  }
+  warn(`${only[0]}: continuing its counts; the state is kept in ${stateFile} from now on`);
+  return only[1];
+}

@@ -278,6 +278,31 @@ describe('exporter: the state file, one entry per file', () => {
     expect(await second.counts()).toEqual({ requests: 3, lines: 3, rotations: 0, files: 2 });
   });
 
+  it('continues no state file when several matched files have one, and says so', async () => {
+    const former = (file: string) => `${file}.state.json`;
+    for (const [name, from] of [
+      ['a.jsonl', 0],
+      ['b.jsonl', 10],
+    ] as const) {
+      appendLines(at(name), from, 3);
+      const single = await start({ files: [at(name)], stateFile: former(at(name)) });
+      await single.exporter.poll();
+      await single.exporter.stop();
+    }
+    const warnings: string[] = [];
+    const run = await start({
+      files: [at('*.jsonl')],
+      stateFile,
+      formerStateFile: former,
+      warn: (message) => warnings.push(message),
+    });
+    await run.exporter.poll();
+    expect(warnings).toEqual([
+      `several state files (${former(at('a.jsonl'))}, ${former(at('b.jsonl'))}) and none at ${stateFile}: counting afresh; pass the one to continue with --state-file`,
+    ]);
+    expect(await run.counts()).toMatchObject({ requests: 6, files: 2 });
+  });
+
   it('stops following a checkpointed file that --file no longer names, and says so', async () => {
     appendLines(at('a.jsonl'), 0, 2);
     appendLines(at('b.jsonl'), 2, 3);

@@ -1,21 +1,16 @@
-import { open, stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import {
-  createFileFollower,
-  diskFreeRatio,
-  type FileFollower,
-  type FilePosition,
-  listRotatedFiles,
-} from '@eventkit/core/telemetry';
+import { dirname } from 'node:path';
+import { createFileFollower, diskFreeRatio, type FileFollower } from '@eventkit/core/telemetry';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
 import {
   type Checkpoint,
   type FileEntry,
   type FileStart,
   readCheckpoint,
+  takeOverStateFile,
   writeCheckpoint,
 } from './checkpoint.js';
 import { createFileSet, type FileSource, fileSourceOf } from './file-set.js';
+import { exists, fileLabels, gone, lagBytes, startOf } from './followed-file.js';
 import { createHealthProbe } from './health-probe.js';
 import { registerExporterMetrics } from './metrics.js';
 import { createTelemetryTally } from './tally.js';
@@ -89,60 +84,6 @@ interface Followed {
   start: FileStart;
 }
 
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
-
-/** `FilePosition.fingerprint`: up to the first 256 bytes. */
-const FINGERPRINT_BYTES = 256;
-
-/**
- * The start of `path` as a position (offset 0), or undefined when it does not exist. A follower
- * resumed there reads the file from its start even if it is rotated before the first poll, and
- * its archives from before stay history, as `from: 'start'` without backfill means.
- */
-async function startOf(path: string): Promise<FilePosition | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const { dev, ino } = await handle.stat();
-    const head = Buffer.alloc(FINGERPRINT_BYTES);
-    const { bytesRead } = await handle.read(head, 0, FINGERPRINT_BYTES, 0);
-    return { dev, ino, fingerprint: head.toString('base64', 0, bytesRead), offset: 0 };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Gone for good: no live file and no archive left to read. */
-const gone = async (path: string) =>
-  !(await exists(path)) && (await listRotatedFiles(path)).length === 0;
-
-/** The bytes after the last complete line read: the live file's unread part, all of it after a rotation. */
-async function lagBytes(path: string, follower: FileFollower): Promise<number> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) return 0;
-  const position = follower.position();
-  const reading = position && position.dev === info.dev && position.ino === info.ino;
-  return reading ? Math.max(0, info.size - position.offset) : info.size;
-}
-
-/** Each file's base name, or its whole path where two followed files share one. */
-function fileLabels(paths: readonly string[]): string[] {
-  const names = paths.map((path) => basename(path));
-  return paths.map((path, i) =>
-    names.indexOf(names[i] as string) === names.lastIndexOf(names[i] as string)
-      ? (names[i] as string)
-      : path,
-  );
-}
-
 /**
  * Wires core's file followers (one per file), the tally, the metrics and the checkpoint together.
  * Every file feeds the same counters: one exporter, one set of series. `createExporter` restores
@@ -171,7 +112,7 @@ export async function createExporter({
   const fileSet = createFileSet({ sources, ignore: stateFile ? [stateFile] : [] });
   let restored = stateFile ? await readCheckpoint(stateFile) : undefined;
   if (!restored && stateFile && formerStateFile) {
-    restored = await takeOver(await fileSet.expand([]), formerStateFile, stateFile, warn);
+    restored = await takeOverStateFile(await fileSet.expand([]), formerStateFile, stateFile, warn);
   }
   const tally = createTelemetryTally(restored?.tally);
   const followed = new Map<string, Followed>();
@@ -379,34 +320,4 @@ export async function createExporter({
       lastCheckpoint,
     }),
   };
-}
-
-/**
- * The state file of the one file found at start that has one, read in place of the missing
- * `stateFile` (it is written there from the next checkpoint on); undefined when none or several do.
- */
-async function takeOver(
-  found: readonly string[],
-  formerStateFile: (file: string) => string,
-  stateFile: string,
-  warn: (message: string) => void,
-): Promise<Checkpoint | undefined> {
-  const former: string[] = [];
-  for (const file of found) {
-    const candidate = formerStateFile(file);
-    if (candidate !== stateFile && (await exists(candidate))) former.push(candidate);
-  }
-  if (former.length !== 1) {
-    if (former.length > 1) {
-      warn(
-        `several state files (${former.join(', ')}) and none at ${stateFile}: counting afresh; pass the one to continue with --state-file`,
-      );
-    }
-    return undefined;
-  }
-  const [path] = former as [string];
-  const checkpoint = await readCheckpoint(path);
-  if (checkpoint)
-    warn(`${path}: continuing its counts; the state is kept in ${stateFile} from now on`);
-  return checkpoint;
 }
