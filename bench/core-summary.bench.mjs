@@ -2,11 +2,11 @@
 // Telemetry summary throughput: @eventkit/core's summarizeTelemetry (built dist: worker threads
 // over byte ranges, canonical-line fast path, DDSketch percentiles) against a naive baseline
 // measured in the same run — readline + JSON.parse per line + sort for percentiles — and DuckDB
-// (@duckdb/node-api, read_json + quantile_disc, see bench/duckdb-summary.mjs) on the same file.
+// (@duckdb/node-api, read_json + quantile_cont, see bench/duckdb-summary.mjs) on the same file.
 //
 //   pnpm --filter @eventkit/core build
 //   node bench/core-summary.bench.mjs [--sizes 1000000,5000000] [--malformed 2] [--runs 3] [--threads 2]
-//     [--duckdb-threads N] [--no-duckdb]
+//     [--instances N] [--duckdb-threads N] [--no-duckdb]
 //
 // Each measurement runs in its own child process (one after another), which reports its time and
 // its peak RSS (process.resourceUsage().maxRSS, worker threads included) and the CPU time the
@@ -34,6 +34,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000000' },
     malformed: { type: 'string', default: '0' },
+    instances: { type: 'string', default: '0' },
     runs: { type: 'string', default: '1' },
     threads: { type: 'string' },
     'duckdb-threads': { type: 'string' },
@@ -240,7 +241,11 @@ console.log(
 
 let failed = false;
 for (const lines of sizes) {
-  const data = ensureTelemetryFile({ lines, malformedPercent });
+  const data = ensureTelemetryFile({
+    lines,
+    malformedPercent,
+    instances: Number(values.instances),
+  });
   console.log(
     `\n${fmt(lines)} lines, ${fmt(data.bytes / 1e6)} MB, ${fmt(data.malformed)} malformed (${malformedPercent}%): ${data.file}`,
   );
@@ -308,7 +313,7 @@ for (const lines of sizes) {
         ? 'equals the generator'
         : `generator says ${fmt(data.valid)}`;
     console.log(
-      `  DuckDB vs ours: ${counts.length === 0 ? 'counts match exactly' : `counts DIFFER: ${counts.join('; ')}`} (DuckDB total ${fmt(duckdb.summary.total)}, ${truth}); percentiles (quantile_disc) within ${fmt(worst * 100, 2)}% of exact sorted[floor(n·q)]`,
+      `  DuckDB vs ours: ${counts.length === 0 ? 'counts match exactly' : `counts DIFFER: ${counts.join('; ')}`} (DuckDB total ${fmt(duckdb.summary.total)}, ${truth}); percentiles (quantile_cont) within ${fmt(worst * 100, 2)}% of the naive sorted[floor(n·q)]`,
     );
   }
   console.log(

@@ -18,9 +18,8 @@
 //   latency_ms casts to 12.3 and counts).
 // - the same validity rule core applies, as far as SQL sees it: ts, action (non-empty), success
 //   not NULL, latency_ms >= 0. Malformed lines are not counted (DuckDB does not report them).
-// - percentiles: quantile_disc, which returns sorted[ceil(n*q) - 1] (checked: 0..9 -> p50 4);
-//   core and the naive baseline use sorted[floor(n*q)]; they differ by one rank when n*q is a
-//   whole number, and are the same element otherwise.
+// - percentiles: quantile_cont, linear interpolation at position (n-1)*q, the definition
+//   `eventkit summarize` uses (the naive baseline keeps the seed's sorted[floor(n*q)]).
 // - total and failures are the sums of the per-action rows.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +37,7 @@ WITH events AS (
     AND latency_ms >= 0
 )
 SELECT action, count(*) AS count, count(*) FILTER (WHERE NOT success) AS failures,
-  quantile_disc(latency_ms, [0.5, 0.95, 0.99]) AS q
+  quantile_cont(latency_ms, [0.5, 0.95, 0.99]) AS q
 FROM events GROUP BY action ORDER BY action`;
 }
 

@@ -2,11 +2,14 @@
 // Deterministic telemetry generator for the benchmarks: N lines in the DESIGN.md format
 // (~210 bytes each, with trace_id), a realistic action mix and latency distribution, and
 // optionally X% malformed lines of several kinds (truncated JSON, wrong types, blank lines,
-// invalid UTF-8, garbage, missing fields, negative latency). Same seed, same bytes.
+// invalid UTF-8, garbage, missing fields, negative latency). Same seed, same bytes. With
+// --instances N every line also names its writer (`"instance":"web1-w<k>"`, k from 1 to N in
+// turn), as a fleet's agents write them; the other bytes stay those of the same seed.
 //
-//   node bench/generate-telemetry.mjs [--lines 1000000] [--malformed 2] [--seed 42] [--out FILE]
+//   node bench/generate-telemetry.mjs [--lines 1000000] [--malformed 2] [--seed 42] [--instances N]
+//     [--out FILE]
 //
-// Writes bench/.data/telemetry-<lines>-m<malformed>-s<seed>.jsonl by default (git-ignored) and a
+// Writes bench/.data/telemetry-<lines>-m<malformed>-s<seed>[-i<N>].jsonl by default (git-ignored) and a
 // .meta.json beside it with the expected counts; an existing file with a matching meta is reused.
 import {
   closeSync,
@@ -90,13 +93,14 @@ function latencyFor(median, random) {
   return Math.round(median * Math.exp(0.45 * normal) * tail * 1000) / 1000;
 }
 
-function validLine(i, random) {
+function validLine(i, random, instances) {
   const pick = random();
   const [action, , median, failP] = ACTIONS.find(([, cumulative]) => pick < cumulative);
   const success = random() >= failP;
   const ts = Math.round((BASE_TS + i * 0.05 + random() * 0.04) * 1000) / 1000;
   const error = success ? 'null' : `"${ERRORS[action]}"`;
-  return `{"ts":${ts},"action":"${action}","success":${success},"latency_ms":${latencyFor(median, random)},"payload":${payloadFor(action, random)},"error":${error},"trace_id":"${hex(random, 32)}"}\n`;
+  const instance = instances > 0 ? `,"instance":"web1-w${(i % instances) + 1}"` : '';
+  return `{"ts":${ts},"action":"${action}","success":${success},"latency_ms":${latencyFor(median, random)},"payload":${payloadFor(action, random)},"error":${error},"trace_id":"${hex(random, 32)}"${instance}}\n`;
 }
 
 const MALFORMED_KINDS = [
@@ -111,9 +115,9 @@ const MALFORMED_KINDS = [
 
 /**
  * Writes `lines` lines to `file`; returns the expected counts.
- * @param {{ lines: number, malformedPercent?: number, seed?: number, file: string }} options
+ * @param {{ lines: number, malformedPercent?: number, seed?: number, instances?: number, file: string }} options
  */
-export function generateTelemetry({ lines, malformedPercent = 0, seed = 42, file }) {
+export function generateTelemetry({ lines, malformedPercent = 0, seed = 42, instances = 0, file }) {
   const random = createRandom(seed);
   const malformedRandom = createRandom(seed ^ 0x5bd1e995);
   mkdirSync(dirname(file), { recursive: true });
@@ -132,7 +136,7 @@ export function generateTelemetry({ lines, malformedPercent = 0, seed = 42, file
     batchLength = 0;
   };
   for (let i = 0; i < lines; i++) {
-    let line = validLine(i, random);
+    let line = validLine(i, random, instances);
     if (malformedPercent > 0 && malformedRandom() * 100 < malformedPercent) {
       const kind = MALFORMED_KINDS[Math.floor(malformedRandom() * MALFORMED_KINDS.length)];
       line = kind(line);
@@ -146,20 +150,33 @@ export function generateTelemetry({ lines, malformedPercent = 0, seed = 42, file
   }
   flush();
   closeSync(fd);
-  return { lines, valid, malformed, bytes, seed, malformedPercent };
+  return { lines, valid, malformed, bytes, seed, malformedPercent, instances };
 }
 
 /** Path of the cached data file for these parameters, generating it when missing. */
-export function ensureTelemetryFile({ lines, malformedPercent = 0, seed = 42, file }) {
-  const target = file ?? join(DATA_DIR, `telemetry-${lines}-m${malformedPercent}-s${seed}.jsonl`);
+export function ensureTelemetryFile({
+  lines,
+  malformedPercent = 0,
+  seed = 42,
+  instances = 0,
+  file,
+}) {
+  const suffix = instances > 0 ? `-i${instances}` : '';
+  const target =
+    file ?? join(DATA_DIR, `telemetry-${lines}-m${malformedPercent}-s${seed}${suffix}.jsonl`);
   const metaFile = `${target}.meta.json`;
   if (existsSync(target) && existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    if (meta.lines === lines && meta.malformedPercent === malformedPercent && meta.seed === seed) {
+    if (
+      meta.lines === lines &&
+      meta.malformedPercent === malformedPercent &&
+      meta.seed === seed &&
+      (meta.instances ?? 0) === instances
+    ) {
       return { file: target, ...meta };
     }
   }
-  const meta = generateTelemetry({ lines, malformedPercent, seed, file: target });
+  const meta = generateTelemetry({ lines, malformedPercent, seed, instances, file: target });
   writeFileSync(metaFile, `${JSON.stringify(meta)}\n`);
   return { file: target, ...meta };
 }
@@ -170,6 +187,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       lines: { type: 'string', default: '1000000' },
       malformed: { type: 'string', default: '0' },
       seed: { type: 'string', default: '42' },
+      instances: { type: 'string', default: '0' },
       out: { type: 'string' },
     },
   });
@@ -178,6 +196,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     lines: Number(values.lines),
     malformedPercent: Number(values.malformed),
     seed: Number(values.seed),
+    instances: Number(values.instances),
     file: values.out,
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

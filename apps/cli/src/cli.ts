@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { FILES_HELP, manifestOption, noRotatedOption, withInputOptions } from './input-options.js';
+import {
+  DEFAULT_FILES_HELP,
+  FILES_HELP,
+  manifestOption,
+  noRotatedOption,
+  withInputOptions,
+} from './input-options.js';
 import {
   parseCount,
   parseDuration,
@@ -10,6 +16,12 @@ import {
   parsePercent,
   parsePositiveInt,
 } from './option-parsers.js';
+import {
+  APPROXIMATE_HELP,
+  LINEAR_PERCENTILES_HELP,
+  SEED_PERCENTILES_HELP,
+  WINDOW_PERCENTILES_HELP,
+} from './percentiles.js';
 import { SESSION_SOURCES } from './session-sources.js';
 import { parseSize } from './sizes.js';
 
@@ -81,7 +93,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     )
     .addHelpText(
       'after',
-      "\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'\n  zcat old.jsonl.gz | eventkit summarize -",
+      `${LINEAR_PERCENTILES_HELP}${APPROXIMATE_HELP}\n\nExamples:\n  eventkit summarize\n  eventkit summarize --since 24h --json 'logs/*.jsonl'\n  zcat old.jsonl.gz | eventkit summarize -`,
     )
     .action(async (files: string[], flags) => {
       const { runSummarize } = await import('./commands/summarize.js');
@@ -115,11 +127,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('metrics')
     .description("the seed's calculate_metrics fields over a time window")
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the WindowMetrics JSON')
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
+    .addHelpText('after', `${SEED_PERCENTILES_HELP}${APPROXIMATE_HELP}`)
     .action(async (files: string[], flags) => {
       const { runMetrics } = await import('./commands/metrics.js');
       done(await runMetrics(ctx, files, flags));
@@ -128,7 +141,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
   program
     .command('slo')
     .description("check the seed's key-metric targets (PASS/FAIL); exit 1 on any breach")
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .option(
       '--targets <file>',
       'JSON object of the targets to check instead of the defaults (see README)',
@@ -137,6 +150,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .option('--json', 'print the checks as JSON')
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
+    .addHelpText('after', WINDOW_PERCENTILES_HELP)
     .action(async (files: string[], flags) => {
       const { runSlo } = await import('./commands/slo.js');
       done(await runSlo(ctx, files, flags));
@@ -181,10 +195,12 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
 
   program
     .command('tail')
-    .description('the last events of the telemetry file; -f keeps following it across rotations')
+    .description(
+      'the last events of the telemetry files, merged in time order; -f keeps following them across rotations',
+    )
     .argument(
-      '[file]',
-      'telemetry file; - reads standard input, without -f (default: ./telemetry.jsonl, or the manifest telemetry file)',
+      '[files...]',
+      `telemetry files or quoted globs; - reads standard input, without -f and on its own (default: every instance's live file, i.e. ./telemetry.jsonl (or the manifest telemetry file) and each worker's telemetry-w<k>.jsonl beside it; with -f, workers that start later too)`,
     )
     .option(
       '-n, --lines <n>',
@@ -200,11 +216,29 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       parsePositiveInt,
       250,
     )
+    .option(
+      '--reorder-ms <ms>',
+      'with -f and several files, how long a line may wait for the other files to catch up with its time',
+      parseCount,
+      1000,
+    )
     .addOption(manifestOption(ctx))
-    .action(async (file: string | undefined, flags) => {
+    .addHelpText(
+      'after',
+      `
+Several files (every instance's by default) come out as one stream in time order: -n takes the
+newest events across all of them; with -f, a line is printed once every file has shown a line at
+least as new, or once it has waited --reorder-ms (so an idle instance delays the others by at most
+that), and a line whose writer lagged longer is printed as soon as it is read.
+
+Examples:
+  eventkit tail -f
+  eventkit tail -n 50 --pretty 'hosts/*/telemetry*.jsonl'`,
+    )
+    .action(async (files: string[], flags) => {
       const { runTail } = await import('./commands/tail.js');
       const signal = flags.follow ? ctx.interruptSignal() : new AbortController().signal;
-      done(await runTail(ctx, file, flags, signal));
+      done(await runTail(ctx, files, flags, signal));
     });
 
   program
@@ -262,7 +296,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'cron-friendly threshold checks; exit 1 when alerting (default: more than 10 failures in the last 100)',
     )
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl)`)
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .option(
       '--max-failures <n>',
       'alert when more than n of the last --last requests failed',
@@ -290,7 +324,8 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .addOption(manifestOption(ctx))
     .addHelpText(
       'after',
-      '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
+      `${WINDOW_PERCENTILES_HELP}\n` +
+        '\nExamples (crontab):\n  */5 * * * * eventkit alert --quiet --max-failures 10 --mail-to admin@example.com\n  */5 * * * * eventkit alert --quiet --error-rate 5% --window 5m --p95-over 100 --webhook https://hooks.example.com/x',
     )
     .action(async (files: string[], flags) => {
       const { runAlert } = await import('./commands/alert.js');
@@ -325,10 +360,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .description(
       'telemetry as day-partitioned Parquet (DIR/date=YYYY-MM-DD/*.parquet), incrementally',
     )
-    .argument(
-      '[files...]',
-      `${FILES_HELP}, every instance's (default: ./telemetry.jsonl, or the manifest telemetry file)`,
-    )
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .requiredOption('--out <dir>', 'archive directory (created if missing)')
     .option(
       '--delete-archived',
@@ -357,7 +389,7 @@ Examples:
     .command('sql')
     .description('SQL (DuckDB) over telemetry as the table `telemetry`: live files and the archive')
     .argument('<query>', 'the SQL query, e.g. "SELECT action, count(*) FROM telemetry GROUP BY 1"')
-    .argument('[files...]', `${FILES_HELP} (default: ./telemetry.jsonl unless --archive is given)`)
+    .argument('[files...]', `${FILES_HELP} (without --archive, ${DEFAULT_FILES_HELP})`)
     .option(
       '--archive <dir>',
       'an `eventkit archive` directory; with FILES too, their lines it holds are read once',

@@ -11,7 +11,9 @@ export function formatEvent(event: TelemetryEvent, format: EventFormat, c: Color
   const latency = `${event.latency_ms}ms`.padStart(9);
   const error = event.error ? ` ${c.red(event.error)}` : '';
   const trace = event.trace_id ? c.dim(` trace=${event.trace_id}`) : '';
-  return `${c.dim(time)} ${event.action.padEnd(12)} ${status} ${latency}${error}${trace}\n`;
+  // Which process wrote it, when lines of several instances are shown together (`tail -f`).
+  const instance = event.instance ? c.dim(` instance=${event.instance}`) : '';
+  return `${c.dim(time)} ${event.action.padEnd(12)} ${status} ${latency}${error}${instance}${trace}\n`;
 }
 
 /** The seed's slow-query line: `jq -r '"\(.action): \(.latency_ms)ms - \(.payload)"'`. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   makeEvents,
   runCli,
   sh,
+  tempDir,
   toJsonl,
   writeEvents,
 } from './test-support/run-cli.js';
@@ -187,5 +188,89 @@ describe('reading from a file still works as before', () => {
     await writeFile(path.join(dir, '-'), text);
     const run = await runCli(['summarize', '--json', './-'], { cwd: dir });
     expect(JSON.parse(run.stdout).total).toBe(3000);
+  });
+});
+
+describe("without FILES: every instance's files, archives included", () => {
+  /** A host running the agent with two workers, after one worker's file and the main one rotated. */
+  async function fleet() {
+    const host = await tempDir();
+    const main = makeEvents(50, START, 1, 11);
+    const mainArchive = makeEvents(30, START - 100, 1, 12);
+    const w1 = makeEvents(40, START + 1, 1, 13);
+    const w1Archive = makeEvents(20, START - 50, 1, 14);
+    const w2 = makeEvents(25, START + 2, 1, 15);
+    await writeEvents(path.join(host, 'telemetry.jsonl'), main);
+    await writeEvents(path.join(host, 'telemetry.jsonl.20241120-000000-000.gz'), mainArchive);
+    await writeEvents(path.join(host, 'telemetry-w1.jsonl'), w1);
+    await writeEvents(path.join(host, 'telemetry-w1.jsonl.20241120-000000-000.gz'), w1Archive);
+    await writeEvents(path.join(host, 'telemetry-w2.jsonl'), w2);
+    return { host, total: 50 + 30 + 40 + 20 + 25, live: 50 + 40 + 25 };
+  }
+
+  it.each([
+    ['summarize', ['summarize', '--json'], (out: string) => JSON.parse(out).total],
+    ['query', ['query'], (out: string) => out.split('\n').filter(Boolean).length],
+    [
+      'sql',
+      ['sql', '--json', 'SELECT count(*) AS n FROM telemetry'],
+      (out: string) => JSON.parse(out).n,
+    ],
+  ])(
+    '%s reads the main file, each worker file and the archives of each',
+    async (_name, args, count) => {
+      const { host, total } = await fleet();
+      const run = await runCli(args, { cwd: host });
+      expect(run.code, run.stderr).toBe(0);
+      expect(count(run.stdout)).toBe(total);
+    },
+  );
+
+  it('gives what the same files named explicitly give', async () => {
+    const { host } = await fleet();
+    const byDefault = await runCli(['summarize', '--json'], { cwd: host });
+    const named = await runCli(
+      ['summarize', '--json', 'telemetry.jsonl', 'telemetry-w1.jsonl', 'telemetry-w2.jsonl'],
+      { cwd: host },
+    );
+    expect(JSON.parse(byDefault.stdout)).toStrictEqual(JSON.parse(named.stdout));
+  });
+
+  it('--no-rotated reads every live file only', async () => {
+    const { host, live } = await fleet();
+    const run = await runCli(['summarize', '--json', '--no-rotated'], { cwd: host });
+    expect(JSON.parse(run.stdout).total).toBe(live);
+  });
+
+  it('explicit FILES are read as given: only the named file and its archives', async () => {
+    const { host } = await fleet();
+    const run = await runCli(['summarize', '--json', 'telemetry.jsonl'], { cwd: host });
+    expect(JSON.parse(run.stdout).total).toBe(50 + 30);
+  });
+
+  it("still reads the main file's archives once only workers write", async () => {
+    const { host, total } = await fleet();
+    await rm(path.join(host, 'telemetry.jsonl'));
+    const run = await runCli(['summarize', '--json'], { cwd: host });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).total).toBe(total - 50);
+  });
+
+  it('--help of the analysis commands says so', async () => {
+    for (const command of [
+      'summarize',
+      'metrics',
+      'slo',
+      'slow',
+      'errors',
+      'query',
+      'alert',
+      'sql',
+      'archive',
+      'tail',
+    ]) {
+      const help = await runCli([command, '--help'], { cwd: dir });
+      expect(help.stdout.replace(/\s+/g, ' '), command).toContain("every instance's");
+    }
   });
 });

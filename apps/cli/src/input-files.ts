@@ -5,7 +5,7 @@ import {
   type TelemetryInput,
   type TelemetrySource,
 } from '@eventkit/core/analysis';
-import { EventKitError } from '@eventkit/core/telemetry';
+import { EventKitError, instanceTelemetryFiles, listRotatedFiles } from '@eventkit/core/telemetry';
 import type { CliContext } from './context.js';
 import { UsageError } from './exit-codes.js';
 
@@ -64,9 +64,53 @@ export async function defaultTelemetryFile(
 }
 
 /**
+ * The live files read when no FILES are given: every instance's on this host, i.e. the default
+ * telemetry file and each worker's beside it (`telemetry-w2.jsonl`), in that order. With
+ * `archives`, the default file also stands when only its archives are left (a host that went
+ * from one process to several), so they are still read.
+ */
+export async function defaultTelemetryFiles(
+  cwd: string,
+  manifest: string | undefined,
+  { archives = false }: { archives?: boolean } = {},
+): Promise<string[]> {
+  const file = await defaultTelemetryFile(cwd, manifest);
+  const files = await instanceTelemetryFiles(file);
+  if (!archives || files.includes(file)) return files;
+  return (await listRotatedFiles(file)).length > 0 ? [file, ...files] : files;
+}
+
+/**
+ * FILES as paths, in the order given: each glob expanded (sorted; one that matches nothing is an
+ * error), other names resolved against `cwd`. Nothing is checked for existence here.
+ */
+export async function expandFileArgs(args: readonly string[], cwd: string): Promise<string[]> {
+  const paths: string[] = [];
+  const globbing = args.some((arg) => GLOB_SYNTAX.test(arg))
+    ? await import('tinyglobby')
+    : undefined;
+  for (const arg of args) {
+    if (globbing?.isDynamicPattern(arg)) {
+      const matches = await globbing.glob(arg, { cwd, absolute: true, onlyFiles: true, dot: true });
+      if (matches.length === 0) {
+        throw new EventKitError(
+          'UNREADABLE_INPUT',
+          `${arg}: no file matches this pattern; check the path (quote globs so the shell does not expand them)`,
+        );
+      }
+      paths.push(...matches.sort());
+    } else {
+      paths.push(path.resolve(cwd, arg));
+    }
+  }
+  return paths;
+}
+
+/**
  * The command-line FILES arguments (files, globs and `-` for standard input) as the inputs to
  * read, in the order given: rotated siblings and `.gz` archives first (oldest first) unless
- * `rotated` is false, each file once; standard input where `-` stands.
+ * `rotated` is false, each file once; standard input where `-` stands. Without FILES, every
+ * instance's file (`defaultTelemetryFiles`), each with its archives.
  */
 export async function resolveInputs(
   args: readonly string[],
@@ -91,25 +135,10 @@ async function resolveFiles(
   options: InputOptions,
 ): Promise<string[]> {
   const includeRotated = options.rotated ?? true;
-  const named = args.length > 0 ? args : [await defaultTelemetryFile(cwd, options.manifest)];
-  const paths: string[] = [];
-  const globbing = named.some((arg) => GLOB_SYNTAX.test(arg))
-    ? await import('tinyglobby')
-    : undefined;
-  for (const arg of named) {
-    if (globbing?.isDynamicPattern(arg)) {
-      const matches = await globbing.glob(arg, { cwd, absolute: true, onlyFiles: true, dot: true });
-      if (matches.length === 0) {
-        throw new EventKitError(
-          'UNREADABLE_INPUT',
-          `${arg}: no file matches this pattern; check the path (quote globs so the shell does not expand them)`,
-        );
-      }
-      paths.push(...matches.sort());
-    } else {
-      paths.push(path.resolve(cwd, arg));
-    }
-  }
+  const paths =
+    args.length > 0
+      ? await expandFileArgs(args, cwd)
+      : await defaultTelemetryFiles(cwd, options.manifest, { archives: includeRotated });
   const files = [...new Set(await resolveTelemetryFiles(paths, { includeRotated }))];
   return options.since === undefined
     ? files

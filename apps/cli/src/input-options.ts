@@ -13,13 +13,14 @@ export interface InputFlags {
 /** How FILES reads: files, globs and `-`, standard input. */
 export const FILES_HELP = 'telemetry files or quoted globs; - reads standard input (plain or gzip)';
 
+/** What FILES defaults to, for --help. */
+export const DEFAULT_FILES_HELP =
+  "default: every instance's file, i.e. ./telemetry.jsonl (or the manifest telemetry file) and each worker's telemetry-w<k>.jsonl beside it, with their archives";
+
 /** Adds [FILES…] and --since/--until/--no-rotated/--manifest to an analysis command. */
 export function withInputOptions(command: Command, ctx: CliContext): Command {
   return command
-    .argument(
-      '[files...]',
-      `${FILES_HELP} (default: ./telemetry.jsonl, or the manifest telemetry file)`,
-    )
+    .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .option(
       '--since <when>',
       'only events at or after this time: a duration back from now (15m, 24h, 7d), an ISO timestamp or Unix seconds',

@@ -3,12 +3,55 @@ import { parseTelemetryLine, type TelemetryEvent } from '@eventkit/core/telemetr
 import { readLastLines } from './tail-file.js';
 
 /**
- * The newest `count` valid events across `files` (oldest first in the list, as resolveInputs
- * returns them), oldest event first. Plain files are read backwards from their end, so this
- * costs the same on a 5 GB file; .gz archives are only streamed when the newer files hold too few.
- * Standard input is streamed through, keeping only the last events. Malformed lines are skipped.
+ * The newest `count` valid events across `files` (as resolveInputs returns them: each file after
+ * its archives), oldest event first. Each file's history (its archives, then itself) is read
+ * from the newest end, and the files' events are merged by time, so every instance of a fleet
+ * counts. Plain files are read backwards from their end, so this costs the same on a 5 GB file;
+ * .gz archives are only streamed when the newer files hold too few. Standard input is streamed
+ * through, keeping only the last events. Malformed lines are skipped.
  */
 export async function readRecentEvents(
+  files: readonly TelemetryInput[],
+  count: number,
+): Promise<TelemetryEvent[]> {
+  const histories = await Promise.all(
+    historiesOf(files).map((history) => recentEventsOfHistory(history, count)),
+  );
+  if (histories.length === 1) return histories[0] ?? [];
+  // A stable sort: events of the same time keep the order of their files.
+  return histories
+    .flat()
+    .sort((a, b) => a.ts - b.ts)
+    .slice(-count);
+}
+
+/** Whether `file` is an archive of `live` (`<live>.<stamp>[.gz]`, logrotate's `.1`, `-20240315`). */
+function isArchiveOf(file: string, live: string): boolean {
+  return file.startsWith(`${live}.`) || file.startsWith(`${live}-`);
+}
+
+/**
+ * The inputs cut into histories: each live file with the archives listed before it, and
+ * standard input on its own.
+ */
+function historiesOf(files: readonly TelemetryInput[]): TelemetryInput[][] {
+  const histories: TelemetryInput[][] = [];
+  let pending: TelemetryInput[] = [];
+  files.forEach((file, i) => {
+    pending.push(file);
+    const archive =
+      typeof file === 'string' &&
+      files.slice(i + 1).some((later) => typeof later === 'string' && isArchiveOf(file, later));
+    if (archive) return;
+    histories.push(pending);
+    pending = [];
+  });
+  if (pending.length > 0) histories.push(pending);
+  return histories;
+}
+
+/** The newest `count` events of one history (oldest file first), oldest event first. */
+async function recentEventsOfHistory(
   files: readonly TelemetryInput[],
   count: number,
 ): Promise<TelemetryEvent[]> {

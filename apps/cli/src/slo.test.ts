@@ -11,6 +11,7 @@ const healthy: WindowMetrics = {
   latency_p50: 12,
   latency_p95: 40,
   latency_p99: 80,
+  approximate: false,
   requests_per_second: 1.2,
 };
 

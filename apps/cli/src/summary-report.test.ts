@@ -27,6 +27,7 @@ const SEED: TelemetrySummary = {
     export: action(134, 3, 10.86, [22.3, 35.8, 42.1]),
   },
   gaps: { records: 0, dropped: 0, episodes: [] },
+  approximate: false,
 };
 
 describe('renderSummaryReport', () => {
@@ -59,6 +60,15 @@ Error rate: 1.5% (18 failures)
         'Error rate: 1.5% (18 failures)\nSkipped 1 malformed line; first at t.jsonl:7 (invalid JSON)\n',
       ),
     ).toBe(true);
+  });
+
+  it('marks approximate percentiles with ≈ and says why, naming the bound', () => {
+    const report = renderSummaryReport({ ...SEED, approximate: true }, { exactLimit: 20_000_000 });
+    expect(report).toContain('  recommend: p50=≈12.5, p95=≈18.2, p99=≈25.1\n');
+    expect(report).toContain(
+      '\n≈ percentiles are approximate (within 1%): more than 20,000,000 latencies in the window',
+    );
+    expect(renderSummaryReport(SEED)).not.toContain('≈');
   });
 
   it('says so when there are no events instead of dividing by zero', () => {

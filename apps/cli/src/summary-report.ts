@@ -1,9 +1,12 @@
 import type { TelemetrySummary } from '@eventkit/core/analysis';
 import { formatCount, formatOneDecimal } from './number-format.js';
+import { approx, approximateNote } from './percentiles.js';
 
 export interface SummaryReportOptions {
   /** Where the first skipped line was, e.g. `telemetry.jsonl:17 (invalid JSON)`. */
   firstMalformed?: string | undefined;
+  /** The bound on latencies kept, named when the percentiles are approximate. */
+  exactLimit?: number;
 }
 
 /** Actions by count, largest first, then by name: the order of the seed's report. */
@@ -39,7 +42,7 @@ export function gapLines(gaps: TelemetrySummary['gaps']): string[] {
 /**
  * The seed's `summarize_telemetry.py` report, line for line, plus one line for skipped
  * malformed lines when there were any, and one per gap in the telemetry (events the writer
- * could not record).
+ * could not record). Approximate percentiles (past the exact limit) are marked `≈`.
  */
 export function renderSummaryReport(
   summary: TelemetrySummary,
@@ -53,11 +56,13 @@ export function renderSummaryReport(
       lines.push(`  ${name}: ${formatCount(stats.count)} (${formatOneDecimal(stats.share)}%)`);
     }
     lines.push('', 'Latency (ms):');
+    const ms = (value: number) => approx(formatOneDecimal(value), summary.approximate);
     for (const [name, stats] of actions) {
       lines.push(
-        `  ${name}: p50=${formatOneDecimal(stats.p50_ms)}, p95=${formatOneDecimal(stats.p95_ms)}, p99=${formatOneDecimal(stats.p99_ms)}`,
+        `  ${name}: p50=${ms(stats.p50_ms)}, p95=${ms(stats.p95_ms)}, p99=${ms(stats.p99_ms)}`,
       );
     }
+    if (summary.approximate) lines.push(approximateNote(options.exactLimit));
     lines.push(
       '',
       `Error rate: ${formatOneDecimal(summary.error_rate)}% (${formatCount(summary.failures)} ${summary.failures === 1 ? 'failure' : 'failures'})`,

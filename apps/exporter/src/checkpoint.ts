@@ -2,8 +2,30 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { EventKitError, type FilePosition } from '@eventkit/core/telemetry';
 import type { TallySnapshot } from './tally.js';
 
+/** How a follower that has not read anything yet begins (its `from` and `backfill`). */
+export interface FileStart {
+  from: 'start' | 'end';
+  backfill: boolean;
+}
+
+/**
+ * One followed file: where reading stands, or, before its follower has taken its start, the start
+ * it will take. Keeping the start means a restart in the middle of a catch-up begins a file not
+ * yet reached exactly as the interrupted run would have.
+ */
+export type FileEntry = { position: FilePosition } | { start: FileStart };
+
 /** What the state file holds: positions and counters captured at the same instant. */
 export interface Checkpoint {
+  version: 2;
+  savedAt: string;
+  /** Keyed by absolute path: every file followed, each file's own entry. */
+  files: Record<string, FileEntry>;
+  tally: TallySnapshot;
+}
+
+/** The state file the exporter wrote before it followed patterns: a bare position per file. */
+interface CheckpointV1 {
   version: 1;
   savedAt: string;
   files: Record<string, FilePosition>;
@@ -13,7 +35,20 @@ export interface Checkpoint {
 const isMissing = (error: unknown) =>
   (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
-/** Reads the state file; undefined when there is none yet. A corrupt one is an error, not a silent reset. */
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Version 1 held the same positions, without entries for files not started yet: none are lost. */
+function migrate(v1: CheckpointV1): Checkpoint {
+  const files: Record<string, FileEntry> = {};
+  for (const [file, position] of Object.entries(v1.files)) files[file] = { position };
+  return { version: 2, savedAt: v1.savedAt, files, tally: v1.tally };
+}
+
+/**
+ * Reads the state file, migrating one written by an older exporter; undefined when there is none
+ * yet. A corrupt one is an error, not a silent reset.
+ */
 export async function readCheckpoint(path: string): Promise<Checkpoint | undefined> {
   let text: string;
   try {
@@ -24,9 +59,9 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
       cause: error,
     });
   }
-  let parsed: Partial<Checkpoint>;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as Partial<Checkpoint>;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new EventKitError(
       'UNREADABLE_INPUT',
@@ -34,17 +69,14 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
       { cause: error },
     );
   }
-  if (
-    parsed.version !== 1 ||
-    typeof parsed.files !== 'object' ||
-    typeof parsed.tally !== 'object'
-  ) {
-    throw new EventKitError(
-      'UNREADABLE_INPUT',
-      `${path}: not an exporter state file (version 1); move it away to start counting afresh`,
-    );
+  if (isObject(parsed) && isObject(parsed.files) && isObject(parsed.tally)) {
+    if (parsed.version === 2) return parsed as unknown as Checkpoint;
+    if (parsed.version === 1) return migrate(parsed as unknown as CheckpointV1);
   }
-  return parsed as Checkpoint;
+  throw new EventKitError(
+    'UNREADABLE_INPUT',
+    `${path}: not an exporter state file (version 1 or 2); move it away to start counting afresh`,
+  );
 }
 
 /**
@@ -66,4 +98,32 @@ export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Pro
     await unlink(temporary).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The state file of the one file found at start that has one, read in place of the missing
+ * `stateFile` (it is written there from the next checkpoint on); undefined when none or several do.
+ */
+export async function takeOverStateFile(
+  found: readonly string[],
+  formerStateFile: (file: string) => string,
+  stateFile: string,
+  warn: (message: string) => void,
+): Promise<Checkpoint | undefined> {
+  const former: Array<[path: string, checkpoint: Checkpoint]> = [];
+  for (const file of found) {
+    const path = formerStateFile(file);
+    const checkpoint = path === stateFile ? undefined : await readCheckpoint(path);
+    if (checkpoint) former.push([path, checkpoint]);
+  }
+  const [only, ...others] = former;
+  if (!only) return undefined;
+  if (others.length > 0) {
+    warn(
+      `several state files (${former.map(([path]) => path).join(', ')}) and none at ${stateFile}: counting afresh; pass the one to continue with --state-file`,
+    );
+    return undefined;
+  }
+  warn(`${only[0]}: continuing its counts; the state is kept in ${stateFile} from now on`);
+  return only[1];
 }

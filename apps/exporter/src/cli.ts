@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { EventKitError } from '@eventkit/core/telemetry';
+import { EventKitError, instanceTelemetryFiles } from '@eventkit/core/telemetry';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createExporter } from './exporter.js';
+import { type FileSource, fileSourceOf, matchPattern, patternBase } from './file-set.js';
 import { createMetricsServer } from './server.js';
 
 export interface CliIo {
@@ -31,9 +32,21 @@ function url(raw: string): string {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Default state file: hidden, beside the (first) telemetry file. */
-export const defaultStateFile = (file: string) =>
+/** The state file of one telemetry file: hidden, beside it. */
+const stateFileBeside = (file: string) =>
   join(dirname(file), `.${basename(file)}.exporter-state.json`);
+
+/**
+ * Default state file: hidden, beside the first telemetry file; for a pattern, in the directory
+ * its wildcards start in, named after the pattern (`.telemetry_.jsonl.exporter-state.json`).
+ */
+export function defaultStateFile(source: FileSource): string {
+  if (source.kind === 'file') return stateFileBeside(source.path);
+  if (source.kind === 'instances') return stateFileBeside(source.file);
+  const base = patternBase(source.pattern);
+  const rest = source.pattern.slice(base.length).replace(/^\/+/, '');
+  return join(base, `.${rest.replace(/[^\w.-]+/g, '_')}.exporter-state.json`);
+}
 
 interface CliOptions {
   file?: string[];
@@ -63,7 +76,7 @@ export function createCli(io: CliIo): Command {
     .addOption(
       new Option(
         '-f, --file <path>',
-        "telemetry file to follow; repeat for several (default: agent.json's telemetry.file, resolved against the working directory)",
+        "telemetry file, or quoted glob such as '/var/lib/eventkit/telemetry*.jsonl' naming live files (files that appear later are followed too, each with its archives); repeat for several (default: agent.json's telemetry.file and every worker's file beside it, telemetry-w<k>.jsonl, resolved against the working directory)",
       ).argParser(collect),
     )
     .addOption(
@@ -96,7 +109,7 @@ export function createCli(io: CliIo): Command {
     )
     .option(
       '--state-file <path>',
-      'checkpoint of read positions and counter values, so a restart neither loses nor double counts (default: .<file>.exporter-state.json beside the first file)',
+      'checkpoint of read positions (one entry per file) and counter values, so a restart neither loses nor double counts (default: .<file>.exporter-state.json beside the first file; for a glob, in its directory, named after it)',
     )
     .option(
       '--no-state-file',
@@ -151,6 +164,7 @@ export function createCli(io: CliIo): Command {
       `
 Examples:
   event-agent-exporter --file /var/lib/event-agent/telemetry.jsonl --health-url http://127.0.0.1:8000/health
+  event-agent-exporter --file '/var/lib/event-agent/telemetry*.jsonl'
   event-agent-exporter --manifest /etc/event-agent/agent.json --host 0.0.0.0 --port 9090
   event-agent-exporter --once --file telemetry.jsonl | promtool check metrics
   curl -s http://127.0.0.1:9090/metrics | grep event_agent_requests_total`,
@@ -172,30 +186,55 @@ Examples:
   return program;
 }
 
-async function resolveFiles(options: CliOptions): Promise<string[]> {
-  if (options.file && options.file.length > 0) return options.file.map((file) => resolve(file));
+async function resolveSources(options: CliOptions): Promise<FileSource[]> {
+  if (options.file && options.file.length > 0) {
+    return Promise.all(options.file.map((file) => fileSourceOf(file)));
+  }
   // Only core's manifest subpath, and only when needed: core's whole index would cost ~9 MB of RSS.
   const { loadManifest, SAMPLE_MANIFEST_PATH, manifestSettings } = await import(
     '@eventkit/core/manifest'
   );
   const loaded = await loadManifest(options.manifest ?? SAMPLE_MANIFEST_PATH);
   const { file } = manifestSettings(loaded).telemetry;
-  return [file];
+  return [{ kind: 'instances', file }];
 }
+
+/** The sources that name no file right now: a missing file, a pattern that matches nothing. */
+async function missingSources(sources: readonly FileSource[]): Promise<FileSource[]> {
+  const missing: FileSource[] = [];
+  for (const source of sources) {
+    const found =
+      source.kind === 'pattern'
+        ? await matchPattern(source.pattern)
+        : source.kind === 'file'
+          ? [source.path]
+          : await instanceTelemetryFiles(source.file);
+    if (!found.some((path) => existsSync(path))) missing.push(source);
+  }
+  return missing;
+}
+
+const describeSource = (source: FileSource) =>
+  source.kind === 'file'
+    ? source.path
+    : source.kind === 'pattern'
+      ? source.pattern
+      : `${source.file} (and each worker's file beside it)`;
 
 /** `--once`: what a fresh exporter would serve after reading every file, printed once. */
 async function printOnce(options: CliOptions, io: CliIo): Promise<void> {
-  const files = await resolveFiles(options);
-  for (const file of files) {
-    if (!existsSync(file)) {
-      throw new EventKitError(
-        'UNREADABLE_INPUT',
-        `${file}: no such telemetry file; pass the agent's telemetry file with --file`,
-      );
-    }
+  const sources = await resolveSources(options);
+  const [missing] = await missingSources(sources);
+  if (missing) {
+    throw new EventKitError(
+      'UNREADABLE_INPUT',
+      missing.kind === 'pattern'
+        ? `${missing.pattern}: no file matches this pattern; check the path (quote globs so the shell does not expand them)`
+        : `${missing.kind === 'file' ? missing.path : missing.file}: no such telemetry file; pass the agent's telemetry file with --file`,
+    );
   }
   const exporter = await createExporter({
-    files,
+    files: sources,
     backfill: true,
     healthUrl: options.healthUrl,
     healthTimeoutMs: options.healthTimeout,
@@ -212,15 +251,17 @@ async function printOnce(options: CliOptions, io: CliIo): Promise<void> {
 }
 
 async function serve(options: CliOptions, io: CliIo): Promise<void> {
-  const files = await resolveFiles(options);
+  const sources = await resolveSources(options);
+  const first = sources[0] as FileSource;
   const stateFile =
-    options.stateFile === false
-      ? undefined
-      : resolve(options.stateFile ?? defaultStateFile(files[0] as string));
+    options.stateFile === false ? undefined : resolve(options.stateFile ?? defaultStateFile(first));
   const warn = (message: string) => io.stderr(`event-agent-exporter: warning: ${message}\n`);
   const exporter = await createExporter({
-    files,
+    files: sources,
     stateFile,
+    // Replacing a single --file with a pattern keeps that file's counts.
+    formerStateFile:
+      options.stateFile === undefined && first.kind === 'pattern' ? stateFileBeside : undefined,
     from: options.from,
     backfill: options.backfill,
     healthUrl: options.healthUrl,
@@ -245,14 +286,17 @@ async function serve(options: CliOptions, io: CliIo): Promise<void> {
     server.listen(options.port, options.host, resolveListen);
   });
   exporter.run();
-  for (const file of files) {
-    if (!existsSync(file))
-      warn(`${file} does not exist yet; counting starts when the agent creates it`);
+  for (const missing of await missingSources(sources)) {
+    warn(
+      missing.kind === 'pattern'
+        ? `${missing.pattern}: no file matches yet; files are followed as they appear`
+        : `${missing.kind === 'file' ? missing.path : missing.file} does not exist yet; counting starts when the agent creates it`,
+    );
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   io.stderr(
-    `event-agent-exporter: following ${files.join(', ')}; metrics on http://${options.host}:${port}/metrics` +
+    `event-agent-exporter: following ${sources.map(describeSource).join(', ')}; metrics on http://${options.host}:${port}/metrics` +
       (stateFile ? `; state in ${stateFile}` : '') +
       '\n',
   );

@@ -222,6 +222,16 @@ describe('event-agent-exporter process', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'healthy', files: [file] });
     expect((await fetch(`http://127.0.0.1:${exporter.port}/nope`)).status).toBe(404);
+    // Until its first poll has finished, /metrics answers 503 by design.
+    await waitFor(
+      async () =>
+        (
+          (await (await fetch(`http://127.0.0.1:${exporter.port}/health`)).json()) as {
+            caughtUp: boolean;
+          }
+        ).caughtUp,
+      Boolean,
+    );
     const metrics = await fetch(`http://127.0.0.1:${exporter.port}/metrics`);
     expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(await metrics.text()).toContain('process_cpu_user_seconds_total');

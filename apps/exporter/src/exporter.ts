@@ -1,7 +1,16 @@
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { createFileFollower, diskFreeRatio, type FileFollower } from '@eventkit/core/telemetry';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
-import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import {
+  type Checkpoint,
+  type FileEntry,
+  type FileStart,
+  readCheckpoint,
+  takeOverStateFile,
+  writeCheckpoint,
+} from './checkpoint.js';
+import { createFileSet, type FileSource, fileSourceOf } from './file-set.js';
+import { exists, fileLabels, gone, lagBytes, startOf } from './followed-file.js';
 import { createHealthProbe } from './health-probe.js';
 import { registerExporterMetrics } from './metrics.js';
 import { createTelemetryTally } from './tally.js';
@@ -9,9 +18,19 @@ import { createTelemetryTally } from './tally.js';
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface ExporterOptions {
-  files: string[];
+  /**
+   * What to follow: files, globs (`/var/lib/eventkit/telemetry*.jsonl`, expanded again at every
+   * poll) or sources. A string with glob syntax is a glob.
+   */
+  files: ReadonlyArray<string | FileSource>;
   /** Where positions and counters are checkpointed; none = count from scratch at every start. */
   stateFile?: string;
+  /**
+   * While `stateFile` does not exist: the older state file of one file found at start, taken over
+   * when exactly one of those exists (a single `--file` replaced by a pattern keeps its counts).
+   */
+  formerStateFile?: (file: string) => string;
+  /** Without a checkpoint, for the files there at start; a file that appears later is read whole. */
   from?: 'start' | 'end';
   backfill?: boolean;
   healthUrl?: string;
@@ -49,6 +68,7 @@ export interface Exporter {
   stop(): Promise<void>;
   /** Lines counted so far (for the exporter's own /health). */
   status(): {
+    /** The files followed now. */
     files: string[];
     started: boolean;
     /** False until the first poll since start has read what the checkpoint did not cover. */
@@ -58,14 +78,22 @@ export interface Exporter {
   };
 }
 
+interface Followed {
+  follower: FileFollower;
+  /** Where the follower began, kept in the checkpoint until it has a position. */
+  start: FileStart;
+}
+
 /**
- * Wires core's file followers, the tally, the metrics and the checkpoint together.
- * `createExporter` restores the last checkpoint, so Prometheus sees the counters continue across
- * restarts: every line is counted exactly once, through rotations and kills.
+ * Wires core's file followers (one per file), the tally, the metrics and the checkpoint together.
+ * Every file feeds the same counters: one exporter, one set of series. `createExporter` restores
+ * the last checkpoint, so Prometheus sees the counters continue across restarts: every line is
+ * counted exactly once, through rotations and kills of any of the files.
  */
 export async function createExporter({
   files,
   stateFile,
+  formerStateFile,
   from = 'start',
   backfill = false,
   healthUrl,
@@ -78,35 +106,87 @@ export async function createExporter({
   warn = () => {},
   now = Date.now,
 }: ExporterOptions): Promise<Exporter> {
-  const paths = files.map((file) => resolve(file));
-  const restored = stateFile ? await readCheckpoint(stateFile) : undefined;
-  const tally = createTelemetryTally(restored?.tally);
-  const followers = new Map<string, FileFollower>(
-    paths.map((file) => [
-      file,
-      createFileFollower({
-        file,
-        onLine: tally.countLine,
-        onDroppedLine: () => tally.countDroppedLine(),
-        onFileChange: () => tally.countRotation(),
-        resume: restored?.files[file],
-        from,
-        backfill,
-        chunkBytes,
-        maxLineBytes,
-        warn,
-      }),
-    ]),
+  const sources = await Promise.all(
+    files.map((file) => (typeof file === 'string' ? fileSourceOf(file) : file)),
   );
-  const dirs = [...new Set(paths.map((file) => dirname(file)))];
+  const fileSet = createFileSet({ sources, ignore: stateFile ? [stateFile] : [] });
+  let restored = stateFile ? await readCheckpoint(stateFile) : undefined;
+  if (!restored && stateFile && formerStateFile) {
+    restored = await takeOverStateFile(await fileSet.expand([]), formerStateFile, stateFile, warn);
+  }
+  const tally = createTelemetryTally(restored?.tally);
+  const followed = new Map<string, Followed>();
+  /** Files found after the first discovery appeared since: all of their lines are new. */
+  let discovered = false;
+
+  async function follow(path: string, entry?: FileEntry): Promise<void> {
+    const start: FileStart =
+      entry && 'start' in entry
+        ? entry.start
+        : !restored && !discovered
+          ? { from, backfill }
+          : { from: 'start', backfill: true };
+    // Pinned now, so that a checkpoint taken before this file's turn in a long first poll holds
+    // where it starts (a start with backfill reads every archive anyway; `end` is never pinned).
+    const resume =
+      entry && 'position' in entry
+        ? entry.position
+        : start.from === 'start' && !start.backfill
+          ? await startOf(path)
+          : undefined;
+    const follower = createFileFollower({
+      file: path,
+      onLine: tally.countLine,
+      onDroppedLine: () => tally.countDroppedLine(),
+      onFileChange: () => tally.countRotation(),
+      resume,
+      from: start.from,
+      backfill: start.backfill,
+      chunkBytes,
+      maxLineBytes,
+      warn,
+    });
+    followed.set(path, { follower, start });
+  }
+
+  /** Follows the files the sources name now that are not followed yet; returns those named. */
+  async function discover(): Promise<Set<string>> {
+    const named = new Set(await fileSet.expand(followed.keys()));
+    if (stopped) return named;
+    if (!discovered) {
+      // A checkpointed file no longer named (rotated away for good, say) still has archives to finish.
+      for (const [path, entry] of Object.entries(restored?.files ?? {})) {
+        if (named.has(path)) await follow(path, entry);
+        else if (await exists(path)) {
+          warn(`${path}: in the state file but no longer named by --file; no longer followed`);
+        } else if (!(await gone(path))) await follow(path, entry);
+      }
+    }
+    for (const path of named) if (!followed.has(path)) await follow(path);
+    discovered = true;
+    return named;
+  }
+
   const probeHealth = healthUrl
     ? createHealthProbe({ url: healthUrl, timeoutMs: healthTimeoutMs })
     : undefined;
   async function minDiskFreeRatio(): Promise<number | undefined> {
+    const dirs = [...new Set([...followed.keys()].map((file) => dirname(file)))];
     const ratios = await Promise.all(dirs.map((dir) => diskFreeRatio(dir).catch(() => undefined)));
     const known = ratios.filter((ratio): ratio is number => ratio !== undefined);
     return known.length > 0 ? Math.min(...known) : undefined;
   }
+  const filesMetrics = {
+    count: () => followed.size,
+    async lagBytes(): Promise<Array<[file: string, bytes: number]>> {
+      const entries = [...followed];
+      const labels = fileLabels(entries.map(([path]) => path));
+      const lags = await Promise.all(
+        entries.map(([path, { follower }]) => lagBytes(path, follower)),
+      );
+      return lags.map((bytes, i) => [labels[i] as string, bytes]);
+    },
+  };
   // Two registries over the same tally: prom-client fixes the format per registry, and an
   // OpenMetrics registry renames the counters it renders, so one registry cannot serve both.
   const registry = new Registry();
@@ -120,12 +200,14 @@ export async function createExporter({
       now,
       probeHealth,
       diskFreeRatio: minDiskFreeRatio,
+      files: filesMetrics,
     });
   }
 
   let pollTimer: NodeJS.Timeout | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
+  let polling: Promise<void> | undefined;
   let lastWarning: string | undefined;
   /** A failing file or disk would repeat the same warning every poll: say it once until it changes. */
   const warnOnce = (message: string) => {
@@ -138,25 +220,46 @@ export async function createExporter({
   // can be older than what Prometheus scraped before a SIGKILL: serving them would look like a reset.
   let caughtUp = false;
 
-  async function poll(): Promise<void> {
+  // The files there at start are followed from the start, so that every checkpoint names them all.
+  await discover();
+
+  async function pollOnce(): Promise<void> {
     try {
-      for (const follower of followers.values()) if (!stopped) await follower.poll();
+      const named = await discover();
+      for (const { follower } of [...followed.values()]) {
+        if (stopped) return;
+        await follower.poll();
+      }
+      // Only after its last poll: a file deleted while open is read to its end first.
+      for (const path of [...followed.keys()]) {
+        if (stopped || named.has(path) || !(await gone(path))) continue;
+        await followed.get(path)?.follower.close();
+        followed.delete(path);
+      }
     } finally {
       caughtUp = true;
     }
   }
 
+  /** Reads what is new in every file; a call while a poll runs joins it. */
+  function poll(): Promise<void> {
+    polling ??= pollOnce().finally(() => {
+      polling = undefined;
+    });
+    return polling;
+  }
+
   function capture(): Checkpoint {
     // Synchronous: positions and counters describe the same lines.
-    const positions: Checkpoint['files'] = {};
-    for (const [file, follower] of followers) {
+    const entries: Checkpoint['files'] = {};
+    for (const [file, { follower, start }] of followed) {
       const position = follower.position();
-      if (position) positions[file] = position;
+      entries[file] = position ? { position } : { start };
     }
     return {
-      version: 1,
+      version: 2,
       savedAt: new Date(now()).toISOString(),
-      files: positions,
+      files: entries,
       tally: tally.snapshot(),
     };
   }
@@ -204,12 +307,14 @@ export async function createExporter({
       stopped = true;
       clearTimeout(pollTimer);
       clearInterval(checkpointTimer);
-      for (const follower of followers.values()) await follower.close();
+      // Closing the followers first stops a long catch-up between two reads.
+      for (const { follower } of followed.values()) await follower.close();
+      await polling?.catch(() => {});
       await checkpoint();
     },
     status: () => ({
-      files: paths,
-      started: [...followers.values()].every((follower) => follower.started),
+      files: [...followed.keys()],
+      started: [...followed.values()].every(({ follower }) => follower.started),
       caughtUp,
       lines: tally.state.lines,
       lastCheckpoint,

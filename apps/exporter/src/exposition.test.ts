@@ -36,6 +36,13 @@ async function expose(
     now: () => 1_795_861_619_585, // 100 s after the newest fixture event
     probeHealth: async () => 1,
     diskFreeRatio: async () => 0.25,
+    files: {
+      count: () => 2,
+      lagBytes: async () => [
+        ['telemetry.jsonl', 0],
+        ['telemetry-w2.jsonl', 812],
+      ],
+    },
   });
   return registry.metrics();
 }

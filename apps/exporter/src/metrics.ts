@@ -21,9 +21,18 @@ export interface ExporterMetricsOptions {
   probeHealth?: () => Promise<number>;
   /** Free-space ratio of the telemetry file system; undefined when it cannot be measured. */
   diskFreeRatio?: () => Promise<number | undefined>;
+  /** The files followed; without it, neither `event_agent_exporter_files` nor the per-file lag. */
+  files?: ExporterFiles;
   now?: () => number;
   /** Register prom-client's default process metrics (off in exposition tests). */
   processMetrics?: boolean;
+}
+
+/** The telemetry files an exporter follows, read at each scrape. */
+export interface ExporterFiles {
+  count(): number;
+  /** Each file's label (its base name) and its bytes not yet read. */
+  lagBytes(): Promise<Array<[file: string, bytes: number]>>;
 }
 
 /** A sample as prom-client's Registry renders it; the exemplar only in OpenMetrics. */
@@ -121,6 +130,7 @@ export function registerExporterMetrics({
   tally,
   probeHealth,
   diskFreeRatio,
+  files,
   now = Date.now,
   processMetrics = true,
 }: ExporterMetricsOptions): void {
@@ -210,6 +220,28 @@ export function registerExporterMetrics({
       async collect() {
         // NaN (never "0% free") when it cannot be measured, so DiskAlmostFull stays quiet.
         this.set((await diskFreeRatio()) ?? Number.NaN);
+      },
+    });
+  }
+
+  if (files) {
+    new Gauge({
+      name: METRIC_CATALOG.exporterFiles.name,
+      help: METRIC_CATALOG.exporterFiles.help,
+      registers: [registry],
+      collect() {
+        this.set(files.count());
+      },
+    });
+    new Gauge({
+      name: METRIC_CATALOG.exporterFileLag.name,
+      help: METRIC_CATALOG.exporterFileLag.help,
+      labelNames: METRIC_CATALOG.exporterFileLag.labels,
+      registers: [registry],
+      async collect() {
+        // Only the files followed now: a file gone for good takes its series with it.
+        this.reset();
+        for (const [file, bytes] of await files.lagBytes()) this.set({ file }, bytes);
       },
     });
   }

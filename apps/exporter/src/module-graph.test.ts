@@ -32,6 +32,15 @@ describe('what the exporter loads', () => {
     expect(imported).toEqual(['@eventkit/core/telemetry', 'commander', 'prom-client']);
   });
 
+  it('loads the glob library only for a glob', () => {
+    const plain = importedBy(['--once', '--file', join(dir, 'missing.jsonl')]);
+    expect(plain.status).toBe(3);
+    expect(plain.imported).not.toContain('tinyglobby');
+    const glob = importedBy(['--once', '--file', join(dir, 'missing*.jsonl')]);
+    expect(glob.status).toBe(3);
+    expect(glob.imported).toContain('tinyglobby');
+  });
+
   it("loads the manifest (for the default --file) from core's manifest subpath, never the whole index", () => {
     const { imported, status } = importedBy(['--manifest', join(dir, 'missing.json')]);
     expect(status).toBe(3);

@@ -63,9 +63,11 @@ describe('event-agent-exporter --once', () => {
     expect(result.stdout.endsWith('# EOF\n')).toBe(true);
   });
 
-  it("passes promtool check metrics in the exporter's own families", () => {
+  it("passes promtool check metrics in the exporter's own families, per-file lag included", () => {
     writeHistory();
-    const result = once(['--file', file]);
+    appendLines(join(dir, 'telemetry-w2.jsonl'), 20, 3);
+    const result = once(['--file', join(dir, 'telemetry*.jsonl')]);
+    expect(result.stdout).toContain('# TYPE event_agent_exporter_file_lag_bytes gauge');
     const check = spawnSync('promtool', ['check', 'metrics'], {
       input: result.stdout,
       encoding: 'utf8',
@@ -75,6 +77,30 @@ describe('event-agent-exporter --once', () => {
     // prom-client's process metrics keep prom-client's names (a gauge named nodejs_*_total).
     expect(problems.filter((line) => !line.startsWith('nodejs_'))).toEqual([]);
     expect(result.stdout).toContain('# TYPE process_cpu_seconds_total counter');
+  });
+
+  it('reads every file a quoted glob matches, each with its archives, and prints one set of series', () => {
+    writeHistory();
+    appendLines(join(dir, 'telemetry-w2.jsonl.1'), 20, 2);
+    appendLines(join(dir, 'telemetry-w2.jsonl'), 22, 3);
+    const result = once(['--file', join(dir, 'telemetry*.jsonl')]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(sample(result.stdout, 'event_agent_requests_total{action="recommend"}')).toMatch(/ 14$/);
+    expect(sample(result.stdout, 'event_agent_exporter_files')).toMatch(/ 2$/);
+    expect(result.stdout).toContain(
+      'event_agent_exporter_file_lag_bytes{file="telemetry-w2.jsonl"} 0\n',
+    );
+    expect(result.stdout).not.toMatch(/instance=/);
+  });
+
+  it('exits 3 with one line when a glob matches no file', () => {
+    const pattern = join(dir, 'telemetry*.jsonl');
+    const result = once(['--file', pattern]);
+    expect(result.status).toBe(3);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `event-agent-exporter: ${pattern}: no file matches this pattern; check the path (quote globs so the shell does not expand them)`,
+    ]);
   });
 
   it('exits 3 with one line when a file does not exist', () => {

@@ -12,7 +12,8 @@
 // [0, INPUT_BYTES)  the framer's buffer: the lines to scan
 // OUT               the last line scanned: f64 ts at +0, f64 latency at +8, i32 action start at
 //                   +16, i32 action end at +20, i32 success at +24, i32 high at +28, i32 newline
-//                   at +32; scanLines adds i32 lines taken at +36, i32 next at +40, i32 id at +44
+//                   at +32; scanLines adds i32 lines taken at +36, i32 next at +40, i32 id at +44;
+//                   i32 instance start at +48 and end at +52 (-1 without one)
 // ACTIONS           MAX_ACTIONS records of 32 bytes: i32 samples, i32 failed, i32 included,
 //                   i32 name length, f64 min ts, f64 max ts (the batch since its last reset)
 // NAMES             MAX_ACTIONS names of up to NAME_BYTES bytes
@@ -44,9 +45,11 @@ const PLUS: i32 = 0x2b;
 const DOT: i32 = 0x2e;
 const ZERO: i32 = 0x30;
 const NINE: i32 = 0x39;
-// Core's limits (ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH), set by `configure` at instantiation.
+// Core's limits (ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH, INSTANCE_MAX_LENGTH), set by `configure`
+// at instantiation.
 let maxActionLength: i32 = 0;
 let maxTraceIdLength: i32 = 0;
+let maxInstanceLength: i32 = 0;
 
 let high: i32 = 0;
 let number: f64 = 0;
@@ -335,6 +338,16 @@ function afterNull(i: i32, end: i32): i32 {
   return i + 4 <= end && load<u32>(ptr(i)) === 0x6c6c756e ? i + 4 : -1;
 }
 
+/** `,"instance":"` at i. */
+function afterInstanceKey(i: i32, end: i32): i32 {
+  return i + 13 <= end &&
+    load<u64>(ptr(i)) === 0x6e6174736e69222c &&
+    load<u32>(ptr(i + 8)) === 0x3a226563 &&
+    load<u8>(ptr(i + 12)) === 0x22
+    ? i + 13
+    : -1;
+}
+
 /** `,"trace_id":"` at i. */
 function afterTraceKey(i: i32, end: i32): i32 {
   return i + 13 <= end &&
@@ -418,14 +431,26 @@ function writerLayoutEnd(start: i32, end: i32): i32 {
   else if (at(i) === 0x6e) i = afterNull(i, end);
   else return -1;
   if (i < 0) return -1;
-  if (i < end && at(i) === COMMA) {
-    i = afterTraceKey(i, end);
-    if (i < 0) return -1;
-    const traceEnd = skipPlainString(i - 1, end);
-    if (traceEnd < 0 || traceEnd - i - 1 > maxTraceIdLength) return -1;
+  // Then, each optional and in this order, the trace id and the instance.
+  let value = afterTraceKey(i, end);
+  if (value >= 0) {
+    const traceEnd = skipPlainString(value - 1, end);
+    if (traceEnd < 0 || traceEnd - value - 1 > maxTraceIdLength) return -1;
     i = traceEnd;
   }
+  let instanceStart: i32 = -1;
+  let instanceEnd: i32 = -1;
+  value = afterInstanceKey(i, end);
+  if (value >= 0) {
+    const stringEnd = skipPlainString(value - 1, end);
+    if (stringEnd < 0 || stringEnd - value - 1 > maxInstanceLength) return -1;
+    instanceStart = value;
+    instanceEnd = stringEnd - 1;
+    i = stringEnd;
+  }
   if (i >= end || at(i) !== CLOSE_BRACE) return -1;
+  store<i32>(ptr(OUT + 48), instanceStart);
+  store<i32>(ptr(OUT + 52), instanceEnd);
   return i + 1;
 }
 
@@ -576,8 +601,13 @@ export function regionStart(): i32 {
   return i32(BASE);
 }
 
-/** Sets core's limits on the action and trace id lengths (before any scan). */
-export function configure(actionMaxLength: i32, traceIdMaxLength: i32): void {
+/** Sets core's limits on the action, trace id and instance lengths (before any scan). */
+export function configure(
+  actionMaxLength: i32,
+  traceIdMaxLength: i32,
+  instanceMaxLength: i32,
+): void {
   maxActionLength = actionMaxLength;
   maxTraceIdLength = traceIdMaxLength;
+  maxInstanceLength = instanceMaxLength;
 }

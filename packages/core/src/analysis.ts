@@ -4,6 +4,7 @@
  * loads neither zod nor the manifest, agent and graph modules.
  */
 export type { LatencySketch } from './metrics/latency-sketch.js';
+export type { PercentileMethod } from './metrics/percentile.js';
 export type { SummarizeOptions } from './metrics/summarize.js';
 export { summarizeTelemetry } from './metrics/summarize.js';
 export type {
@@ -11,10 +12,11 @@ export type {
   GapEpisode,
   GapSummary,
   SummaryBuilder,
+  SummaryBuilderOptions,
   SummaryEvent,
   TelemetrySummary,
 } from './metrics/summary-builder.js';
-export { createSummaryBuilder } from './metrics/summary-builder.js';
+export { createSummaryBuilder, EXACT_LATENCY_LIMIT } from './metrics/summary-builder.js';
 export type { WindowMetrics, WindowMetricsOptions } from './metrics/window-metrics.js';
 export { calculateMetrics } from './metrics/window-metrics.js';
 export type { ReadOptions, ReadStats, TelemetryStream } from './reader/read-telemetry.js';

@@ -22,9 +22,10 @@ describe("core's entry points", () => {
     }
   });
 
-  // 44 after the simplification, +2 for the fleet: where each worker's telemetry file lives.
+  // 44 after the simplification, +2 for the fleet: where each worker's telemetry file lives,
+  // +1 for exact percentiles: the bound on latencies kept, which the CLI's help and output name.
   it('keep the public API short: at most ~45 values across all entries', () => {
     const names = new Set(Object.values(entries).flatMap((entry) => Object.keys(entry)));
-    expect(names.size).toBeLessThanOrEqual(46);
+    expect(names.size).toBeLessThanOrEqual(47);
   });
 });

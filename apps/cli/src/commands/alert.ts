@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
-import { calculateMetrics, type WindowMetrics } from '@eventkit/core/analysis';
+import { calculateMetrics, EXACT_LATENCY_LIMIT, type WindowMetrics } from '@eventkit/core/analysis';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { inputLabel, namedFiles, resolveInputs } from '../input-files.js';
 import { findSendmail, postWebhook, sendMail } from '../notify.js';
+import { approx, approximateNote, exactLimitFrom } from '../percentiles.js';
 import { readRecentEvents } from '../recent-events.js';
 import { formatWindow } from '../window-label.js';
+import { formatMs } from './metrics.js';
 
 export interface AlertFlags {
   maxFailures?: number;
@@ -30,6 +32,8 @@ export interface AlertCheck {
   value: number;
   threshold: number;
   message: string;
+  /** p95_latency only: true when the value comes from the sketch (within 1%). */
+  approximate?: boolean;
 }
 
 /** The seed's alert_on_errors.sh threshold, used when no check is named. */
@@ -68,10 +72,14 @@ export async function runAlert(
   if (windowChecks) {
     const since = ctx.now().getTime() / 1000 - flags.window;
     const windowFiles = await resolveInputs(args, ctx, { ...flags, since });
+    const exactLimit = exactLimitFrom(ctx.env);
+    // summarize's percentiles (linear), so an alert quotes the figure the report shows.
     const metrics: WindowMetrics = await calculateMetrics(windowFiles, {
       windowHours: flags.window / 3600,
       now: ctx.now,
       includeRotated: false,
+      percentiles: 'linear',
+      exactLimit,
     });
     const window = formatWindow(flags.window);
     const enough = metrics.total_requests >= flags.minRequests;
@@ -90,7 +98,8 @@ export async function runAlert(
         alerting: enough && metrics.latency_p95 > flags.p95Over,
         value: metrics.latency_p95,
         threshold: flags.p95Over,
-        message: `p95 latency ${metrics.latency_p95}ms over the last ${window} (${metrics.total_requests} requests; alert above ${flags.p95Over}ms)`,
+        message: `p95 latency ${approx(formatMs(metrics.latency_p95), metrics.approximate)} over the last ${window} (${metrics.total_requests} requests; alert above ${flags.p95Over}ms)${metrics.approximate ? ` (${approximateNote(exactLimit ?? EXACT_LATENCY_LIMIT)})` : ''}`,
+        approximate: metrics.approximate,
       });
     }
   }

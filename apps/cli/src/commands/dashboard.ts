@@ -5,6 +5,7 @@ import { renderDashboard } from '../dashboard/render.js';
 import { takeSnapshot } from '../dashboard/snapshot.js';
 import { EXIT } from '../exit-codes.js';
 import { defaultTelemetryFile, displayPath } from '../input-files.js';
+import { exactLimitFrom } from '../percentiles.js';
 
 export interface DashboardFlags {
   url: string;
@@ -27,9 +28,16 @@ export async function runDashboard(ctx: CliContext, flags: DashboardFlags): Prom
   const file = flags.file
     ? path.resolve(ctx.cwd, flags.file)
     : await defaultTelemetryFile(ctx.cwd, flags.manifest);
+  const exactLimit = exactLimitFrom(ctx.env);
   const interactive = !flags.once && ctx.stdout.isTTY === true && process.stdin.isTTY === true;
   const frame = async () => {
-    const snapshot = await takeSnapshot({ fetch: ctx.fetch, url: flags.url, file, now: ctx.now() });
+    const snapshot = await takeSnapshot({
+      fetch: ctx.fetch,
+      url: flags.url,
+      file,
+      now: ctx.now(),
+      exactLimit,
+    });
     return renderDashboard(snapshot, {
       width: ctx.stdout.columns ?? 100,
       height: interactive ? (ctx.stdout.rows ?? 40) : 1000,

@@ -1,9 +1,15 @@
-import { calculateMetrics, type WindowMetrics } from '@eventkit/core/analysis';
+import {
+  calculateMetrics,
+  EXACT_LATENCY_LIMIT,
+  type PercentileMethod,
+  type WindowMetrics,
+} from '@eventkit/core/analysis';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveInputs } from '../input-files.js';
 import type { InputFlags } from '../input-options.js';
 import { formatCount } from '../number-format.js';
+import { approx, approximateNote, exactLimitFrom } from '../percentiles.js';
 import { formatWindow } from '../window-label.js';
 
 export interface MetricsFlags extends Omit<InputFlags, 'since' | 'until'> {
@@ -12,19 +18,31 @@ export interface MetricsFlags extends Omit<InputFlags, 'since' | 'until'> {
   json?: boolean;
 }
 
-/** Window metrics over the named files, as the seed's calculate_metrics computes them. */
+/**
+ * Window metrics over the named files, as the seed's calculate_metrics computes them, with
+ * percentiles read by `percentiles` (`seed` for `metrics`, summarize's `linear` for the others).
+ */
 export async function loadWindowMetrics(
   ctx: CliContext,
   args: string[],
-  flags: MetricsFlags,
+  flags: Omit<MetricsFlags, 'json'>,
+  percentiles: PercentileMethod,
 ): Promise<WindowMetrics> {
+  const exactLimit = exactLimitFrom(ctx.env);
   const since = ctx.now().getTime() / 1000 - flags.window;
   const inputs = await resolveInputs(args, ctx, { ...flags, since });
   return calculateMetrics(inputs, {
     windowHours: flags.window / 3600,
     now: ctx.now,
     includeRotated: false,
+    percentiles,
+    exactLimit,
   });
+}
+
+/** The note under figures marked ≈, naming the bound in force. */
+export function windowApproximateNote(ctx: CliContext): string {
+  return approximateNote(exactLimitFrom(ctx.env) ?? EXACT_LATENCY_LIMIT);
 }
 
 /** `eventkit metrics`: the seed's calculate_metrics fields for the last --window. */
@@ -33,7 +51,7 @@ export async function runMetrics(
   args: string[],
   flags: MetricsFlags,
 ): Promise<number> {
-  const metrics = await loadWindowMetrics(ctx, args, flags);
+  const metrics = await loadWindowMetrics(ctx, args, flags, 'seed');
   if (flags.json) {
     ctx.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
     return EXIT.ok;
@@ -43,15 +61,15 @@ export async function runMetrics(
     ['Requests/s', formatRate(metrics.requests_per_second)],
     ['Success rate', `${metrics.success_rate.toFixed(2)}%`],
     ['Error rate', `${metrics.error_rate.toFixed(2)}%`],
-    ['Latency p50', `${formatMs(metrics.latency_p50)}`],
-    ['Latency p95', `${formatMs(metrics.latency_p95)}`],
-    ['Latency p99', `${formatMs(metrics.latency_p99)}`],
+    ['Latency p50', approx(formatMs(metrics.latency_p50), metrics.approximate)],
+    ['Latency p95', approx(formatMs(metrics.latency_p95), metrics.approximate)],
+    ['Latency p99', approx(formatMs(metrics.latency_p99), metrics.approximate)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   ctx.stdout.write(
     `=== Metrics (last ${formatWindow(flags.window)}) ===\n${rows
       .map(([label, value]) => `${`${label}:`.padEnd(width + 1)} ${value}`)
-      .join('\n')}\n`,
+      .join('\n')}\n${metrics.approximate ? `${windowApproximateNote(ctx)}\n` : ''}`,
   );
   return EXIT.ok;
 }

@@ -94,6 +94,7 @@ describe('eventkit metrics', () => {
         'latency_p95',
         'latency_p99',
         'requests_per_second',
+        'approximate',
       ].sort(),
     );
   });

@@ -4,25 +4,29 @@ import { EventKitError, isEventKitError } from '@eventkit/core/telemetry';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { approx } from '../percentiles.js';
 import { evaluateSlo, parseSloTargets, type SloCheck, type SloTargets } from '../slo.js';
 import { formatWindow } from '../window-label.js';
-import { loadWindowMetrics, type MetricsFlags } from './metrics.js';
+import { loadWindowMetrics, type MetricsFlags, windowApproximateNote } from './metrics.js';
 
 export interface SloFlags extends MetricsFlags {
   targets?: string;
 }
 
-/** `eventkit slo`: the seed's key-metrics targets as a PASS/FAIL table; exit 1 on any breach. */
+/**
+ * `eventkit slo`: the seed's key-metrics targets as a PASS/FAIL table; exit 1 on any breach.
+ * Latency percentiles are summarize's (linear), so the two commands show the same numbers.
+ */
 export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): Promise<number> {
   const targets = flags.targets
     ? await readTargets(path.resolve(ctx.cwd, flags.targets), flags.targets)
     : undefined;
-  const metrics = await loadWindowMetrics(ctx, args, flags);
+  const metrics = await loadWindowMetrics(ctx, args, flags, 'linear');
   const result = evaluateSlo(metrics, targets);
   const code = result.ok ? EXIT.ok : EXIT.tripped;
   if (flags.json) {
     ctx.stdout.write(
-      `${JSON.stringify({ window: formatWindow(flags.window), total_requests: metrics.total_requests, ...result }, null, 2)}\n`,
+      `${JSON.stringify({ window: formatWindow(flags.window), total_requests: metrics.total_requests, ...result, approximate: metrics.approximate }, null, 2)}\n`,
     );
     return code;
   }
@@ -31,7 +35,7 @@ export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): 
   const rows = result.checks.map((check) => [
     check.label,
     `${check.comparison}${formatValue(check.target, check.unit)}`,
-    formatValue(check.actual, check.unit),
+    approx(formatValue(check.actual, check.unit), metrics.approximate && check.unit === 'ms'),
     check.ok ? 'PASS' : 'FAIL',
   ]);
   const widths = header.map((title, i) =>
@@ -56,6 +60,7 @@ export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): 
   out.push(
     failed === 0 ? 'All targets met.' : `${failed} of ${result.checks.length} targets breached.`,
   );
+  if (metrics.approximate) out.push(windowApproximateNote(ctx));
   ctx.stdout.write(`${out.join('\n')}\n`);
   return code;
 }

@@ -32,7 +32,9 @@ async function jqSummary(
   const cat = files
     .map((file) => (file.endsWith('.gz') ? `zcat ${file}` : `cat ${file}`))
     .join('; ');
-  const q = (p: number) => `(map(.latency_ms)|sort|.[(length*${p}|floor)])`;
+  // numpy's default (DuckDB's quantile_cont): position (n - 1) * p, interpolated linearly.
+  const q = (p: number) =>
+    `(map(.latency_ms)|sort|((length-1)*${p}) as $pos|($pos|floor) as $lo|.[$lo] as $a|.[([$lo+1,length-1]|min)] as $b|if $pos == $lo then $a else $a + ($b - $a) * ($pos - $lo) end)`;
   const out = await sh(
     `{ ${cat}; } | jq -R -c '${JQ_VALID_EVENTS}' | jq -s -c '{total: length, failures: (map(select(.success==false))|length), actions: (group_by(.action) | map({key: .[0].action, value: {count: length, failures: (map(select(.success==false))|length), p50: ${q(0.5)}, p95: ${q(0.95)}, p99: ${q(0.99)}}}) | from_entries)}'`,
     dir,

@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { summarizeTelemetry } from '@eventkit/core/analysis';
+import { EXACT_LATENCY_LIMIT, summarizeTelemetry } from '@eventkit/core/analysis';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, namedFiles, resolveInputs } from '../input-files.js';
 import type { InputFlags } from '../input-options.js';
+import { exactLimitFrom } from '../percentiles.js';
 import { formatSize } from '../sizes.js';
 import { renderSummaryReport } from '../summary-report.js';
 import { checkTimeRange } from '../time-range.js';
@@ -20,6 +21,7 @@ export async function runSummarize(
   flags: SummarizeFlags,
 ): Promise<number> {
   checkTimeRange(flags);
+  const exactLimit = exactLimitFrom(ctx.env);
   const inputs = await resolveInputs(args, ctx, flags);
   const status = await summaryStatus(ctx, namedFiles(inputs));
   const summary = await summarizeTelemetry(inputs, {
@@ -27,6 +29,7 @@ export async function runSummarize(
     until: flags.until,
     includeRotated: false,
     threads: flags.threads,
+    exactLimit,
   }).finally(() => status.stop());
   if (flags.json) {
     ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -36,7 +39,12 @@ export async function runSummarize(
   const where = firstMalformed
     ? `${displayPath(firstMalformed.file, ctx.cwd)}:${firstMalformed.line} (${firstMalformed.reason})`
     : undefined;
-  ctx.stdout.write(renderSummaryReport(summary, { firstMalformed: where }));
+  ctx.stdout.write(
+    renderSummaryReport(summary, {
+      firstMalformed: where,
+      exactLimit: exactLimit ?? EXACT_LATENCY_LIMIT,
+    }),
+  );
   return EXIT.ok;
 }
 

@@ -1,5 +1,6 @@
 import type { Colors } from '../colors.js';
 import { formatCount, formatOneDecimal } from '../number-format.js';
+import { approx } from '../percentiles.js';
 import { actionsByCount } from '../summary-report.js';
 import type { DashboardSnapshot } from './snapshot.js';
 import { sparkline } from './sparkline.js';
@@ -72,9 +73,11 @@ export function renderDashboard(snapshot: DashboardSnapshot, options: RenderOpti
         `${'ACTION'.padEnd(16)}${'REQUESTS'.padStart(10)}${'ERRORS'.padStart(8)}${'ERR%'.padStart(8)}${'P50 ms'.padStart(10)}${'P95 ms'.padStart(10)}`,
       ),
     );
+    // summarize's percentiles (exact, linear), from the same summary builder.
+    const ms = (value: number) => approx(formatOneDecimal(value), summary.approximate);
     for (const [name, stats] of actionsByCount(summary)) {
       const errPct = stats.count > 0 ? (stats.failures / stats.count) * 100 : 0;
-      const row = `${name.slice(0, 15).padEnd(16)}${formatCount(stats.count).padStart(10)}${formatCount(stats.failures).padStart(8)}${`${formatOneDecimal(errPct)}%`.padStart(8)}${formatOneDecimal(stats.p50_ms).padStart(10)}${formatOneDecimal(stats.p95_ms).padStart(10)}`;
+      const row = `${name.slice(0, 15).padEnd(16)}${formatCount(stats.count).padStart(10)}${formatCount(stats.failures).padStart(8)}${`${formatOneDecimal(errPct)}%`.padStart(8)}${ms(stats.p50_ms).padStart(10)}${ms(stats.p95_ms).padStart(10)}`;
       lines.push(stats.failures > 0 ? c.yellow(row) : row);
     }
   } else {

@@ -34,6 +34,8 @@ export interface SnapshotOptions {
   file: string;
   now: Date;
   timeoutMs?: number;
+  /** The most latencies kept for exact percentiles (EVENTKIT_EXACT_LIMIT; default core's). */
+  exactLimit?: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<DashboardS
   const files = [...archives.slice(-1), file];
   const nowSeconds = now.getTime() / 1000;
   const since = nowSeconds - MINUTES * 60;
-  const builder = createSummaryBuilder();
+  const builder = createSummaryBuilder({ exactLimit: options.exactLimit });
   const requests = new Array<number>(MINUTES).fill(0);
   const latencySum = new Array<number>(MINUTES).fill(0);
   try {

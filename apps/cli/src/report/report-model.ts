@@ -178,6 +178,7 @@ function periodView(collected: Collected, input: PeriodInput): PeriodView {
       latency_p95: overall.p95_ms,
       latency_p99: overall.p99_ms,
       requests_per_second: summary.total / seconds,
+      approximate: summary.approximate,
     },
     DEFAULT_SLO_TARGETS,
   );

@@ -189,6 +189,33 @@ describe('file follower: where it starts', () => {
     expect(run.changes).toEqual([]);
   });
 
+  it('with backfill, also reads what is rotated while the archives are being read', async () => {
+    let next = append(`${file}.20240315-080000-000`, 0, 3);
+    next = append(file, next, 4);
+    const { lines: seen, onLine } = collectLines();
+    const changes: FileChange[] = [];
+    let rotated = false;
+    const follower = createFileFollower({
+      file,
+      backfill: true,
+      onFileChange: (change) => changes.push(change),
+      onLine: (buf, start, end) => {
+        onLine(buf, start, end);
+        if (rotated) return;
+        // The live file is rotated twice while the first archive is being read.
+        rotated = true;
+        renameSync(file, `${file}.20240315-080000-001`);
+        next = append(file, next, 2);
+        renameSync(file, `${file}.20240315-080000-002`);
+        next = append(file, next, 1);
+      },
+    });
+    followers.push(follower);
+    await follower.poll();
+    expect(seen).toEqual(lines(0, 10));
+    expect(changes).toEqual(['rotated', 'rotated']);
+  });
+
   it('waits for a file that does not exist yet', async () => {
     const run = follow();
     await run.follower.poll();

@@ -241,10 +241,16 @@ export function createFileFollower({
   /**
    * After leaving the file `left`: reads every archive rotated after it, oldest first, then enters
    * the live file. The live file is opened before the archives are listed, so an archive rotated
-   * in between is never skipped; if more appeared while reading, it goes round again.
+   * in between is never skipped; if more appeared while reading, it goes round again. `first` is
+   * the change reported on entering the first file (null after a backfill: the file that was live
+   * when it began is not a rotation followed).
    */
-  async function readSuccessorsThenLive(left: Identity | undefined): Promise<void> {
+  async function readSuccessorsThenLive(
+    left: Identity | undefined,
+    first: FileChange | null = 'rotated',
+  ): Promise<void> {
     let after = left;
+    let change = first ?? undefined;
     for (;;) {
       const live = await openLive();
       const liveHead = live?.handle ? await headOf(live.handle) : Buffer.alloc(0);
@@ -256,13 +262,41 @@ export function createFileFollower({
         successors.push(path);
       }
       if (successors.length === 0) {
-        if (live) enter(live, 'rotated');
+        if (live) enter(live, change);
         return;
       }
       await live?.handle?.close();
-      for (const path of successors) await readArchive(await archiveSource(path, 0), 'rotated');
+      for (const path of successors) {
+        await readArchive(await archiveSource(path, 0), change);
+        change = 'rotated';
+      }
       after = lastLeft;
     }
+  }
+
+  /**
+   * `backfill` from the start: every archive, oldest first, then the live file. As in
+   * `readSuccessorsThenLive`, the live file is opened before the archives are listed and what was
+   * rotated while they were read is read next, so a file rotating during a long backfill loses
+   * nothing.
+   */
+  async function backfillThenLive(): Promise<void> {
+    const live = await openLive();
+    const liveHead = live?.handle ? await headOf(live.handle) : Buffer.alloc(0);
+    const history: string[] = [];
+    for (const path of await listRotatedFiles(file)) {
+      if (await isLiveFile(path, live, liveHead)) break;
+      history.push(path);
+    }
+    if (history.length === 0) {
+      if (live) enter(live);
+      // Nothing yet: every archive that appears before the first file is new.
+      else archivesAtStart = new Set();
+      return;
+    }
+    await live?.handle?.close();
+    for (const path of history) await readArchive(await archiveSource(path, 0));
+    await readSuccessorsThenLive(lastLeft, null);
   }
 
   async function followRename(old: OpenSource): Promise<void> {
@@ -274,6 +308,10 @@ export function createFileFollower({
 
   async function start(): Promise<void> {
     if (!resume) {
+      if (backfill && from === 'start') {
+        await backfillThenLive();
+        return;
+      }
       if (backfill) {
         for (const path of await listRotatedFiles(file))
           await readArchive(await archiveSource(path, 0));

@@ -15,6 +15,8 @@ export const METRIC_NAMES = {
   exporterMalformedLines: 'event_agent_exporter_malformed_lines_total',
   exporterRotations: 'event_agent_exporter_rotations_total',
   exporterLag: 'event_agent_exporter_lag_seconds',
+  exporterFiles: 'event_agent_exporter_files',
+  exporterFileLag: 'event_agent_exporter_file_lag_bytes',
   telemetryDropped: 'event_agent_telemetry_dropped_total',
 } as const;
 
@@ -130,6 +132,18 @@ export const METRIC_CATALOG: { readonly [K in MetricKey]: MetricDefinition } = {
     type: 'gauge',
     help: 'Seconds between now and the newest telemetry event ts the exporter has read.',
     labels: [],
+  },
+  exporterFiles: {
+    name: METRIC_NAMES.exporterFiles,
+    type: 'gauge',
+    help: 'Telemetry files the exporter follows: those named, and every live file its patterns match.',
+    labels: [],
+  },
+  exporterFileLag: {
+    name: METRIC_NAMES.exporterFileLag,
+    type: 'gauge',
+    help: 'Bytes of a followed telemetry file after the last complete line read, by file base name.',
+    labels: ['file'],
   },
   telemetryDropped: {
     name: METRIC_NAMES.telemetryDropped,

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readTelemetry } from '../reader/read-telemetry.js';
 import { parseTelemetryLine } from '../telemetry/event.js';
-import { EXACT_SAMPLE_LIMIT, SKETCH_RELATIVE_ACCURACY } from './latency-sketch.js';
+import { SKETCH_RELATIVE_ACCURACY } from './latency-sketch.js';
 import {
   defaultSummaryThreads,
   PARALLEL_MIN_BYTES,
@@ -54,9 +54,14 @@ function referenceSummary(lines: Buffer[]) {
   return { total, failures, malformed, byAction };
 }
 
+/** numpy's default percentile (DuckDB's quantile_cont), by sorting every latency. */
 function exactQuantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(Math.floor(sorted.length * q), sorted.length - 1)] as number;
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const a = sorted[low] as number;
+  const b = sorted[Math.min(low + 1, sorted.length - 1)] as number;
+  return position === low ? a : a + (b - a) * (position - low);
 }
 
 describe('defaultSummaryThreads', () => {
@@ -75,8 +80,8 @@ describe.each(DECODING_MODES)('summarizeTelemetry with %s', (_mode, accelerate) 
   const summarize = async (file: string, options: SummarizeOptions = {}) =>
     (await runSummary(file, options, { accelerate })).builder.result();
 
-  it('matches the seed summary computed line by line with parseTelemetryLine', async () => {
-    const lines = telemetryLines(6000, { malformedPercent: 2 });
+  it('matches the seed summary computed line by line with parseTelemetryLine, percentiles exact', async () => {
+    const lines = telemetryLines(12_000, { malformedPercent: 2 });
     const file = join(dir, 'telemetry.jsonl');
     await writeFile(file, joinLines(lines));
     const summary = await summarize(file, { threads: 1 });
@@ -98,13 +103,58 @@ describe.each(DECODING_MODES)('summarizeTelemetry with %s', (_mode, accelerate) 
         [0.95, 'p95_ms'],
         [0.99, 'p99_ms'],
       ] as const) {
-        const exact = exactQuantile(entry.latencies, q);
-        const bound =
-          entry.count <= EXACT_SAMPLE_LIMIT ? 0 : exact * SKETCH_RELATIVE_ACCURACY * (1 + 1e-9);
-        expect(Math.abs((got?.[key] as number) - exact)).toBeLessThanOrEqual(bound);
+        expect(got?.[key]).toBe(exactQuantile(entry.latencies, q));
       }
     }
+    expect(summary.approximate).toBe(false);
   });
+
+  it("gives explain's p50 on 200,000 lines exactly, as sorting them does", async () => {
+    const lines = telemetryLines(200_000, { seed: 5 });
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(lines));
+    const explain = referenceSummary(lines).byAction.get('explain');
+    const summary = await summarize(file, { threads: 1 });
+    expect(summary.actions.explain?.p50_ms).toBe(exactQuantile(explain?.latencies ?? [], 0.5));
+  }, 60_000);
+
+  it.each([
+    ['this thread', { threads: 1 }, {}],
+    [
+      'worker threads',
+      { threads: 2 },
+      { parallelMinBytes: 0, rangeBytes: 60_000, useThisThread: false },
+    ],
+  ])(
+    'past exactLimit latencies, on %s, falls back to the sketch (within 1%) and says so',
+    async (_name, options, tuning) => {
+      const lines = telemetryLines(5000, { seed: 21 });
+      const file = join(dir, 'telemetry.jsonl');
+      await writeFile(file, joinLines(lines));
+      const expected = referenceSummary(lines);
+      const run = (exactLimit: number) =>
+        runSummary(file, { ...options, exactLimit }, { ...tuning, accelerate });
+      const atLimit = (await run(expected.total)).builder.result();
+      expect(atLimit.approximate).toBe(false);
+      const over = (await run(expected.total - 1)).builder.result();
+      expect(over.approximate).toBe(true);
+      expect(over.total).toBe(expected.total);
+      for (const [action, entry] of expected.byAction) {
+        for (const [q, key] of [
+          [0.5, 'p50_ms'],
+          [0.95, 'p95_ms'],
+          [0.99, 'p99_ms'],
+        ] as const) {
+          expect(atLimit.actions[action]?.[key]).toBe(exactQuantile(entry.latencies, q));
+          const exact = exactQuantile(entry.latencies, q);
+          expect(Math.abs((over.actions[action]?.[key] as number) - exact)).toBeLessThanOrEqual(
+            exact * SKETCH_RELATIVE_ACCURACY * (1 + 1e-9) + 1e-9,
+          );
+        }
+      }
+    },
+    60_000,
+  );
 
   it.each([
     ['ranges far larger than lines', 64 * 1024],
@@ -284,6 +334,7 @@ describe.each(DECODING_MODES)('summarizeTelemetry with %s', (_mode, accelerate) 
       last_ts: null,
       actions: {},
       gaps: { records: 0, dropped: 0, episodes: [] },
+      approximate: false,
     });
   });
 });

@@ -36,6 +36,11 @@ export interface SummarizeOptions extends ReadOptions {
    * most MAX_SUMMARY_THREADS are used. 1 = this thread only.
    */
   threads?: number;
+  /**
+   * The most latencies kept for exact percentiles (default EXACT_LATENCY_LIMIT, 8 bytes each);
+   * past it the percentiles come from a sketch and the summary is `approximate`.
+   */
+  exactLimit?: number;
 }
 
 /**
@@ -178,8 +183,9 @@ async function runInProcess(
   tasks: RangeTask[],
   filter: SummaryFilter,
   accelerate: boolean,
+  exactLimit: number | undefined,
 ): Promise<PoolRun> {
-  const summarizer = createRangeSummarizer(filter, { accelerate });
+  const summarizer = createRangeSummarizer(filter, { accelerate, exactLimit });
   const outcomes: RangeOutcome[] = [];
   for (const task of tasks) outcomes.push(await summarizer.summarize(task));
   return { outcomes, summaries: [summarizer.finish()], workers: 0, workerTasks: 0 };
@@ -197,6 +203,7 @@ async function runPool(
   useThisThread: boolean,
   workerUrl: URL | undefined,
   accelerate: boolean,
+  exactLimit: number | undefined,
 ): Promise<PoolRun> {
   const outcomes: RangeOutcome[] = new Array(tasks.length);
   const summaries: SerializedSummary[] = [];
@@ -236,6 +243,7 @@ async function runPool(
         cursor: cursor.buffer as SharedArrayBuffer,
         accelerate,
         module,
+        exactLimit,
       };
       worker.postMessage(request);
     });
@@ -253,7 +261,7 @@ async function runPool(
     if (useThisThread) {
       // Without this, a worker that fails before claiming anything would go unnoticed until the end.
       allWorkers.catch(() => Atomics.store(cursor, 0, tasks.length));
-      const summarizer = createRangeSummarizer(filter, { accelerate, module });
+      const summarizer = createRangeSummarizer(filter, { accelerate, module, exactLimit });
       for (const [id, outcome] of await takeRanges(summarizer, tasks, cursor)) {
         outcomes[id] = outcome;
         thisThreadTasks++;
@@ -273,9 +281,15 @@ async function runPool(
  * Combines the threads' summaries, and the ranges' malformed lines in file order (range-relative
  * line numbers turned into file ones).
  */
-function mergeLanes(tasks: RangeTask[], run: PoolRun): SummaryBuilder {
-  const builder = createSummaryBuilder();
-  for (const summary of run.summaries) builder.merge(summaryBuilderFromJSON(summary));
+function mergeLanes(
+  tasks: RangeTask[],
+  run: PoolRun,
+  exactLimit: number | undefined,
+): SummaryBuilder {
+  const builder = createSummaryBuilder({ exactLimit });
+  for (const summary of run.summaries) {
+    builder.merge(summaryBuilderFromJSON(summary, { exactLimit }));
+  }
   const linesBefore = new Map<string, number>();
   let malformed = 0;
   const firstMalformed: MalformedLine[] = [];
@@ -306,6 +320,7 @@ function malformedOnly(count: number, first: MalformedLine[]): SerializedSummary
     folded: false,
     actions: [],
     gaps: { records: 0, dropped: 0, episodes: [] },
+    approximate: false,
   };
 }
 
@@ -315,7 +330,7 @@ export async function runSummary(
   options: SummarizeOptions = {},
   tuning: SummaryTuning = {},
 ): Promise<SummaryRun> {
-  const { since, until, actions, includeRotated } = options;
+  const { since, until, actions, includeRotated, exactLimit } = options;
   const {
     cores,
     parallelMinBytes = options.threads === undefined
@@ -349,16 +364,25 @@ export async function runSummary(
   let run: PoolRun | undefined;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {
-      run = await runPool(tasks, filter, threads, useThisThread, tuning.workerUrl, accelerate);
+      run = await runPool(
+        tasks,
+        filter,
+        threads,
+        useThisThread,
+        tuning.workerUrl,
+        accelerate,
+        exactLimit,
+      );
     } catch (error) {
       if (error instanceof EventKitError) throw error;
       // Worker threads unavailable (e.g. core bundled without its worker file): same work in-process.
       run = undefined;
     }
   }
-  run ??= await runInProcess(tasks, filter, accelerate);
-  const builder = mergeLanes(tasks, run);
-  for (const malformed of builder.result().first_malformed) options.onMalformed?.(malformed);
+  run ??= await runInProcess(tasks, filter, accelerate, exactLimit);
+  const builder = mergeLanes(tasks, run, exactLimit);
+  // From the plain data: result() would compute every percentile only to drop them.
+  for (const malformed of builder.toJSON().firstMalformed) options.onMalformed?.(malformed);
   return { builder, workers: run.workers, tasks: tasks.length, workerTasks: run.workerTasks };
 }
 

@@ -22,7 +22,7 @@ function build(events: SummaryEvent[]) {
 }
 
 describe('createSummaryBuilder', () => {
-  it('computes the seed summary: totals, rates and shares in percent, p50/p95/p99', () => {
+  it('computes the seed summary: totals, rates and shares in percent, exact p50/p95/p99 (linear)', () => {
     const events: SummaryEvent[] = [
       ...Array.from({ length: 8 }, (_, i) => ({
         ts: 100 + i,
@@ -43,10 +43,26 @@ describe('createSummaryBuilder', () => {
       first_ts: 50,
       last_ts: 200,
       actions: {
-        recommend: { count: 8, failures: 0, share: 80, p50_ms: 5, p95_ms: 8, p99_ms: 8 },
-        explain: { count: 2, failures: 1, share: 20, p50_ms: 7, p95_ms: 7, p99_ms: 7 },
+        // numpy.percentile([1..8], [50, 95, 99]) and ([3, 7], …): positions (n - 1) * q.
+        recommend: {
+          count: 8,
+          failures: 0,
+          share: 80,
+          p50_ms: 4.5,
+          p95_ms: expect.closeTo(7.65, 12),
+          p99_ms: expect.closeTo(7.93, 12),
+        },
+        explain: {
+          count: 2,
+          failures: 1,
+          share: 20,
+          p50_ms: 5,
+          p95_ms: expect.closeTo(6.8, 12),
+          p99_ms: expect.closeTo(6.96, 12),
+        },
       },
       gaps: { records: 0, dropped: 0, episodes: [] },
+      approximate: false,
     });
   });
 

@@ -9,9 +9,23 @@ import { TELEMETRY_ACTIONS, TELEMETRY_GAP_ACTION } from '../telemetry/event.js';
 import {
   createLatencySketch,
   type LatencySketch,
+  latencyBuffers,
   latencySketchFromJSON,
   type SerializedLatencySketch,
 } from './latency-sketch.js';
+
+/**
+ * A summary keeps every latency, for exact percentiles, up to this many in all (8 bytes each:
+ * about 160 MB). Past it, tens of millions of events in one window, every action's percentiles
+ * come from a sketch (within 1%) in constant memory, and the summary says `approximate`.
+ */
+export const EXACT_LATENCY_LIMIT = 20_000_000;
+
+/** Knobs of a summary builder. */
+export interface SummaryBuilderOptions {
+  /** The most latencies kept for exact percentiles (default EXACT_LATENCY_LIMIT). */
+  exactLimit?: number;
+}
 
 /** Per-action figures of a summary. */
 export interface ActionSummary {
@@ -50,7 +64,8 @@ export const MAX_GAP_EPISODES = 20;
 
 /**
  * The seed's telemetry summary (`summarize_telemetry.py`), as data. Rates and shares are in
- * percent (0..100); percentiles are exact up to 1,000 samples per action, within 1% beyond.
+ * percent (0..100). Percentiles interpolate linearly between the two nearest samples (DuckDB's
+ * `quantile_cont`, numpy's default) and are exact, unless `approximate`.
  */
 export interface TelemetrySummary {
   total: number;
@@ -68,6 +83,11 @@ export interface TelemetrySummary {
   actions: Record<string, ActionSummary>;
   /** Gap records (`telemetry_gap`), which no other field counts. */
   gaps: GapSummary;
+  /**
+   * True when the percentiles come from a sketch (within 1%), because the window held more than
+   * the summary's exact limit (EXACT_LATENCY_LIMIT) of latencies; false when they are exact.
+   */
+  approximate: boolean;
 }
 
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
@@ -90,6 +110,13 @@ export interface SerializedSummary {
   folded: boolean;
   actions: { name: string; count: number; failures: number; latency: SerializedLatencySketch }[];
   gaps: GapSummary;
+  /** The latencies went over the exact limit: percentiles come from sketches. */
+  approximate: boolean;
+}
+
+/** The buffers of a serialized summary's latencies, for `postMessage`'s transfer list. */
+export function summaryBuffers(data: SerializedSummary): ArrayBuffer[] {
+  return [...new Set(data.actions.flatMap((entry) => latencyBuffers(entry.latency)))];
 }
 
 /** The minimum an event needs for a summary; a full TelemetryEvent fits. */
@@ -132,7 +159,7 @@ export interface SummaryBuilder {
   addMalformed(malformed: MalformedLine): void;
   /** Adds everything another builder saw; the result equals one pass over both inputs. */
   merge(other: SummaryBuilder): void;
-  /** Latency over all actions (for window metrics). */
+  /** Latency over all actions (for window metrics); shares the actions' samples, copies none. */
   overallLatency(): LatencySketch;
   result(): TelemetrySummary;
   toJSON(): SerializedSummary;
@@ -164,18 +191,23 @@ function percent(part: number, whole: number): number {
 }
 
 /**
- * Accumulates the seed's summary in constant memory: totals, success and error rate, per-action
- * counts, shares and p50/p95/p99. Builders merge, so files or byte ranges can be summarised
- * apart (in worker threads) and combined exactly. Unknown actions fold into `other` by
- * `foldAction`'s rule.
+ * Accumulates the seed's summary: totals, success and error rate, per-action counts, shares and
+ * exact p50/p95/p99 (linear interpolation). It keeps every latency (8 bytes each) up to
+ * `exactLimit`, then switches every action to a sketch (within 1%, constant memory) and marks
+ * the summary `approximate`. Builders merge, so files or byte ranges can be summarised apart (in
+ * worker threads) and combined exactly. Unknown actions fold into `other` by `foldAction`'s rule.
  *
  * @example
  * const builder = createSummaryBuilder();
  * for await (const event of readTelemetry('telemetry.jsonl')) builder.add(event);
  * const { total, success_rate, actions } = builder.result();
  */
-export function createSummaryBuilder(): SummaryBuilder {
+export function createSummaryBuilder({
+  exactLimit = EXACT_LATENCY_LIMIT,
+}: SummaryBuilderOptions = {}): SummaryBuilder {
   let total = 0;
+  /** Latencies kept for exact percentiles, across actions; -1 once approximate. */
+  let kept = 0;
   let failures = 0;
   let malformed = 0;
   let firstMalformed: MalformedLine[] = [];
@@ -197,9 +229,19 @@ export function createSummaryBuilder(): SummaryBuilder {
     let state = actions.get(name);
     if (!state) {
       state = { count: 0, failures: 0, latency: createLatencySketch() };
+      if (kept < 0) state.latency.approximate();
       actions.set(name, state);
     }
     return state;
+  }
+
+  /** Past the exact limit, every action's samples give way to a sketch. */
+  function keepLatencies(added: number): void {
+    if (kept < 0) return;
+    kept += added;
+    if (kept <= exactLimit) return;
+    kept = -1;
+    for (const state of actions.values()) state.latency.approximate();
   }
 
   /** Past the cap a summary cannot tell which extras came first: all of them become `other`. */
@@ -233,7 +275,7 @@ export function createSummaryBuilder(): SummaryBuilder {
       state.failures++;
       failures++;
     }
-    state.latency.add(latencyMs);
+    if (state.latency.add(latencyMs)) keepLatencies(1);
     if (ts < firstTs) firstTs = ts;
     if (ts > lastTs) lastTs = ts;
   }
@@ -256,6 +298,7 @@ export function createSummaryBuilder(): SummaryBuilder {
     state.failures += failed;
     failures += failed;
     state.latency.addAll(latencies, n);
+    keepLatencies(n);
     if (minTs < firstTs) firstTs = minTs;
     if (maxTs > lastTs) lastTs = maxTs;
   }
@@ -283,7 +326,9 @@ export function createSummaryBuilder(): SummaryBuilder {
       state.count += entry.count;
       state.failures += entry.failures;
       state.latency.merge(latencySketchFromJSON(entry.latency));
+      keepLatencies(entry.latency.count);
     }
+    if (data.approximate) keepLatencies(Number.POSITIVE_INFINITY);
   }
 
   const builder: SummaryBuilder = {
@@ -330,13 +375,14 @@ export function createSummaryBuilder(): SummaryBuilder {
       );
       const byAction: Record<string, ActionSummary> = {};
       for (const [name, state] of entries) {
+        const [p50 = 0, p95 = 0, p99 = 0] = state.latency.quantiles([0.5, 0.95, 0.99]) ?? [];
         byAction[name] = {
           count: state.count,
           failures: state.failures,
           share: percent(state.count, total),
-          p50_ms: state.latency.quantile(0.5) ?? 0,
-          p95_ms: state.latency.quantile(0.95) ?? 0,
-          p99_ms: state.latency.quantile(0.99) ?? 0,
+          p50_ms: p50,
+          p95_ms: p95,
+          p99_ms: p99,
         };
       }
       return {
@@ -350,6 +396,7 @@ export function createSummaryBuilder(): SummaryBuilder {
         last_ts: total > 0 ? lastTs : null,
         actions: byAction,
         gaps: { ...gaps, episodes: gaps.episodes.map((episode) => ({ ...episode })) },
+        approximate: kept < 0,
       };
     },
     toJSON() {
@@ -368,6 +415,7 @@ export function createSummaryBuilder(): SummaryBuilder {
           latency: state.latency.toJSON(),
         })),
         gaps: { ...gaps, episodes: [...gaps.episodes] },
+        approximate: kept < 0,
       };
     },
   };
@@ -375,8 +423,11 @@ export function createSummaryBuilder(): SummaryBuilder {
 }
 
 /** Rebuilds a builder sent by `toJSON()` (e.g. from a worker thread). */
-export function summaryBuilderFromJSON(data: SerializedSummary): SummaryBuilder {
-  const builder = createSummaryBuilder();
+export function summaryBuilderFromJSON(
+  data: SerializedSummary,
+  options: SummaryBuilderOptions = {},
+): SummaryBuilder {
+  const builder = createSummaryBuilder(options);
   builder.merge({ ...builder, toJSON: () => data });
   return builder;
 }

@@ -109,6 +109,8 @@ export interface RangeSummarizerOptions {
   accelerate?: boolean;
   /** The compiled kernel, e.g. sent by the thread that compiled it. */
   module?: WasmModule;
+  /** The most latencies kept for exact percentiles (see SummaryBuilderOptions). */
+  exactLimit?: number;
 }
 
 /** One framer for every range of a thread, feeding one builder. */
@@ -255,7 +257,7 @@ export function createRangeSummarizer(
   options: RangeSummarizerOptions = {},
 ): RangeSummarizer {
   const syncReads = options.syncReads ?? false;
-  const builder = createSummaryBuilder();
+  const builder = createSummaryBuilder({ exactLimit: options.exactLimit });
   const current: CurrentRange = { file: '', malformed: { count: 0, first: [] } };
   const { framer, flush, accelerated } = createSummaryFramer(builder, filter, current, options);
 

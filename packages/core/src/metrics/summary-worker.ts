@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { type EventKitErrorCode, isEventKitError } from '../errors.js';
 import type { WasmModule } from '../reader/writer-line-wasm.js';
-import type { SerializedSummary } from './summary-builder.js';
+import { type SerializedSummary, summaryBuffers } from './summary-builder.js';
 import {
   createRangeSummarizer,
   type RangeOutcome,
@@ -20,6 +20,8 @@ export interface WorkerRequest {
   accelerate: boolean;
   /** The kernel compiled by the sender; undefined when it has none. */
   module: WasmModule | undefined;
+  /** The most latencies kept for exact percentiles (see SummaryBuilderOptions). */
+  exactLimit: number | undefined;
 }
 
 export type WorkerReply =
@@ -27,13 +29,20 @@ export type WorkerReply =
   | { ok: false; code?: EventKitErrorCode; message: string };
 
 // Worker thread entry of summarizeTelemetry: claims ranges until none is left, adds them all to
-// one summary, and sends it with each range's outcome.
-parentPort?.once('message', ({ tasks, filter, cursor, accelerate, module }: WorkerRequest) => {
-  const summarizer = createRangeSummarizer(filter, { syncReads: true, accelerate, module });
+// one summary, and sends it with each range's outcome; its latencies' buffers are moved, not copied.
+parentPort?.once('message', (request: WorkerRequest) => {
+  const { tasks, filter, cursor, accelerate, module, exactLimit } = request;
+  const summarizer = createRangeSummarizer(filter, {
+    syncReads: true,
+    accelerate,
+    module,
+    exactLimit,
+  });
   takeRanges(summarizer, tasks, new Int32Array(cursor)).then(
     (outcomes) => {
-      const reply: WorkerReply = { ok: true, outcomes, summary: summarizer.finish() };
-      parentPort?.postMessage(reply);
+      const summary = summarizer.finish();
+      const reply: WorkerReply = { ok: true, outcomes, summary };
+      parentPort?.postMessage(reply, summaryBuffers(summary));
     },
     (error: unknown) => {
       const reply: WorkerReply = {

@@ -45,7 +45,43 @@ describe('calculateMetrics', () => {
       latency_p95: 20,
       latency_p99: 20,
       requests_per_second: 20 / 3600,
+      approximate: false,
     });
+    // summarize's definition on request: positions (n - 1) * q, interpolated (numpy's default).
+    const linear = await calculateMetrics(file, {
+      windowHours: 1,
+      now: () => NOW,
+      percentiles: 'linear',
+    });
+    expect(linear.latency_p50).toBe(10.5);
+    expect(linear.latency_p95).toBeCloseTo(19.05, 12);
+    expect(linear.latency_p99).toBeCloseTo(19.81, 12);
+  });
+
+  it("equals the seed's formulas computed by sorting every latency", async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    const latencies = Array.from({ length: 20_000 }, (_, i) => ((i * 7919) % 10_007) / 100);
+    await writeFile(
+      file,
+      latencies
+        .map((latency_ms, i) =>
+          formatTelemetryLine({
+            ts: nowSeconds - 3000 + i / 10,
+            action: ['recommend', 'explain', 'export'][i % 3] as string,
+            success: i % 13 !== 0,
+            latency_ms,
+            payload: {},
+            error: null,
+          }),
+        )
+        .join(''),
+    );
+    const metrics = await calculateMetrics(file, { windowHours: 1, now: () => NOW });
+    const sorted = [...latencies].sort((a, b) => a - b);
+    expect(metrics.latency_p50).toBe(sorted[10_000]);
+    expect(metrics.latency_p95).toBe(sorted[19_000]);
+    expect(metrics.latency_p99).toBe(sorted[19_800]);
+    expect(metrics.requests_per_second).toBe(20_000 / 3600);
   });
 
   it('gives zeros for an empty window, like the seed', async () => {
@@ -70,6 +106,7 @@ describe('calculateMetrics', () => {
       latency_p95: 0,
       latency_p99: 0,
       requests_per_second: 0,
+      approximate: false,
     });
   });
 

@@ -1,5 +1,6 @@
 import { EventKitError } from '../errors.js';
 import type { TelemetryInput } from '../reader/telemetry-file.js';
+import type { PercentileMethod } from './percentile.js';
 import { runSummary } from './summarize.js';
 
 /** The seed's `calculate_metrics` output; rates in percent, latencies in milliseconds. */
@@ -12,6 +13,8 @@ export interface WindowMetrics {
   latency_p95: number;
   latency_p99: number;
   requests_per_second: number;
+  /** True when the percentiles come from a sketch (within 1%): more latencies than `exactLimit`. */
+  approximate: boolean;
 }
 
 export interface WindowMetricsOptions {
@@ -23,13 +26,20 @@ export interface WindowMetricsOptions {
   includeRotated?: boolean;
   /** Worker threads, as for summarizeTelemetry. */
   threads?: number;
+  /**
+   * How percentiles are read (see PercentileMethod): `seed` (default) is the seed's
+   * `sorted[int(n*q)]`; `linear` is summarize's, for numbers that match its report.
+   */
+  percentiles?: PercentileMethod;
+  /** The most latencies kept for exact percentiles, as for summarizeTelemetry. */
+  exactLimit?: number;
 }
 
 /**
  * The seed's `calculate_metrics(telemetry_file, window_hours=24)`: requests in the window, success
  * and error rate (percent, 0 when there are none), latency p50/p95/p99 over all actions
- * (`sorted[int(n*q)]`, exact up to 1,000 samples and within 1% beyond; 0 when empty), and
- * requests per second over the whole window. Malformed lines are skipped.
+ * (exact `sorted[int(n*q)]` by default; 0 when empty), and requests per second over the whole
+ * window (`total / window`). Malformed lines are skipped.
  *
  * @example
  * const metrics = await calculateMetrics('telemetry.jsonl', { windowHours: 1 });
@@ -37,7 +47,14 @@ export interface WindowMetricsOptions {
  */
 export async function calculateMetrics(
   paths: TelemetryInput | TelemetryInput[],
-  { windowHours = 24, now = () => new Date(), includeRotated, threads }: WindowMetricsOptions = {},
+  {
+    windowHours = 24,
+    now = () => new Date(),
+    includeRotated,
+    threads,
+    percentiles = 'seed',
+    exactLimit,
+  }: WindowMetricsOptions = {},
 ): Promise<WindowMetrics> {
   if (!(windowHours > 0) || !Number.isFinite(windowHours)) {
     throw new EventKitError(
@@ -47,17 +64,19 @@ export async function calculateMetrics(
   }
   const windowSeconds = windowHours * 3600;
   const since = now().getTime() / 1000 - windowSeconds;
-  const { builder } = await runSummary(paths, { since, includeRotated, threads });
+  const { builder } = await runSummary(paths, { since, includeRotated, threads, exactLimit });
   const summary = builder.result();
-  const latency = builder.overallLatency();
+  const [p50 = 0, p95 = 0, p99 = 0] =
+    builder.overallLatency().quantiles([0.5, 0.95, 0.99], percentiles) ?? [];
   return {
     window_hours: windowHours,
     total_requests: summary.total,
     success_rate: summary.success_rate,
     error_rate: summary.error_rate,
-    latency_p50: latency.quantile(0.5) ?? 0,
-    latency_p95: latency.quantile(0.95) ?? 0,
-    latency_p99: latency.quantile(0.99) ?? 0,
+    latency_p50: p50,
+    latency_p95: p95,
+    latency_p99: p99,
     requests_per_second: summary.total / windowSeconds,
+    approximate: summary.approximate,
   };
 }

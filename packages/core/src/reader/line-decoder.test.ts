@@ -23,14 +23,15 @@ function expectSameAsReference(bytes: Buffer): void {
     expect(decoder.reason).toBe(parsed.reason);
     return;
   }
-  const { ts, action, success, latency_ms, trace_id } = parsed.event;
+  const { ts, action, success, latency_ms, trace_id, instance } = parsed.event;
   expect({
     ts: decoder.ts,
     action: decoder.action,
     success: decoder.success,
     latency_ms: decoder.latencyMs,
     trace_id: decoder.traceId,
-  }).toStrictEqual({ ts, action, success, latency_ms, trace_id });
+    instance: decoder.instance,
+  }).toStrictEqual({ ts, action, success, latency_ms, trace_id, instance });
   if (decoder.traceStart >= 0) {
     expect(padded.toString('latin1', decoder.traceStart, decoder.traceEnd)).toBe(trace_id);
   } else expect(decoder.traceEnd).toBe(-1);
@@ -38,6 +39,22 @@ function expectSameAsReference(bytes: Buffer): void {
 }
 
 describe('createLineDecoder', () => {
+  it("gives a line's instance (escaped or not), and undefined for a line without one", () => {
+    const withInstance = Buffer.from(
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{},"error":null,"instance":"web1-w2"}',
+    );
+    expect(decoder.decode(withInstance, 0, withInstance.length)).toBe(true);
+    expect(decoder.instance).toBe('web1-w2');
+    const escaped = Buffer.from(
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":"web1-w\\u0032"}',
+    );
+    expect(decoder.decode(escaped, 0, escaped.length)).toBe(true);
+    expect(decoder.instance).toBe('web1-w2');
+    const without = Buffer.from('{"ts":1,"action":"a","success":true,"latency_ms":1}');
+    expect(decoder.decode(without, 0, without.length)).toBe(true);
+    expect(decoder.instance).toBeUndefined();
+  });
+
   it('decodes exactly what parseTelemetryLine accepts, with the same event (random, mutated and other lines)', () => {
     fc.assert(fc.property(anyLine, expectSameAsReference), { numRuns: 7000 });
   });
@@ -56,6 +73,26 @@ describe('createLineDecoder', () => {
     [
       'a trace id with an escape',
       '{"ts":1,"action":"a","success":true,"latency_ms":1,"trace_id":"\\u0041"}',
+    ],
+    [
+      'our writer with an instance',
+      '{"ts":1,"action":"recommend","success":true,"latency_ms":2,"payload":{},"error":null,"trace_id":"4bf9","instance":"web1-w2"}',
+    ],
+    [
+      'an instance from another encoder',
+      '{ "instance" : "web1", "ts" : 1, "action" : "a", "success" : true, "latency_ms" : 1 }',
+    ],
+    [
+      'an escaped instance',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":"w\\u00e9"}',
+    ],
+    [
+      'an instance that is not a string',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":null}',
+    ],
+    [
+      'an instance too long',
+      `{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":"${'i'.repeat(201)}"}`,
     ],
     ['invalid JSON', '{"ts":'],
     ['a negative latency', '{"ts":1,"action":"a","success":true,"latency_ms":-1}'],

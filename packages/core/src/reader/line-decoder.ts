@@ -26,6 +26,11 @@ export interface LineDecoder {
    */
   readonly traceStart: number;
   readonly traceEnd: number;
+  /**
+   * The line's `instance` (the process that wrote it, e.g. `web1-w2`), or undefined when it has
+   * none: what a per-instance breakdown groups by.
+   */
+  readonly instance: string | undefined;
   /** Why the last line was malformed (`invalid JSON`, `latency_ms: ...`, `invalid UTF-8`). */
   readonly reason: string;
   /**
@@ -62,6 +67,7 @@ function eventFromCanonical(text: string): TelemetryEvent {
     error: (raw.error ?? null) as string | null,
   };
   if (raw.trace_id !== undefined) event.trace_id = raw.trace_id as string;
+  if (raw.instance !== undefined) event.instance = raw.instance as string;
   return event;
 }
 
@@ -127,6 +133,12 @@ export function createLineDecoder(): LineDecoder {
       return scanned.traceStart < 0
         ? undefined
         : line.toString('latin1', scanned.traceStart, scanned.traceEnd);
+    },
+    get instance(): string | undefined {
+      if (parsed) return parsed.instance;
+      return scanned.instanceStart < 0
+        ? undefined
+        : line.toString('latin1', scanned.instanceStart, scanned.instanceEnd);
     },
     event(): TelemetryEvent {
       return parsed ?? eventFromCanonical(line.toString('utf8', lineStart, lineEnd));

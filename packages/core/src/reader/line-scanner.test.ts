@@ -1,7 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatTelemetryLine, parseTelemetryLine } from '../telemetry/event.js';
+import {
+  formatTelemetryLine,
+  INSTANCE_MAX_LENGTH,
+  parseTelemetryLine,
+} from '../telemetry/event.js';
 import { createScannedLine, scanCanonicalLine, scanWriterLine } from './line-scanner.js';
 import { anyLine, event, singleByteChanges } from './test-support/telemetry-arbitraries.js';
 
@@ -23,6 +27,10 @@ function scan(bytes: Buffer) {
       action: padded.toString('latin1', out.actionStart, out.actionEnd),
       success: out.success,
       latency_ms: out.latencyMs,
+      instance:
+        out.instanceStart < 0
+          ? undefined
+          : padded.toString('latin1', out.instanceStart, out.instanceEnd),
     },
   };
 }
@@ -42,13 +50,17 @@ function expectWriterLineAgreement(bytes: Buffer): boolean {
   const parsed = reference(line);
   expect(parsed.ok, line.toString('latin1')).toBe(true);
   if (parsed.ok) {
-    const { ts, action, success, latency_ms } = parsed.event;
+    const { ts, action, success, latency_ms, instance } = parsed.event;
     expect({
       ts: out.ts,
       action: padded.toString('latin1', out.actionStart, out.actionEnd),
       success: out.success,
       latency_ms: out.latencyMs,
-    }).toStrictEqual({ ts, action, success, latency_ms });
+      instance:
+        out.instanceStart < 0
+          ? undefined
+          : padded.toString('latin1', out.instanceStart, out.instanceEnd),
+    }).toStrictEqual({ ts, action, success, latency_ms, instance });
   }
   return true;
 }
@@ -64,8 +76,8 @@ function expectAgreement(bytes: Buffer): boolean {
   const parsed = reference(bytes);
   expect(parsed.ok, bytes.toString('latin1')).toBe(true);
   if (parsed.ok) {
-    const { ts, action, success, latency_ms } = parsed.event;
-    expect(fast.fields).toStrictEqual({ ts, action, success, latency_ms });
+    const { ts, action, success, latency_ms, instance } = parsed.event;
+    expect(fast.fields).toStrictEqual({ ts, action, success, latency_ms, instance });
   }
   return true;
 }
@@ -89,6 +101,10 @@ describe('scanCanonicalLine', () => {
       'a failure',
       '{"ts":0.5,"action":"x","success":false,"latency_ms":0,"payload":{},"error":"not \\"found\\" \\u00e9"}',
     ],
+    [
+      'a line with an instance',
+      '{"ts":2.5,"action":"recommend","success":true,"latency_ms":3,"payload":{},"error":null,"trace_id":"4bf9","instance":"web1-w2"}',
+    ],
   ])(
     'agrees on every single-byte change of %s (replace, insert, delete anywhere)',
     (_name, text) => {
@@ -110,6 +126,7 @@ describe('scanCanonicalLine', () => {
             payload: { top: 5, source: 'manifest' },
             error: e.success ? null : 'session not found',
             trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+            instance: e.success ? 'web1-w2' : undefined,
           };
           const line = Buffer.from(formatTelemetryLine(ascii).slice(0, -1));
           if (expectAgreement(line)) fast++;
@@ -153,13 +170,43 @@ describe('scanCanonicalLine', () => {
     ['trailing text', '{"ts":1,"action":"a","success":true,"latency_ms":1} x', false],
     ['a truncated line', '{"ts":1,"action":"a","success":true,"latency_ms":1', false],
     [
-      'an instance, which the event keeps',
+      'an instance',
       '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{},"error":null,"instance":"api-2"}',
+      true,
+    ],
+    [
+      'a trace id and an instance',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{},"error":null,"trace_id":"4bf9","instance":"web1-w2"}',
+      true,
+    ],
+    [
+      'an instance before the trace id',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":"w","trace_id":"4bf9"}',
+      true,
+    ],
+    [
+      'an instance of the longest length',
+      `{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{},"error":null,"instance":"${'i'.repeat(INSTANCE_MAX_LENGTH)}"}`,
+      true,
+    ],
+    [
+      'an instance one character too long',
+      `{"ts":1,"action":"a","success":true,"latency_ms":1,"payload":{},"error":null,"instance":"${'i'.repeat(INSTANCE_MAX_LENGTH + 1)}"}`,
       false,
     ],
     [
       'an instance that is not a string',
       '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":7}',
+      false,
+    ],
+    [
+      'a duplicate instance',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":"a","instance":"b"}',
+      false,
+    ],
+    [
+      'an escaped instance',
+      '{"ts":1,"action":"a","success":true,"latency_ms":1,"instance":"w\\u0031"}',
       false,
     ],
   ])('%s → fast path %s', (_name, line, expected) => {

@@ -1,5 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import { ACTION_MAX_LENGTH, MAX_PAYLOAD_DEPTH, TRACE_ID_MAX_LENGTH } from '../telemetry/event.js';
+import {
+  ACTION_MAX_LENGTH,
+  INSTANCE_MAX_LENGTH,
+  MAX_PAYLOAD_DEPTH,
+  TRACE_ID_MAX_LENGTH,
+} from '../telemetry/event.js';
 
 // The line decoder's fast path (line-decoder.ts): nothing outside the decoder's modules imports
 // this file.
@@ -18,6 +23,9 @@ export interface ScannedLine {
   /** Byte range of the trace id (ASCII, no escapes); traceStart is -1 without one. */
   traceStart: number;
   traceEnd: number;
+  /** Byte range of the instance name (ASCII, no escapes); instanceStart is -1 without one. */
+  instanceStart: number;
+  instanceEnd: number;
   /** Scratch: the last number read. */
   number: number;
   /** Scratch: a byte >= 0x80 was seen (the line then needs a UTF-8 check). */
@@ -33,6 +41,8 @@ export function createScannedLine(): ScannedLine {
     actionEnd: 0,
     traceStart: -1,
     traceEnd: -1,
+    instanceStart: -1,
+    instanceEnd: -1,
     number: 0,
     high: false,
   };
@@ -61,7 +71,6 @@ const F_LATENCY = 8;
 const F_PAYLOAD = 16;
 const F_ERROR = 32;
 const F_TRACE = 64;
-/** `instance`: left to `parseTelemetryLine`, which checks it and keeps it in the event. */
 const F_INSTANCE = 128;
 const REQUIRED = F_TS | F_ACTION | F_SUCCESS | F_LATENCY;
 
@@ -157,7 +166,7 @@ function skipKey(buf: Buffer, i: number, end: number, out: ScannedLine): number 
   return -1;
 }
 
-/** At an opening quote: printable ASCII without escapes (action, trace_id, top-level keys). */
+/** At an opening quote: printable ASCII without escapes (action, trace_id, instance, keys). */
 function skipPlainString(buf: Buffer, i: number, end: number): number {
   i++;
   while (i < end) {
@@ -297,7 +306,7 @@ const LATENCY = topKey('latency_ms');
 const PAYLOAD = topKey('payload', '{');
 const ERROR = topKey('error');
 const TRACE = topKey('trace_id', '"');
-const INSTANCE_NAME = Buffer.from('instance');
+const INSTANCE = topKey('instance', '"');
 /** Our writer's lines start with the timestamp. */
 const LINE_OPEN = Buffer.from('{"ts":');
 
@@ -399,7 +408,7 @@ function topLevelKey(buf: Buffer, start: number, stop: number): number {
       if (buf[start] === 0x73) return same(buf, start, SUCCESS.name) ? F_SUCCESS : 0;
       return same(buf, start, PAYLOAD.name) ? F_PAYLOAD : 0;
     case 8:
-      if (buf[start] === 0x69) return same(buf, start, INSTANCE_NAME) ? F_INSTANCE : 0;
+      if (buf[start] === 0x69) return same(buf, start, INSTANCE.name) ? F_INSTANCE : 0;
       return same(buf, start, TRACE.name) ? F_TRACE : 0;
     case 10:
       return same(buf, start, LATENCY.name) ? F_LATENCY : 0;
@@ -419,6 +428,7 @@ function same(buf: Buffer, start: number, word: Buffer): boolean {
  */
 function writerLayoutEnd(buf: Buffer, start: number, end: number, out: ScannedLine): number {
   out.traceStart = -1;
+  out.instanceStart = -1;
   let i = after(buf, start, end, LINE_OPEN);
   if (i < 0) return -1;
   i = readNumber(buf, i, end, out);
@@ -458,14 +468,22 @@ function writerLayoutEnd(buf: Buffer, start: number, end: number, out: ScannedLi
   else if (buf[i] === 0x6e) i = after(buf, i, end, NULL);
   else return -1;
   if (i < 0) return -1;
-  if (i < end && buf[i] === COMMA) {
-    i = after(buf, i, end, TRACE.layout);
-    if (i < 0) return -1;
-    const traceEnd = skipPlainString(buf, i - 1, end);
-    if (traceEnd < 0 || traceEnd - i - 1 > TRACE_ID_MAX_LENGTH) return -1;
-    out.traceStart = i;
+  // Then, each optional and in this order, the trace id and the instance.
+  let value = after(buf, i, end, TRACE.layout);
+  if (value >= 0) {
+    const traceEnd = skipPlainString(buf, value - 1, end);
+    if (traceEnd < 0 || traceEnd - value - 1 > TRACE_ID_MAX_LENGTH) return -1;
+    out.traceStart = value;
     out.traceEnd = traceEnd - 1;
     i = traceEnd;
+  }
+  value = after(buf, i, end, INSTANCE.layout);
+  if (value >= 0) {
+    const instanceEnd = skipPlainString(buf, value - 1, end);
+    if (instanceEnd < 0 || instanceEnd - value - 1 > INSTANCE_MAX_LENGTH) return -1;
+    out.instanceStart = value;
+    out.instanceEnd = instanceEnd - 1;
+    i = instanceEnd;
   }
   if (i >= end || buf[i] !== CLOSE_BRACE) return -1;
   return i + 1;
@@ -517,6 +535,7 @@ export function scanCanonicalLine(
   if (scanWriterLayout(buf, start, end, out)) return true;
   out.high = false;
   out.traceStart = -1;
+  out.instanceStart = -1;
   let seen = 0;
   let i = skipWs(buf, start, end);
   if (i >= end || buf[i] !== OPEN_BRACE) return false;
@@ -585,8 +604,15 @@ export function scanCanonicalLine(
         i = stringEnd;
         break;
       }
-      case F_INSTANCE:
-        return false;
+      case F_INSTANCE: {
+        if (b !== QUOTE) return false;
+        const stringEnd = skipPlainString(buf, i, end);
+        if (stringEnd < 0 || stringEnd - i - 2 > INSTANCE_MAX_LENGTH) return false;
+        out.instanceStart = i + 1;
+        out.instanceEnd = stringEnd - 1;
+        i = stringEnd;
+        break;
+      }
       default:
         i = skipValue(buf, i, end, 1, out);
         if (i < 0) return false;

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ACTION_MAX_LENGTH,
   formatTelemetryLine,
+  INSTANCE_MAX_LENGTH,
   parseTelemetryLine,
   TRACE_ID_MAX_LENGTH,
 } from '../telemetry/event.js';
@@ -51,6 +52,10 @@ function fields(buf: Buffer, out: ScannedLine) {
     action: buf.toString('latin1', out.actionStart, out.actionEnd),
     success: out.success,
     latency_ms: out.latencyMs,
+    instance:
+      out.instanceStart < 0
+        ? undefined
+        : buf.toString('latin1', out.instanceStart, out.instanceEnd),
   };
 }
 
@@ -93,6 +98,9 @@ const writerEvent = fc.record({
   ),
   error: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
   trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
+  instance: fc.option(fc.constantFrom('web1', 'web1-w2', 'api.example.org-w16'), {
+    nil: undefined,
+  }),
 });
 
 function createdKernel() {
@@ -105,15 +113,17 @@ KERNEL('the WebAssembly kernel (skipped outside CI until `pnpm build` has built 
   });
 
   it("checks core's length limits, set at instantiation", () => {
-    const line = (action: string, trace: string) =>
+    const line = (action: string, trace: string, instance: string) =>
       Buffer.from(
-        `{"ts":1,"action":"${action}","success":true,"latency_ms":1,"payload":{},"error":null,"trace_id":"${trace}"}`,
+        `{"ts":1,"action":"${action}","success":true,"latency_ms":1,"payload":{},"error":null,"trace_id":"${trace}","instance":"${instance}"}`,
       );
     const a = 'a'.repeat(ACTION_MAX_LENGTH);
     const t = 'f'.repeat(TRACE_ID_MAX_LENGTH);
-    expect(compare(line(a, t))).toStrictEqual({ wasm: true, js: true });
-    expect(compare(line(`${a}a`, t))).toStrictEqual({ wasm: false, js: false });
-    expect(compare(line(a, `${t}f`))).toStrictEqual({ wasm: false, js: false });
+    const i = 'i'.repeat(INSTANCE_MAX_LENGTH);
+    expect(compare(line(a, t, i))).toStrictEqual({ wasm: true, js: true });
+    expect(compare(line(`${a}a`, t, i))).toStrictEqual({ wasm: false, js: false });
+    expect(compare(line(a, `${t}f`, i))).toStrictEqual({ wasm: false, js: false });
+    expect(compare(line(a, t, `${i}i`))).toStrictEqual({ wasm: false, js: false });
   });
 
   it("claims every line of our writer's that the JavaScript scanner claims, with the same fields", () => {
@@ -143,6 +153,14 @@ KERNEL('the WebAssembly kernel (skipped outside CI until `pnpm build` has built 
     [
       'the DESIGN.md example',
       '{"ts":1732540000.123,"action":"recommend","success":true,"latency_ms":12.5,"payload":{"interests_count":3,"top":5,"source":"manifest","conflicts":2,"returned":5},"error":null,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+    ],
+    [
+      'a line with a trace id and an instance',
+      '{"ts":2.5,"action":"recommend","success":true,"latency_ms":3,"payload":{},"error":null,"trace_id":"4bf9","instance":"web1-w2"}',
+    ],
+    [
+      'a line with an instance only',
+      '{"ts":2.5,"action":"recommend","success":true,"latency_ms":3,"payload":{},"error":null,"instance":"web1"}',
     ],
     [
       'a failure with escapes and non-ASCII',
@@ -181,12 +199,26 @@ KERNEL('the WebAssembly kernel (skipped outside CI until `pnpm build` has built 
 
   it('scanLines batches lines per action, stopping at new actions, full batches and other lines', () => {
     const lines = createWasmWriterLines(kernel());
-    const line = (ts: number, action: string, success: boolean, latency: number) =>
-      formatTelemetryLine({ ts, action, success, latency_ms: latency, payload: {}, error: null });
+    const line = (
+      ts: number,
+      action: string,
+      success: boolean,
+      latency: number,
+      instance?: string,
+    ) =>
+      formatTelemetryLine({
+        ts,
+        action,
+        success,
+        latency_ms: latency,
+        payload: {},
+        error: null,
+        ...(instance === undefined ? {} : { instance }),
+      });
     const text = [
       line(10, 'a', true, 1.5),
-      line(11, 'b', false, 2),
-      line(12, 'a', false, 3),
+      line(11, 'b', false, 2, 'web1-w2'),
+      line(12, 'a', false, 3, 'web1'),
       line(99, 'a', true, 4), // outside the window: taken, not kept
       ...Array.from({ length: 1024 }, (_, k) => line(20, 'b', true, k)),
       '{"ts": 1}\n',

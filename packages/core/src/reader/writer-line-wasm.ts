@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH } from '../telemetry/event.js';
+import { ACTION_MAX_LENGTH, INSTANCE_MAX_LENGTH, TRACE_ID_MAX_LENGTH } from '../telemetry/event.js';
 import type { ScannedLine } from './line-scanner.js';
 
 const WASM_FILE = new URL('../../wasm/writer-line.wasm', import.meta.url);
@@ -39,7 +39,7 @@ interface WriterLineExports {
   latenciesOffset(): number;
   batchSize(): number;
   regionStart(): number;
-  configure(actionMaxLength: number, traceIdMaxLength: number): void;
+  configure(actionMaxLength: number, traceIdMaxLength: number, instanceMaxLength: number): void;
 }
 
 /** One action's samples gathered by `scanLines` since its last `resetBatch`. */
@@ -126,6 +126,8 @@ export function createWasmWriterLines(module: WasmModule): WasmWriterLines {
   const wasm = instance.exports as unknown as WriterLineExports;
   if (
     typeof wasm.configure !== 'function' ||
+    // A kernel built before lines carried an instance takes two limits, and rejects such lines.
+    wasm.configure.length !== 3 ||
     typeof wasm.regionStart !== 'function' ||
     wasm.STOP?.value !== SCAN_STOPPED ||
     wasm.NEW_ACTION?.value !== SCAN_NEW_ACTION ||
@@ -133,7 +135,7 @@ export function createWasmWriterLines(module: WasmModule): WasmWriterLines {
   ) {
     throw new Error('wasm/writer-line.wasm does not match this version of @eventkit/core');
   }
-  wasm.configure(ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH);
+  wasm.configure(ACTION_MAX_LENGTH, TRACE_ID_MAX_LENGTH, INSTANCE_MAX_LENGTH);
   // Offsets in the module's region; the framer's buffer is its first inputBytes() bytes, so line
   // positions are the same numbers on both sides.
   const memory = wasm.memory.buffer;
@@ -141,8 +143,8 @@ export function createWasmWriterLines(module: WasmModule): WasmWriterLines {
   const buffer = Buffer.from(memory, region, wasm.inputBytes());
   const results = region + wasm.resultOffset();
   const numbers = new Float64Array(memory, results, 2);
-  // action start, action end, success, high, newline, taken, next, batch id
-  const fields = new Int32Array(memory, results + 16, 8);
+  // action start, action end, success, high, newline, taken, next, batch id, instance start, end
+  const fields = new Int32Array(memory, results + 16, 10);
   const recordInts = new Int32Array(memory, region + wasm.actionsOffset());
   const recordDoubles = new Float64Array(memory, region + wasm.actionsOffset());
   const latencies = region + wasm.latenciesOffset();
@@ -154,6 +156,8 @@ export function createWasmWriterLines(module: WasmModule): WasmWriterLines {
     out.actionStart = fields[0] as number;
     out.actionEnd = fields[1] as number;
     out.success = fields[2] === 1;
+    out.instanceStart = fields[8] as number;
+    out.instanceEnd = fields[9] as number;
   }
 
   return {

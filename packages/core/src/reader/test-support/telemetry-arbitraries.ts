@@ -23,6 +23,9 @@ export const event = fc.record({
   trace_id: fc.option(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), anyText), {
     nil: undefined,
   }),
+  instance: fc.option(fc.oneof(fc.constantFrom('web1', 'web1-w2', ''), anyText), {
+    nil: undefined,
+  }),
 });
 
 /** Bytes that matter to a JSON scanner, plus invalid UTF-8 and escapes. */
@@ -38,6 +41,8 @@ const nastyBytes = fc.oneof(
     Buffer.from('"latency_ms":2,'),
     Buffer.from('"timestamp":3,'),
     Buffer.from('"trace_id":null,'),
+    Buffer.from(',"instance":"w1"'),
+    Buffer.from('"instance":7,'),
     Buffer.from('1e999'),
     Buffer.from('\u00a0'),
   ),
