@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './bins.js';
 import { formatFleetReport } from './fleet/fleet-report.js';
-import { fleetSupport } from './fleet/hosts.js';
 import { type FleetReport, runFleetDrill } from './fleet/run-fleet-drill.js';
 import { createProcessGroup } from './processes.js';
 
 // The short form of the fleet drill (`pnpm --filter @eventkit/e2e fleet-drill -- --rounds 5
 // --tail 60` is the long one). Counts are compared exactly; the only allowance is the documented
 // SIGKILL bound, and nothing depends on how fast the machine is.
-const support = fleetSupport();
-const fleetAlerts = readFileSync(
-  path.join(repoRoot(), 'deploy', 'prometheus', 'alert_rules.yml'),
-  'utf8',
-).includes('alert: EventAgentInstanceDown');
 
 describe('fleet drill (short form): nginx, three agent hosts, their exporters, Prometheus', () => {
   let report: FleetReport;
@@ -55,49 +46,24 @@ describe('fleet drill (short form): nginx, three agent hosts, their exporters, P
     expect(report.load.byStatus['429']).toBeUndefined();
   });
 
-  if (support.workers) {
-    it('survives kill -9 of a worker: the primary replaces it, and its telemetry loses at most a flush interval', () => {
-      expect(report.workerKill?.replacement).toBeGreaterThan(0);
-      const host = report.hosts.find((h) => h.workers > 1);
-      expect(host?.lossBound).toBeDefined();
-      expect(host?.lost).toBeLessThanOrEqual(host?.lossBound ?? -1);
-    });
-  } else {
-    it.todo(
-      "kill -9 of a worker is survived (pending: the agent's --workers, apps/agent-server, not built)",
-    );
-  }
+  it('survives kill -9 of a worker: the primary replaces it, and its telemetry loses at most a flush interval', () => {
+    expect(report.workerKill?.replacement).toBeGreaterThan(0);
+    const host = report.hosts.find((h) => h.workers > 1);
+    expect(host?.lossBound).toBeDefined();
+    expect(host?.lost).toBeLessThanOrEqual(host?.lossBound ?? -1);
+  });
 
-  if (support.instance) {
-    it('finds every telemetry line naming its process: host-k, or host-k-w<j> for worker j', () => {
-      for (const host of report.hosts) {
-        const names = Object.keys(host.telemetry.byInstance);
-        const expected = host.workers > 1 ? /^host-\d-w\d$/ : /^host-\d$/;
-        for (const name of names) expect(name).toMatch(expected);
-      }
-    });
-  } else {
-    it.todo(
-      'every telemetry line names its instance (pending: EVENTKIT_INSTANCE in the agent, apps/agent-server, not built)',
-    );
-  }
+  it('finds every telemetry line naming its process: host-k, or host-k-w<j> for worker j', () => {
+    for (const host of report.hosts) {
+      const expected = host.workers > 1 ? /^host-\d-w\d$/ : /^host-\d$/;
+      for (const name of Object.keys(host.telemetry.byInstance)) expect(name).toMatch(expected);
+    }
+  });
 
-  if (!support.exporterGlob) {
-    it.todo(
-      "each exporter follows its host's files with one glob (pending: --file globs in apps/exporter, not built; it follows them by name)",
-    );
-  }
-
-  if (fleetAlerts) {
-    it('fires EventAgentInstanceDown for a SIGKILLed host, and never EventAgentDown', () => {
-      const victim = report.hosts.at(-1);
-      expect(report.alerts.instanceDown).toBeDefined();
-      expect(victim?.lost).toBeLessThanOrEqual(victim?.lossBound ?? -1);
-      expect(report.alerts.fleetDownSeen).toBe(false);
-    });
-  } else {
-    it.todo(
-      'kill -9 of a host fires EventAgentInstanceDown, not EventAgentDown (pending: the fleet alerts in deploy/prometheus/alert_rules.yml)',
-    );
-  }
+  it('fires EventAgentInstanceDown for a SIGKILLed host, and never EventAgentDown', () => {
+    const victim = report.hosts.at(-1);
+    expect(report.alerts.instanceDown).toBeDefined();
+    expect(victim?.lost).toBeLessThanOrEqual(victim?.lossBound ?? -1);
+    expect(report.alerts.fleetDownSeen).toBe(false);
+  });
 });

@@ -58,6 +58,10 @@ describe('expectedByHost', () => {
     expect(byHost.get(B)?.recommend).toEqual({ count: 1, failures: 0 });
   });
 
+  it('counts no answer when nginx gave up on the only agent it tried (its own 502)', () => {
+    expect(expectedByHost([line('/recommend?x=1', 502, A)], lookup, []).size).toBe(0);
+  });
+
   it('leaves out health probes and reports paths the drill never sent', () => {
     const mismatches: string[] = [];
     const byHost = expectedByHost(
@@ -77,8 +81,9 @@ describe('unansweredByHost', () => {
       line('/recommend?x=1', 200, `${A}, ${B}`, '504, 200'),
       line('/recommend?x=1', 200, `${B}, ${A}`, '503, 200'),
       line('/recommend?x=1', 200, A),
+      line('/recommend?x=1', 502, B),
     ];
-    expect(Object.fromEntries(unansweredByHost(lines))).toEqual({ [A]: 2 });
+    expect(Object.fromEntries(unansweredByHost(lines))).toEqual({ [A]: 2, [B]: 1 });
   });
 });
 

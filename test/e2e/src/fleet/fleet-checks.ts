@@ -7,6 +7,12 @@ import { type AccessLogLine, attempts } from './nginx.js';
 /** Routes the agent neither records nor rate limits: the proxy's and the drill's probes. */
 const HEALTH_ROUTES = new Set(['/health', '/livez', '/readyz']);
 
+/**
+ * Whether an attempt's status came from the agent. nginx logs 502 for a connection it could not
+ * use and 504 for a timeout; the drill's agents (no Graph source) never answer either themselves.
+ */
+const answered = (status: number) => Number.isFinite(status) && status !== 502 && status !== 504;
+
 const pathOf = (line: AccessLogLine) => line.request.split(' ')[1] ?? '';
 
 /** Whether an access-log line is a request the agent records (not a health probe). */
@@ -16,9 +22,8 @@ export function isRecorded(line: AccessLogLine): boolean {
 
 /**
  * The telemetry each host must hold, from nginx's access log: for every recorded request, the
- * action of its kind (by path; 429 is `rate_limited`) under the agent that gave the final
- * answer. An earlier attempt that an agent answered itself (a 503, which nginx retries) is also a
- * line on that agent; a 502 or 504 attempt is a connection nginx could not use, never answered.
+ * action of its kind (by path; 429 is `rate_limited`) under each agent that answered it: the
+ * last one tried, and an earlier one that answered itself (a 503, which nginx retries).
  */
 export function expectedByHost(
   lines: AccessLogLine[],
@@ -30,21 +35,19 @@ export function expectedByHost(
   for (const line of lines) {
     if (!isRecorded(line)) continue;
     const path = pathOf(line);
-    const tried = attempts(line);
-    tried.forEach((attempt, i) => {
-      const final = i === tried.length - 1;
+    for (const attempt of attempts(line)) {
       const status = Number(attempt.status);
-      if (!final && (status === 502 || status === 504 || !Number.isFinite(status))) return;
+      if (!answered(status)) continue;
       const action = status === 429 ? 'rate_limited' : actionOfPath(path);
       if (action === undefined) {
         unknownPaths.add(path);
-        return;
+        continue;
       }
       const counts = byHost.get(attempt.upstream) ?? {};
       const ok = status >= 200 && status < 300;
       tally(counts, action, 1, ok ? 0 : 1);
       byHost.set(attempt.upstream, counts);
-    });
+    }
   }
   if (unknownPaths.size > 0) {
     mismatches.push(`nginx: requests the drill never sent: ${[...unknownPaths].join(', ')}`);
@@ -55,19 +58,17 @@ export function expectedByHost(
 /**
  * Attempts nginx made on each agent that got no answer (502, 504: refused, reset or timed out).
  * An agent SIGKILLed mid-request may have recorded such a request before dying, while nginx
- * had it answered by another agent.
+ * had it answered by another agent or gave up.
  */
 export function unansweredByHost(lines: AccessLogLine[]): Map<string, number> {
   const byHost = new Map<string, number>();
   for (const line of lines) {
     if (!isRecorded(line)) continue;
-    const tried = attempts(line);
-    tried.forEach((attempt, i) => {
-      const status = Number(attempt.status);
-      if (i < tried.length - 1 && (status === 502 || status === 504 || !Number.isFinite(status))) {
+    for (const attempt of attempts(line)) {
+      if (!answered(Number(attempt.status))) {
         byHost.set(attempt.upstream, (byHost.get(attempt.upstream) ?? 0) + 1);
       }
-    });
+    }
   }
   return byHost;
 }

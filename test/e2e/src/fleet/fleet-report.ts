@@ -34,7 +34,6 @@ export function formatFleetReport(report: FleetReport): string {
   if (report.alerts.instanceDown) {
     out.push(`EventAgentInstanceDown fired for ${report.alerts.instanceDown}`);
   }
-  for (const pending of report.pending) out.push(`PENDING ${pending}`);
   out.push(
     '',
     report.mismatches.length === 0

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { workerTelemetryFile } from '@eventkit/core/telemetry';
 import { repoRoot } from '../bins.js';
 import { type ExporterProcess, startExporter } from '../exporter-process.js';
 import { freePort, type ProcessGroup } from '../processes.js';
 import { type Prometheus, startPrometheus } from '../prometheus.js';
 import { writeManifest } from '../run-drill.js';
-import { type AgentHost, createAgentHost, type FleetSupport, portFreeOnAll } from './hosts.js';
+import { type AgentHost, createAgentHost, portFreeOnAll } from './hosts.js';
 import { type Nginx, startNginx } from './nginx.js';
 import { shortenAlertDurations } from './rules.js';
 
@@ -23,7 +22,6 @@ const RATE_LIMIT = { perMinute: 300, burst: 20 };
 export interface FleetSetupOptions {
   group: ProcessGroup;
   workDir: string;
-  support: FleetSupport;
   /** The shipped alert rules' text. */
   rules: string;
   alertForSeconds: number;
@@ -46,14 +44,13 @@ export interface Fleet {
 }
 
 /**
- * Starts the fleet: three agent hosts (the first with two workers when the agent has them), an
- * exporter per host on the host's address, Prometheus scraping them with the shipped rules
+ * Starts the fleet: three agent hosts (the first with two workers), an exporter per host on the
+ * host's address following every instance's file with one glob, Prometheus scraping them with the shipped rules
  * (fleet alerts shortened to `alertForSeconds`), and nginx with the shipped site in front.
  */
 export async function startFleet({
   group,
   workDir,
-  support,
   rules,
   alertForSeconds,
   shutdownDelayMs,
@@ -83,7 +80,7 @@ export async function startFleet({
         dir,
         manifestPath: manifest.manifestPath,
         telemetryFile: manifest.telemetryFile,
-        workers: i === 0 && support.workers ? 2 : 1,
+        workers: i === 0 ? 2 : 1,
         env: {
           API_TOKEN: token,
           LOG_LEVEL: 'INFO',
@@ -103,7 +100,7 @@ export async function startFleet({
   const exporters = new Map<AgentHost, ExporterProcess>();
   await Promise.all(
     hosts.map(async (host) => {
-      const [first = host.telemetryFile, ...rest] = exporterFiles(host, support);
+      const [first = host.telemetryFile, ...rest] = exporterFiles(host);
       exporters.set(
         host,
         await startExporter(first, {
@@ -140,12 +137,7 @@ export async function startFleet({
   return { hosts, exporters, prometheus, nginx, token, explainTitle, upstreamOf, targetOf };
 }
 
-/** What a host's exporter follows: one glob for every instance's file, or each file by name. */
-function exporterFiles(host: AgentHost, support: FleetSupport): string[] {
-  const dir = path.dirname(host.telemetryFile);
-  if (support.exporterGlob) return [path.join(dir, 'telemetry*.jsonl')];
-  if (host.workers === 1) return [host.telemetryFile];
-  return Array.from({ length: host.workers }, (_, k) =>
-    workerTelemetryFile(host.telemetryFile, k + 1),
-  );
+/** What a host's exporter follows: one quoted glob for every instance's live file. */
+function exporterFiles(host: AgentHost): string[] {
+  return [path.join(path.dirname(host.telemetryFile), 'telemetry*.jsonl')];
 }

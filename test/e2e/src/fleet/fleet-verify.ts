@@ -16,7 +16,6 @@ import {
   unansweredByHost,
 } from './fleet-checks.js';
 import type { Fleet } from './fleet-setup.js';
-import type { FleetSupport } from './hosts.js';
 import { type AccessLogLine, attempts } from './nginx.js';
 
 /**
@@ -146,7 +145,6 @@ export async function verifyHosts(
   accessLog: AccessLogLine[],
   actionOfPath: (path: string) => string | undefined,
   kills: Kill[],
-  support: FleetSupport,
   traceIds: string[],
   mismatches: Mismatches,
 ) {
@@ -187,7 +185,7 @@ export async function verifyHosts(
       lossBound,
       unanswered.get(upstream) ?? 0,
     );
-    if (support.instance) checkInstances(found, host.name, census.byInstance);
+    checkInstances(found, host.name, census.byInstance);
     for (const [action, entry] of Object.entries(census.byAction)) {
       tally(fleetTelemetry, action, entry.count, entry.failures);
     }

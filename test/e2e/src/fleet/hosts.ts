@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -11,29 +10,6 @@ import {
   stopChild,
   waitFor,
 } from '../processes.js';
-
-/** What the built apps support; a fleet feature not built yet is reported as pending. */
-export interface FleetSupport {
-  /** The agent has `--workers` (node:cluster, one telemetry file per worker). */
-  workers: boolean;
-  /** The agent names itself in telemetry (`EVENTKIT_INSTANCE`, the `instance` field). */
-  instance: boolean;
-  /** The exporter's `--file` takes a quoted glob. */
-  exporterGlob: boolean;
-}
-
-/** Reads the built agent's and exporter's `--help`. */
-export function fleetSupport(): FleetSupport {
-  const help = (bin: string) =>
-    spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', timeout: 10_000 }).stdout;
-  const agent = help(builtBin('@eventkit/agent-server'));
-  const exporter = help(builtBin('@eventkit/exporter'));
-  return {
-    workers: agent.includes('--workers'),
-    instance: agent.includes('EVENTKIT_INSTANCE'),
-    exporterGlob: /\bglob/i.test(exporter),
-  };
-}
 
 /** A port free on every one of `addresses` (each host of the drill listens on the same port). */
 export async function portFreeOnAll(addresses: string[]): Promise<number> {

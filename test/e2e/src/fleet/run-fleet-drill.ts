@@ -25,7 +25,6 @@ import {
   verifyHosts,
   verifyPrometheus,
 } from './fleet-verify.js';
-import { type FleetSupport, fleetSupport } from './hosts.js';
 import { readAccessLog } from './nginx.js';
 
 export type { FleetHostReport } from './fleet-verify.js';
@@ -63,9 +62,6 @@ export interface FleetDrillOptions {
 
 export interface FleetReport {
   workDir: string;
-  support: FleetSupport;
-  /** Checks not run because a piece of the fleet is not built yet, with what is missing. */
-  pending: string[];
   load: LoadResult;
   clients: ClientResult[];
   nginx: { byStatus: Record<string, number>; failovers: number };
@@ -78,32 +74,6 @@ export interface FleetReport {
   workerKill?: { killed: number; replacement: number };
   alerts: { instanceDown?: string; fleetDownSeen: boolean };
   mismatches: string[];
-}
-
-/** What the drill cannot check with what is built, and why. */
-function pendingPieces(support: FleetSupport, fleetAlerts: boolean): string[] {
-  return [
-    ...(support.workers
-      ? []
-      : [
-          'workers: the built agent has no --workers (apps/agent-server), so every host runs one process and no worker is SIGKILLed',
-        ]),
-    ...(support.instance
-      ? []
-      : [
-          'instance: the built agent has no EVENTKIT_INSTANCE (apps/agent-server), so telemetry lines are not checked for their instance',
-        ]),
-    ...(support.exporterGlob
-      ? []
-      : [
-          "exporter glob: the built exporter's --file takes no glob (apps/exporter), so each exporter follows its host's files by name",
-        ]),
-    ...(fleetAlerts
-      ? []
-      : [
-          'fleet alerts: deploy/prometheus/alert_rules.yml has no EventAgentInstanceDown, so a host SIGKILL is not checked against the alerts',
-        ]),
-  ];
 }
 
 /**
@@ -148,17 +118,13 @@ export async function runFleetDrill({
       },
     };
     const { mismatches, kills } = oplog;
-    const support = fleetSupport();
     const rules = await readFile(
       path.join(repoRoot(), 'deploy', 'prometheus', 'alert_rules.yml'),
       'utf8',
     );
-    const fleetAlerts = rules.includes('alert: EventAgentInstanceDown');
-    const pending = pendingPieces(support, fleetAlerts);
     fleet = await startFleet({
       group,
       workDir,
-      support,
       rules,
       alertForSeconds,
       shutdownDelayMs,
@@ -185,11 +151,9 @@ export async function runFleetDrill({
       const victim = hosts[hosts.length - 1];
       if (victim) {
         await killHost(current, victim, oplog);
-        if (fleetAlerts) {
-          const fired = await awaitInstanceDown(current, alertForSeconds * 1000 + 30_000, oplog);
-          alerts.instanceDown = fired.instance;
-          alerts.fleetDownSeen = fired.fleetDownSeen;
-        }
+        const fired = await awaitInstanceDown(current, alertForSeconds * 1000 + 30_000, oplog);
+        alerts.instanceDown = fired.instance;
+        alerts.fleetDownSeen = fired.fleetDownSeen;
         await startAgain(current, victim, oplog);
         restarts++;
       }
@@ -283,7 +247,6 @@ export async function runFleetDrill({
       accessLog,
       lookup,
       kills,
-      support,
       probes.traceIds,
       mismatches,
     );
@@ -294,7 +257,7 @@ export async function runFleetDrill({
       mismatches,
     );
     const victim = hosts[hosts.length - 1];
-    if (fleetAlerts && victim) {
+    if (victim) {
       await checkFleetAlerts(
         fleet,
         alerts,
@@ -314,8 +277,6 @@ export async function runFleetDrill({
 
     return {
       workDir,
-      support,
-      pending,
       load,
       clients,
       nginx: { byStatus: statuses.logged, failovers: statuses.failovers },
