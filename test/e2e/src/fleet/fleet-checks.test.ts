@@ -100,6 +100,17 @@ describe('answeredJustBefore', () => {
     ];
     expect(answeredJustBefore(lines, { upstream: A, what: 'a', at, goneAt: at + 5 }, 50)).toBe(2);
   });
+
+  it('counts, for a whole host, what nginx logged for it until it was started again', () => {
+    const at = 20_000;
+    const lines = [
+      line('/recommend?x=1', 200, A, '200', 19.97),
+      line('/recommend?x=1', 200, A, '200', 20.04), // logged late: the killed process answered it
+      line('/recommend?x=1', 200, A, '200', 21.5), // the restarted host
+    ];
+    const kill = { upstream: A, what: 'a', at, goneAt: at + 5, restartedAt: at + 1000 };
+    expect(answeredJustBefore(lines, kill, 50)).toBe(2);
+  });
 });
 
 describe('compareHost', () => {

@@ -106,24 +106,30 @@ export interface Kill {
   /** Epoch ms when the signal was sent and when the drill saw the process gone. */
   at: number;
   goneAt: number;
+  /**
+   * For a whole host, when it was started again: until then nothing else answers as that
+   * host, so whatever nginx logs for it meanwhile, however late, the killed process answered.
+   */
+  restartedAt?: number;
 }
 
 /**
- * Responses of `upstream` that nginx logged between a flush interval before `kill` and the
- * moment the process was seen gone: the most a SIGKILLed writer can have held unwritten (its
- * buffer is written at least every flush interval). Counts every process of the host, so it
- * bounds the killed one's.
+ * Responses of `upstream` that nginx logged from a flush interval before `kill` until the
+ * process was seen gone (or, for a whole host, until it was started again): the most a
+ * SIGKILLed writer can have held unwritten, since it writes its buffer every flush interval.
+ * Counts every process of the host, so it bounds the killed one's.
  */
 export function answeredJustBefore(
   lines: AccessLogLine[],
   kill: Kill,
   flushIntervalMs: number,
 ): number {
+  const until = kill.restartedAt ?? kill.goneAt;
   let answered = 0;
   for (const line of lines) {
     if (!isRecorded(line)) continue;
     const ms = line.msec * 1000;
-    if (ms < kill.at - flushIntervalMs || ms > kill.goneAt) continue;
+    if (ms < kill.at - flushIntervalMs || ms > until) continue;
     const final = attempts(line).at(-1);
     if (final?.upstream === kill.upstream) answered++;
   }

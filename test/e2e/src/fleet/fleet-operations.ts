@@ -88,13 +88,15 @@ export async function killWorker(fleet: Fleet, host: AgentHost, log: OperationLo
   return { killed: victim, replacement };
 }
 
-/** SIGKILLs the whole `host` (its primary, or its only process). */
-export async function killHost(fleet: Fleet, host: AgentHost, log: OperationLog) {
+/** SIGKILLs the whole `host` (its primary, or its only process); resolves with the kill. */
+export async function killHost(fleet: Fleet, host: AgentHost, log: OperationLog): Promise<Kill> {
   log.note(`kill -9 ${host.name}`);
   const at = Date.now();
   host.child?.process.kill('SIGKILL');
   await host.child?.exited;
-  log.kills.push({ upstream: fleet.upstreamOf(host), what: host.name, at, goneAt: Date.now() });
+  const kill: Kill = { upstream: fleet.upstreamOf(host), what: host.name, at, goneAt: Date.now() };
+  log.kills.push(kill);
+  return kill;
 }
 
 /**

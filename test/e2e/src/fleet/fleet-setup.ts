@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../bins.js';
 import { type ExporterProcess, startExporter } from '../exporter-process.js';
-import { freePort, type ProcessGroup } from '../processes.js';
+import { freePort, type ProcessGroup, waitFor } from '../processes.js';
 import { type Prometheus, startPrometheus } from '../prometheus.js';
 import { writeManifest } from '../run-drill.js';
 import { type AgentHost, createAgentHost, portFreeOnAll } from './hosts.js';
@@ -94,6 +94,18 @@ export async function startFleet({
       }),
     );
   }
+  // Prometheus starts meanwhile: it takes a few seconds to hand new targets to its scrapers.
+  const rulesFile = path.join(workDir, 'alert_rules.yml');
+  await writeFile(rulesFile, shortenAlertDurations(rules, alertForSeconds));
+  const prometheusStarted = startPrometheus({
+    group,
+    dir: path.join(workDir, 'prometheus'),
+    port: await freePort(),
+    targets: hosts.map(targetOf),
+    ruleFiles: [rulesFile],
+  });
+  // Awaited below; a failed start of the agents first must not leave it unhandled.
+  prometheusStarted.catch(() => {});
   await Promise.all(hosts.map((host) => host.start()));
   log(`agents on ${hosts.map(upstreamOf).join(', ')}`);
 
@@ -110,22 +122,23 @@ export async function startFleet({
           port: exporterPort,
           stateFile: path.join(host.dir, 'exporter-state.json'),
           pollIntervalMs: 250,
-          args: [...rest.flatMap((file) => ['--file', file]), '--health-url', `${host.url}/health`],
+          args: [
+            ...rest.flatMap((file) => ['--file', file]),
+            '--health-url',
+            `${host.url}/health`,
+            // The probe runs inside each scrape: it must end within Prometheus's scrape timeout
+            // (1 s here, as the 2 s default does within the 10 s of a production scrape), or a
+            // slow agent reads as a failed scrape instead of an unhealthy one.
+            '--health-timeout',
+            '500',
+          ],
           logFile: path.join(host.dir, 'exporter.log'),
         }),
       );
     }),
   );
 
-  const rulesFile = path.join(workDir, 'alert_rules.yml');
-  await writeFile(rulesFile, shortenAlertDurations(rules, alertForSeconds));
-  const prometheus = await startPrometheus({
-    group,
-    dir: path.join(workDir, 'prometheus'),
-    port: await freePort(),
-    targets: hosts.map(targetOf),
-    ruleFiles: [rulesFile],
-  });
+  const prometheus = await prometheusStarted;
   const nginx = await startNginx({
     group,
     dir: path.join(workDir, 'nginx'),
@@ -133,6 +146,16 @@ export async function startFleet({
     upstreams: hosts.map(upstreamOf),
     port: await freePort(),
   });
+  // Until Prometheus has seen every host healthy, a host killed would be the fleet's only
+  // instance to it (EventAgentDown).
+  await waitFor(
+    'prometheus seeing every host healthy',
+    async () => {
+      const healthy = await prometheus.query('count(event_agent_health_up == 1)');
+      return healthy[0]?.value === hosts.length ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
   log(`nginx ${nginx.url}, prometheus ${prometheus.url}`);
   return { hosts, exporters, prometheus, nginx, token, explainTitle, upstreamOf, targetOf };
 }

@@ -294,10 +294,23 @@ export async function checkFleetAlerts(
     );
   }
   const range = Math.ceil((until - from) / 1000);
+  const at = `[${range}s] @ ${until / 1000}`;
   const down = await fleet.prometheus.query(
-    `count_over_time(ALERTS{alertname="EventAgentDown"}[${range}s] @ ${until / 1000})`,
+    `count_over_time(ALERTS{alertname="EventAgentDown"}${at})`,
   );
   if (alerts.fleetDownSeen || down.length > 0) {
     mismatches.push('EventAgentDown was pending or firing with one host of three down');
+  }
+  // Every exporter stays scrapeable throughout (the SIGKILLed host's too: only its agent died).
+  // A failed scrape drops an instance's health from the fleet's view of it.
+  for (const sample of await fleet.prometheus.query(`min_over_time(up{job="event-agent"}${at})`)) {
+    if (sample.value !== 1) {
+      const failed = await fleet.prometheus.query(
+        `count_over_time(up{job="event-agent",instance="${sample.labels.instance}"}${at}) - sum_over_time(up{job="event-agent",instance="${sample.labels.instance}"}${at})`,
+      );
+      mismatches.push(
+        `prometheus: ${failed[0]?.value ?? 'some'} scrapes of ${sample.labels.instance} failed during the drill`,
+      );
+    }
   }
 }

@@ -150,10 +150,11 @@ export async function runFleetDrill({
       if (multi) workerKill = await killWorker(current, multi, oplog);
       const victim = hosts[hosts.length - 1];
       if (victim) {
-        await killHost(current, victim, oplog);
+        const kill = await killHost(current, victim, oplog);
         const fired = await awaitInstanceDown(current, alertForSeconds * 1000 + 30_000, oplog);
         alerts.instanceDown = fired.instance;
         alerts.fleetDownSeen = fired.fleetDownSeen;
+        kill.restartedAt = Date.now();
         await startAgain(current, victim, oplog);
         restarts++;
       }
