@@ -10,6 +10,11 @@ function exitCodeOf(error: unknown): number {
   return exitCodeFor(error);
 }
 
+// A closed pipe (`--once | head`) is the reader's choice, not a failure; the rest is not written.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 const io = {
   env: process.env,
   stdout: (text: string) => process.stdout.write(text),

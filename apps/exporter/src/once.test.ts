@@ -123,4 +123,23 @@ describe('event-agent-exporter --once', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--help');
   });
+
+  it.each([[['--help']], [['--once']]])(
+    'stops quietly when its reader closes the pipe early (%j | head -1)',
+    (args) => {
+      appendLines(file, 0, 3);
+      const result = spawnSync(
+        '/bin/sh',
+        [
+          '-c',
+          `"${process.execPath}" "${BUILT_EXPORTER}" "$@" --file "${file}" | head -c 1`,
+          'sh',
+          ...args,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(result.stdout).toHaveLength(1);
+      expect(result.stderr).toBe('');
+    },
+  );
 });
