@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { builtBin } from '../bins.js';
 import { type ActionCounts, tally, telemetryCensus } from '../census.js';
 import { checkExporter, compareCounts, type Mismatches } from '../drill-checks.js';
 import type { LoadResult, RequestKind } from '../load.js';
@@ -37,6 +40,21 @@ export interface FleetHostReport {
   exporterRequests: number;
   prometheusRequests: number;
   exits: Array<number | string>;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** `eventkit summarize --json` in a host's directory, on its agent.json's telemetry file. */
+async function summarizeOnHost(
+  dir: string,
+  manifest: string,
+): Promise<{ actions: Record<string, { count: number; failures: number }> }> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [builtBin('@eventkit/cli'), 'summarize', '--json', '--manifest', manifest],
+    { cwd: dir, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as { actions: Record<string, { count: number; failures: number }> };
 }
 
 /** Every answer had the status its kind expects; the noisy client alone got 429s. */
@@ -168,6 +186,12 @@ export async function verifyHosts(
     }
     // The CLI's summary path reads the same files to the same counts.
     compareCounts(found, 'summarizeTelemetry', census.byAction, census.summary);
+    // And what an operator runs on the host: every instance's files, archives included.
+    const cli = await summarizeOnHost(host.dir, host.manifestPath).catch((error: Error) => {
+      found.push(`eventkit summarize: ${error.message}`);
+      return { actions: {} };
+    });
+    compareCounts(found, 'eventkit summarize', census.byAction, cli.actions);
     for (const id of traceIds) if (census.traceIds.has(id)) tracesSeen.add(id);
     const hostKills = kills.filter((kill) => kill.upstream === upstream);
     const lossBound =

@@ -68,6 +68,7 @@ export interface AgentHost {
   readonly port: number;
   readonly url: string;
   readonly dir: string;
+  readonly manifestPath: string;
   readonly telemetryFile: string;
   readonly workers: number;
   /** The running primary (or only) process, if any. */
@@ -106,6 +107,7 @@ export function createAgentHost({
     port,
     url,
     dir,
+    manifestPath,
     telemetryFile,
     workers,
     get child() {
