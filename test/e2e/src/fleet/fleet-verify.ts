@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { instanceTelemetryFiles, METRIC_CATALOG } from '@eventkit/core/telemetry';
 import { builtBin } from '../bins.js';
 import { type ActionCounts, tally, telemetryCensus } from '../census.js';
 import { checkExporter, compareCounts, type Mismatches } from '../drill-checks.js';
@@ -217,6 +218,12 @@ export async function verifyHosts(
     const requests = exporter
       ? (await checkExporter(exporter.url, exporter.child, census, found)).requests
       : {};
+    // One glob, every instance's live file followed (the workers' files appeared after it started).
+    const live = (await instanceTelemetryFiles(host.telemetryFile)).length;
+    const followed = (await exporter?.scrape())?.get(METRIC_CATALOG.exporterFiles.name);
+    if (followed !== live) {
+      found.push(`exporter follows ${followed} files, the host has ${live} live telemetry files`);
+    }
     mismatches.push(...found.map((m) => `${host.name}: ${m}`));
     hosts.push({
       name: host.name,
