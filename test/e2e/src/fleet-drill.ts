@@ -8,9 +8,10 @@ const HELP = `Usage: eventkit-fleet-drill [--rounds <n>] [--tail <s>] [--connect
 
 The Event Kit fleet drill: Debian's nginx (deploy/nginx/event-agent.conf) in front of three agent
 hosts on 127.0.0.2-4 (the first with --workers 2), an exporter per host and the real Prometheus
-with the shipped rules. Under load through nginx it restarts every host in turn (SIGTERM), kills
-a worker and a host with SIGKILL, and drives one client over its rate limit; then it checks that
-nginx, telemetry, the exporters and Prometheus agree per host and in total.
+with the shipped rules. Under load through nginx it kills a worker and a host with SIGKILL
+(EventAgentInstanceDown must fire, EventAgentDown must not), restarts every host in turn
+(SIGTERM) and drives one client over its rate limit; then it checks that nginx, telemetry, the
+exporters and Prometheus agree per host and in total.
 Exit 0 with no mismatch, 1 on any mismatch, 2 on a usage error.
 
 Options:
