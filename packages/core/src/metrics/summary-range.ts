@@ -111,6 +111,11 @@ export interface RangeSummarizerOptions {
   module?: WasmModule;
   /** The most latencies kept for exact percentiles (see SummaryBuilderOptions). */
   exactLimit?: number;
+  /**
+   * Keep one summary per instance too (see SummaryBuilderOptions). Every line then goes through
+   * the line decoder, which reads its instance: the WebAssembly kernel batches by action only.
+   */
+  byInstance?: boolean;
 }
 
 /** One framer for every range of a thread, feeding one builder. */
@@ -118,24 +123,25 @@ function createSummaryFramer(
   builder: SummaryBuilder,
   filter: SummaryFilter,
   current: CurrentRange,
-  { accelerate = true, module }: RangeSummarizerOptions,
+  { accelerate = true, module, byInstance = false }: RangeSummarizerOptions,
 ): { framer: LineFramer; flush: () => void; accelerated: boolean } {
   const window = sampleWindow(filter);
   const decoder = createLineDecoder();
   const addLine = (action: string, success: boolean, latencyMs: number, ts: number): void => {
     if (keeps(window, action, ts)) builder.addSample(action, success, latencyMs, ts);
   };
-  const accelerator = accelerate
-    ? createLineAccelerator({
-        since: window.since,
-        until: window.until,
-        wanted: (action) => window.actions === undefined || window.actions.has(action),
-        sink: { addBatch: builder.addBatch, addLine },
-        // A gap record needs its payload, which the kernel does not read: it is not a request.
-        perLine: (action) => action === TELEMETRY_GAP_ACTION,
-        module,
-      })
-    : undefined;
+  const accelerator =
+    accelerate && !byInstance
+      ? createLineAccelerator({
+          since: window.since,
+          until: window.until,
+          wanted: (action) => window.actions === undefined || window.actions.has(action),
+          sink: { addBatch: builder.addBatch, addLine },
+          // A gap record needs its payload, which the kernel does not read: it is not a request.
+          perLine: (action) => action === TELEMETRY_GAP_ACTION,
+          module,
+        })
+      : undefined;
   const framer = createLineFramer({
     buffer: accelerator?.buffer,
     shortcut: accelerator,
@@ -147,7 +153,16 @@ function createSummaryFramer(
           const episode = gapEpisode(decoder.event());
           if (episode === undefined) {
             record(current.malformed, { file: current.file, line, reason: GAP_REASON });
-          } else if (overlaps(window, episode.since, episode.until)) builder.addGap(episode);
+          } else if (overlaps(window, episode.since, episode.until)) {
+            builder.addGap(episode, byInstance ? decoder.instance : undefined);
+          }
+          return;
+        }
+        if (byInstance) {
+          const { action, ts } = decoder;
+          if (keeps(window, action, ts)) {
+            builder.addSample(action, decoder.success, decoder.latencyMs, ts, decoder.instance);
+          }
           return;
         }
         addLine(decoder.action, decoder.success, decoder.latencyMs, decoder.ts);
@@ -257,7 +272,10 @@ export function createRangeSummarizer(
   options: RangeSummarizerOptions = {},
 ): RangeSummarizer {
   const syncReads = options.syncReads ?? false;
-  const builder = createSummaryBuilder({ exactLimit: options.exactLimit });
+  const builder = createSummaryBuilder({
+    exactLimit: options.exactLimit,
+    byInstance: options.byInstance,
+  });
   const current: CurrentRange = { file: '', malformed: { count: 0, first: [] } };
   const { framer, flush, accelerated } = createSummaryFramer(builder, filter, current, options);
 
