@@ -258,7 +258,7 @@ Examples:
     )
     .option(
       '--file <file>',
-      'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
+      "telemetry file (default: every instance's file, i.e. ./telemetry.jsonl or the manifest telemetry file and each worker's telemetry-w<k>.jsonl beside it)",
     )
     .option('--interval <seconds>', 'seconds between refreshes', parsePositiveInt, 5)
     .option('--once', 'print one frame and exit (the default when stdout is not a terminal)')
