@@ -539,3 +539,48 @@ describe('summarizeTelemetry by instance', () => {
     expect(await summarizeTelemetry(file)).not.toHaveProperty('instances');
   });
 });
+
+describe('summarizeTelemetry with a per-line hook (onLine)', () => {
+  it('hands over every valid line, gap records too, in file order and before the filters, on one thread', async () => {
+    const lines = telemetryLines(6000, { malformedPercent: 2, seed: 9 });
+    const gap = Buffer.from(
+      '{"ts":1732540100,"action":"telemetry_gap","success":false,"latency_ms":0,"payload":{"dropped":4},"error":"ENOSPC: disk full","instance":"web2"}',
+    );
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines([...lines, gap]));
+    const events = [];
+    for await (const event of readTelemetry(file)) events.push(event);
+    const seen: { ts: number; action: string; latency: number; trace?: string; error: unknown }[] =
+      [];
+    const options = { since: 1_732_540_500, actions: ['explain'] };
+    const run = await runSummary(
+      file,
+      {
+        ...options,
+        threads: 4,
+        onLine: (line) =>
+          seen.push({
+            ts: line.ts,
+            action: line.action,
+            latency: line.latencyMs,
+            trace: line.traceId,
+            error: line.event().error,
+          }),
+      },
+      { parallelMinBytes: 0, rangeBytes: 100_000 },
+    );
+    expect(run.workers).toBe(0);
+    expect(seen).toEqual(
+      events.map((event) => ({
+        ts: event.ts,
+        action: event.action,
+        latency: event.latency_ms,
+        trace: event.trace_id,
+        error: event.error,
+      })),
+    );
+    expect(seen.at(-1)?.action).toBe('telemetry_gap');
+    // The summary itself is the one without the hook.
+    expect(run.builder.result()).toStrictEqual(await summarizeTelemetry(file, options));
+  });
+});

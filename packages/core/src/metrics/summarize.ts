@@ -24,6 +24,7 @@ import {
   type RangeOutcome,
   type RangeTask,
   type SummaryFilter,
+  type SummaryLine,
   takeRanges,
 } from './summary-range.js';
 import type { WorkerReply, WorkerRequest } from './summary-worker.js';
@@ -47,6 +48,13 @@ export interface SummarizeOptions extends ReadOptions {
    * read by the line decoder, without the WebAssembly kernel.
    */
   by?: 'instance';
+  /**
+   * Called with every valid line read (requests and gap records), in input order, before the
+   * since/until/actions filters, on this thread: lets a caller build more than the summary in
+   * the same pass (`eventkit report` does). The run then uses this thread only and decodes
+   * every line in JavaScript. Malformed lines are counted in the summary as usual.
+   */
+  onLine?: (line: SummaryLine) => void;
 }
 
 /** How each lane builds its summary. */
@@ -54,6 +62,8 @@ interface LaneOptions {
   accelerate: boolean;
   exactLimit: number | undefined;
   byInstance: boolean;
+  /** Only on this thread: never sent to a worker. */
+  onLine?: ((line: SummaryLine) => void) | undefined;
 }
 
 /**
@@ -343,7 +353,7 @@ export async function runSummary(
   options: SummarizeOptions = {},
   tuning: SummaryTuning = {},
 ): Promise<SummaryRun> {
-  const { since, until, actions, includeRotated, exactLimit, by } = options;
+  const { since, until, actions, includeRotated, exactLimit, by, onLine } = options;
   const {
     cores,
     parallelMinBytes = options.threads === undefined
@@ -365,8 +375,13 @@ export async function runSummary(
     options.threads === undefined
       ? defaultSummaryThreads(totalBytes, cores, parallelMinBytes)
       : Math.min(options.threads, MAX_SUMMARY_THREADS);
-  // A stream can be read only once, by this thread: with one among the inputs, all stay here.
-  const parallel = threads > 1 && totalBytes >= parallelMinBytes && files.length === inputs.length;
+  // A stream can be read only once, by this thread: with one among the inputs, all stay here;
+  // so do all with a per-line hook, which runs here.
+  const parallel =
+    threads > 1 &&
+    totalBytes >= parallelMinBytes &&
+    files.length === inputs.length &&
+    onLine === undefined;
   const tasks: RangeTask[] = parallel
     ? splitIntoTasks(planned, threads, rangeBytes)
     : inputs.map((input) =>
@@ -374,7 +389,7 @@ export async function runSummary(
           ? { file: input, start: 0, end: Number.POSITIVE_INFINITY }
           : { file: input.name, start: 0, end: Number.POSITIVE_INFINITY, source: input },
       );
-  const lane: LaneOptions = { accelerate, exactLimit, byInstance: by === 'instance' };
+  const lane: LaneOptions = { accelerate, exactLimit, byInstance: by === 'instance', onLine };
   let run: PoolRun | undefined;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {

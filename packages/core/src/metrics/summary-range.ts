@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createLineAccelerator } from '../reader/line-accelerator.js';
-import { createLineDecoder } from '../reader/line-decoder.js';
+import { createLineDecoder, type LineDecoder } from '../reader/line-decoder.js';
 import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
 import {
   FIRST_MALFORMED_KEPT,
@@ -22,6 +22,17 @@ import {
   type SerializedSummary,
   type SummaryBuilder,
 } from './summary-builder.js';
+
+/**
+ * A valid line as a summary reads it, for a caller that builds more from the same pass (see
+ * SummarizeOptions.onLine): the line decoder's fields. `ts`, `action`, `success` and `latencyMs`
+ * cost nothing; `traceId` and `instance` build a string, `event()` the whole event (its `error`,
+ * its `payload`), on demand. Valid only during the call.
+ */
+export type SummaryLine = Pick<
+  LineDecoder,
+  'ts' | 'action' | 'success' | 'latencyMs' | 'traceId' | 'instance' | 'event'
+>;
 
 /** Filters of ReadOptions, as plain data a worker can receive. */
 export interface SummaryFilter {
@@ -116,6 +127,8 @@ export interface RangeSummarizerOptions {
    * the line decoder, which reads its instance: the WebAssembly kernel batches by action only.
    */
   byInstance?: boolean;
+  /** Sees every valid line first (see SummarizeOptions.onLine); JavaScript decoding only. */
+  onLine?: ((line: SummaryLine) => void) | undefined;
 }
 
 /** One framer for every range of a thread, feeding one builder. */
@@ -123,7 +136,7 @@ function createSummaryFramer(
   builder: SummaryBuilder,
   filter: SummaryFilter,
   current: CurrentRange,
-  { accelerate = true, module, byInstance = false }: RangeSummarizerOptions,
+  { accelerate = true, module, byInstance = false, onLine }: RangeSummarizerOptions,
 ): { framer: LineFramer; flush: () => void; accelerated: boolean } {
   const window = sampleWindow(filter);
   const decoder = createLineDecoder();
@@ -131,7 +144,7 @@ function createSummaryFramer(
     if (keeps(window, action, ts)) builder.addSample(action, success, latencyMs, ts);
   };
   const accelerator =
-    accelerate && !byInstance
+    accelerate && !byInstance && onLine === undefined
       ? createLineAccelerator({
           since: window.since,
           until: window.until,
@@ -149,6 +162,7 @@ function createSummaryFramer(
       record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (decoder.decode(buf, start, end)) {
+        onLine?.(decoder);
         if (decoder.action === TELEMETRY_GAP_ACTION) {
           const episode = gapEpisode(decoder.event());
           if (episode === undefined) {
