@@ -11,11 +11,11 @@ export function parseBreakdown(value: string): BreakdownKey {
   throw new InvalidArgumentError('The only breakdown is by instance: use --by instance.');
 }
 
-/** `--by instance`, with its --help. */
-export function byOption(what: string): Option {
+/** `--by instance`, with its --help; `note` ends it (e.g. about the exit code). */
+export function byOption(what: string, note = ''): Option {
   return new Option(
     '--by <key>',
-    `also give ${what} per instance (the line's instance field), after the fleet's total; lines without one come under "(none)"; JSON adds an "instances" object keyed by name`,
+    `instance: also give ${what} per instance (the line's instance field), after the fleet's total; lines without one come under "(none)"; JSON adds an "instances" object keyed by name${note}`,
   ).argParser(parseBreakdown);
 }
 

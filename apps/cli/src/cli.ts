@@ -151,7 +151,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     )
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the checks as JSON')
-    .addOption(byOption("the same checks (the exit code stays the fleet's)"))
+    .addOption(byOption('the same checks', "; the exit code stays the fleet's"))
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
     .addHelpText('after', WINDOW_PERCENTILES_HELP)
