@@ -252,23 +252,25 @@ export function createSummaryBuilder({
   const fold: ActionFold = { extras: new Set(), overflowed: false };
   const actions = new Map<string, ActionState>();
   let gaps: GapSummary = { records: 0, dropped: 0, episodes: [] };
-  /** Per-instance builders, when kept: every sample goes to the fleet's figures and to one of them. */
-  let groups: Map<string, SummaryBuilder> | undefined = byInstance ? new Map() : undefined;
+  /**
+   * Whether per-instance builders are kept (asked for, or merged in from a builder that keeps
+   * them): every sample then goes to the fleet's figures and to its instance's builder.
+   */
+  let grouping = byInstance;
+  const groups = new Map<string, SummaryBuilder>();
 
   function group(instance: string | undefined): SummaryBuilder {
     const name = instance ?? NO_INSTANCE;
-    const groupsNow = groups ?? new Map<string, SummaryBuilder>();
-    groups = groupsNow;
-    let member = groupsNow.get(name);
+    let member = groups.get(name);
     if (!member) {
       member = createSummaryBuilder({ exactLimit });
-      groupsNow.set(name, member);
+      groups.set(name, member);
     }
     return member;
   }
 
   function addGap(episode: GapEpisode, instance?: string): void {
-    if (groups !== undefined) group(instance).addGap(episode);
+    if (grouping) group(instance).addGap(episode);
     gaps = {
       records: gaps.records + 1,
       dropped: gaps.dropped + episode.dropped,
@@ -325,7 +327,7 @@ export function createSummaryBuilder({
     ts: number,
     instance?: string,
   ): void {
-    if (groups !== undefined) group(instance).addSample(action, success, latencyMs, ts);
+    if (grouping) group(instance).addSample(action, success, latencyMs, ts);
     const state = stateFor(action);
     state.count++;
     total++;
@@ -387,14 +389,14 @@ export function createSummaryBuilder({
       keepLatencies(entry.latency.count);
     }
     if (data.approximate) keepLatencies(Number.POSITIVE_INFINITY);
-    if (data.instances !== undefined) groups ??= new Map();
+    if (data.instances !== undefined) grouping = true;
     for (const [name, member] of Object.entries(data.instances ?? {})) {
       group(name).merge(serialized(member));
     }
   }
 
   function sortedGroups(): [string, SummaryBuilder][] | undefined {
-    if (groups === undefined) return undefined;
+    if (!grouping) return undefined;
     return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -492,7 +494,7 @@ export function createSummaryBuilder({
         gaps: { ...gaps, episodes: [...gaps.episodes] },
         approximate: kept < 0,
       };
-      if (groups !== undefined) {
+      if (grouping) {
         data.instances = Object.fromEntries(
           [...groups.entries()].map(([name, member]) => [name, member.toJSON()]),
         );
