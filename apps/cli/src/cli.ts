@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { byOption } from './by-instance.js';
 import type { CliContext } from './context.js';
 import {
   DEFAULT_FILES_HELP,
@@ -85,6 +86,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
       "the seed's telemetry summary: totals, action breakdown, latency percentiles, error rate",
     )
     .option('--json', 'print the TelemetrySummary JSON (stable interface, see README)')
+    .addOption(byOption('the same summary'))
     .addOption(
       new Option(
         '--threads <n>',
@@ -130,6 +132,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     .argument('[files...]', `${FILES_HELP} (${DEFAULT_FILES_HELP})`)
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the WindowMetrics JSON')
+    .addOption(byOption('the same fields'))
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
     .addHelpText('after', `${SEED_PERCENTILES_HELP}${APPROXIMATE_HELP}`)
@@ -148,6 +151,7 @@ export function createProgram(ctx: CliContext): { program: Command; result: Prog
     )
     .addOption(windowOption('window back from now (15m, 24h, 7d)', 86_400, '24h'))
     .option('--json', 'print the checks as JSON')
+    .addOption(byOption('the same checks', "; the exit code stays the fleet's"))
     .addOption(noRotatedOption())
     .addOption(manifestOption(ctx))
     .addHelpText('after', WINDOW_PERCENTILES_HELP)
@@ -254,7 +258,7 @@ Examples:
     )
     .option(
       '--file <file>',
-      'telemetry file (default: ./telemetry.jsonl, or the manifest telemetry file)',
+      "telemetry file (default: every instance's file, i.e. ./telemetry.jsonl or the manifest telemetry file and each worker's telemetry-w<k>.jsonl beside it)",
     )
     .option('--interval <seconds>', 'seconds between refreshes', parsePositiveInt, 5)
     .option('--once', 'print one frame and exit (the default when stdout is not a terminal)')

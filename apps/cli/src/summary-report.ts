@@ -7,6 +7,8 @@ export interface SummaryReportOptions {
   firstMalformed?: string | undefined;
   /** The bound on latencies kept, named when the percentiles are approximate. */
   exactLimit?: number;
+  /** The heading's text (default `Telemetry Summary`). */
+  title?: string;
 }
 
 /** Actions by count, largest first, then by name: the order of the seed's report. */
@@ -48,7 +50,10 @@ export function renderSummaryReport(
   summary: TelemetrySummary,
   options: SummaryReportOptions = {},
 ): string {
-  const lines = ['=== Telemetry Summary ===', `Total actions: ${formatCount(summary.total)}`];
+  const lines = [
+    `=== ${options.title ?? 'Telemetry Summary'} ===`,
+    `Total actions: ${formatCount(summary.total)}`,
+  ];
   if (summary.total > 0) {
     const actions = actionsByCount(summary);
     lines.push(`Success rate: ${formatOneDecimal(summary.success_rate)}%`, '', 'Action breakdown:');

@@ -17,6 +17,7 @@ export type {
   TelemetrySummary,
 } from './metrics/summary-builder.js';
 export { createSummaryBuilder, EXACT_LATENCY_LIMIT } from './metrics/summary-builder.js';
+export type { SummaryLine } from './metrics/summary-range.js';
 export type { WindowMetrics, WindowMetricsOptions } from './metrics/window-metrics.js';
 export { calculateMetrics } from './metrics/window-metrics.js';
 export type { ReadOptions, ReadStats, TelemetryStream } from './reader/read-telemetry.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -80,6 +80,31 @@ describe('eventkit dashboard (in tmux)', () => {
       dir,
     );
     expect(run.stdout).toContain(`Avg Latency (last 100):  ${seed.trim()}`);
+  });
+
+  it("reads every instance's file by default: the main file and each worker's", async () => {
+    const fleet = path.join(dir, 'fleet');
+    await mkdir(fleet);
+    const start = Date.now() / 1000 - 1800;
+    await writeEvents(path.join(fleet, 'telemetry.jsonl'), makeEvents(300, start, 3, 7));
+    await writeEvents(
+      path.join(fleet, 'telemetry-w2.jsonl'),
+      makeEvents(200, start + 1, 4, 8).map((event) => ({ ...event, instance: 'host-w2' })),
+    );
+    const run = await runCli(['dashboard', '--url', url], { cwd: fleet });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Telemetry:      telemetry.jsonl + 1 more (telemetry-w2.jsonl)');
+    expect(run.stdout).toMatch(/Requests \(last hour\):\s+500/);
+    // The newest 100 requests across both files, by time.
+    const newest = await sh(
+      `cat telemetry.jsonl telemetry-w2.jsonl | jq -s -r 'sort_by(.ts) | .[-100:] | map(.latency_ms) | add / length' | awk '{printf "%.2fms\\n", $1}'`,
+      fleet,
+    );
+    expect(run.stdout).toContain(`Avg Latency (last 100):  ${newest.trim()}`);
+    const one = await runCli(['dashboard', '--url', url, '--file', 'telemetry.jsonl'], {
+      cwd: fleet,
+    });
+    expect(one.stdout).toMatch(/Requests \(last hour\):\s+300/);
   });
 
   it('renders status, last-hour counts, per-action p95 and sparklines, and quits on q', async () => {

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { renderDashboard } from '../dashboard/render.js';
 import { takeSnapshot } from '../dashboard/snapshot.js';
 import { EXIT } from '../exit-codes.js';
-import { defaultTelemetryFile, displayPath } from '../input-files.js';
+import { defaultTelemetryFiles, displayPath } from '../input-files.js';
 import { exactLimitFrom } from '../percentiles.js';
 
 export interface DashboardFlags {
@@ -25,16 +25,20 @@ const LEAVE = '\x1b[?7h\x1b[?25h\x1b[?1049l';
  * --once, it prints one frame.
  */
 export async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<number> {
-  const file = flags.file
-    ? path.resolve(ctx.cwd, flags.file)
-    : await defaultTelemetryFile(ctx.cwd, flags.manifest);
+  // Like the other analysis commands: without --file, every instance's file on the host.
+  const files = flags.file
+    ? [path.resolve(ctx.cwd, flags.file)]
+    : await defaultTelemetryFiles(ctx.cwd, flags.manifest);
+  const [first = '', ...others] = files.map((file) => displayPath(file, ctx.cwd));
+  const fileLabel =
+    others.length === 0 ? first : `${first} + ${others.length} more (${others.join(', ')})`;
   const exactLimit = exactLimitFrom(ctx.env);
   const interactive = !flags.once && ctx.stdout.isTTY === true && process.stdin.isTTY === true;
   const frame = async () => {
     const snapshot = await takeSnapshot({
       fetch: ctx.fetch,
       url: flags.url,
-      file,
+      files,
       now: ctx.now(),
       exactLimit,
     });
@@ -42,7 +46,7 @@ export async function runDashboard(ctx: CliContext, flags: DashboardFlags): Prom
       width: ctx.stdout.columns ?? 100,
       height: interactive ? (ctx.stdout.rows ?? 40) : 1000,
       colors: colorsFor(ctx.stdout, ctx.env),
-      fileLabel: displayPath(file, ctx.cwd),
+      fileLabel,
       intervalSeconds: flags.interval,
     });
   };

@@ -4,6 +4,7 @@ import {
   type PercentileMethod,
   type WindowMetrics,
 } from '@eventkit/core/analysis';
+import { type BreakdownKey, formatTable } from '../by-instance.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveInputs } from '../input-files.js';
@@ -16,6 +17,7 @@ export interface MetricsFlags extends Omit<InputFlags, 'since' | 'until'> {
   /** Seconds. */
   window: number;
   json?: boolean;
+  by?: BreakdownKey;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function loadWindowMetrics(
     includeRotated: false,
     percentiles,
     exactLimit,
+    by: flags.by,
   });
 }
 
@@ -71,7 +74,28 @@ export async function runMetrics(
       .map(([label, value]) => `${`${label}:`.padEnd(width + 1)} ${value}`)
       .join('\n')}\n${metrics.approximate ? `${windowApproximateNote(ctx)}\n` : ''}`,
   );
+  if (metrics.instances) ctx.stdout.write(instanceTable(metrics, metrics.instances));
   return EXIT.ok;
+}
+
+/** One row per instance and one for the fleet: the same fields as the block above. */
+function instanceTable(fleet: WindowMetrics, instances: Record<string, WindowMetrics>): string {
+  const row = (name: string, m: WindowMetrics) => [
+    name,
+    formatCount(m.total_requests),
+    formatRate(m.requests_per_second),
+    `${m.success_rate.toFixed(2)}%`,
+    `${m.error_rate.toFixed(2)}%`,
+    approx(formatMs(m.latency_p50), m.approximate),
+    approx(formatMs(m.latency_p95), m.approximate),
+    approx(formatMs(m.latency_p99), m.approximate),
+  ];
+  const rows = [
+    ['INSTANCE', 'REQUESTS', 'REQ/S', 'SUCCESS', 'ERRORS', 'P50', 'P95', 'P99'],
+    ...Object.entries(instances).map(([name, m]) => row(name, m)),
+    row('(fleet)', fleet),
+  ];
+  return `\nBy instance:\n${formatTable(rows).join('\n')}\n`;
 }
 
 export function formatMs(value: number): string {

@@ -1,11 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { WindowMetrics } from '@eventkit/core/analysis';
 import { EventKitError, isEventKitError } from '@eventkit/core/telemetry';
+import { formatTable } from '../by-instance.js';
 import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { approx } from '../percentiles.js';
-import { evaluateSlo, parseSloTargets, type SloCheck, type SloTargets } from '../slo.js';
+import {
+  evaluateSlo,
+  parseSloTargets,
+  type SloCheck,
+  type SloResult,
+  type SloTargets,
+} from '../slo.js';
 import { formatWindow } from '../window-label.js';
 import { loadWindowMetrics, type MetricsFlags, windowApproximateNote } from './metrics.js';
 
@@ -16,6 +24,8 @@ export interface SloFlags extends MetricsFlags {
 /**
  * `eventkit slo`: the seed's key-metrics targets as a PASS/FAIL table; exit 1 on any breach.
  * Latency percentiles are summarize's (linear), so the two commands show the same numbers.
+ * With `--by instance` each instance is checked too, but the exit code is the fleet's: the
+ * service meets its targets or not, whatever one quiet instance shows.
  */
 export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): Promise<number> {
   const targets = flags.targets
@@ -24,10 +34,24 @@ export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): 
   const metrics = await loadWindowMetrics(ctx, args, flags, 'linear');
   const result = evaluateSlo(metrics, targets);
   const code = result.ok ? EXIT.ok : EXIT.tripped;
+  const instances = Object.entries(metrics.instances ?? {}).map(
+    ([name, part]) => [name, part, evaluateSlo(part, targets)] as const,
+  );
   if (flags.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ window: formatWindow(flags.window), total_requests: metrics.total_requests, ...result, approximate: metrics.approximate }, null, 2)}\n`,
-    );
+    const checked = (part: WindowMetrics, outcome: SloResult) => ({
+      total_requests: part.total_requests,
+      ...outcome,
+      approximate: part.approximate,
+    });
+    const report = { window: formatWindow(flags.window), ...checked(metrics, result) };
+    const byInstance = metrics.instances
+      ? {
+          instances: Object.fromEntries(
+            instances.map(([name, part, outcome]) => [name, checked(part, outcome)]),
+          ),
+        }
+      : {};
+    ctx.stdout.write(`${JSON.stringify({ ...report, ...byInstance }, null, 2)}\n`);
     return code;
   }
   const c = colorsFor(ctx.stdout, ctx.env);
@@ -61,6 +85,31 @@ export async function runSlo(ctx: CliContext, args: string[], flags: SloFlags): 
     failed === 0 ? 'All targets met.' : `${failed} of ${result.checks.length} targets breached.`,
   );
   if (metrics.approximate) out.push(windowApproximateNote(ctx));
+  if (metrics.instances) {
+    // One row per instance: each check's actual value, marked ✗ when it misses its target.
+    const cell = (check: SloCheck, approximate: boolean) =>
+      `${approx(formatValue(check.actual, check.unit), approximate && check.unit === 'ms')}${check.ok ? '' : ' ✗'}`;
+    const row = (name: string, part: WindowMetrics, outcome: SloResult) => [
+      name,
+      String(part.total_requests),
+      ...outcome.checks.map((check) => cell(check, part.approximate)),
+      outcome.ok ? 'PASS' : 'FAIL',
+    ];
+    out.push(
+      '',
+      "By instance (the exit code is the fleet's):",
+      ...formatTable([
+        [
+          'INSTANCE',
+          'REQUESTS',
+          ...result.checks.map((check) => check.label.toUpperCase()),
+          'RESULT',
+        ],
+        ...instances.map(([name, part, outcome]) => row(name, part, outcome)),
+        row('(fleet)', metrics, result),
+      ]),
+    );
+  }
   ctx.stdout.write(`${out.join('\n')}\n`);
   return code;
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { EXACT_LATENCY_LIMIT, summarizeTelemetry } from '@eventkit/core/analysis';
+import type { BreakdownKey } from '../by-instance.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, namedFiles, resolveInputs } from '../input-files.js';
@@ -12,6 +13,7 @@ import { checkTimeRange } from '../time-range.js';
 export interface SummarizeFlags extends InputFlags {
   json?: boolean;
   threads?: number;
+  by?: BreakdownKey;
 }
 
 /** `eventkit summarize`: the seed's report, or the stable TelemetrySummary JSON. */
@@ -30,6 +32,7 @@ export async function runSummarize(
     includeRotated: false,
     threads: flags.threads,
     exactLimit,
+    by: flags.by,
   }).finally(() => status.stop());
   if (flags.json) {
     ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -39,12 +42,18 @@ export async function runSummarize(
   const where = firstMalformed
     ? `${displayPath(firstMalformed.file, ctx.cwd)}:${firstMalformed.line} (${firstMalformed.reason})`
     : undefined;
-  ctx.stdout.write(
-    renderSummaryReport(summary, {
-      firstMalformed: where,
-      exactLimit: exactLimit ?? EXACT_LATENCY_LIMIT,
-    }),
-  );
+  const options = { exactLimit: exactLimit ?? EXACT_LATENCY_LIMIT };
+  const instances = Object.entries(summary.instances ?? {});
+  const fleet = summary.instances
+    ? `Telemetry Summary (fleet: ${instances.length} ${instances.length === 1 ? 'instance' : 'instances'})`
+    : undefined;
+  const sections = [
+    renderSummaryReport(summary, { ...options, title: fleet, firstMalformed: where }),
+  ];
+  for (const [name, part] of instances) {
+    sections.push(renderSummaryReport(part, { ...options, title: `Instance ${name}` }));
+  }
+  ctx.stdout.write(sections.join('\n'));
   return EXIT.ok;
 }
 

@@ -22,7 +22,12 @@ describe('takeSnapshot', () => {
       })),
     );
     const fetch = () => Promise.reject(new TypeError('fetch failed'));
-    const snapshot = await takeSnapshot({ fetch, url: 'http://127.0.0.1:9', file, now: NOW });
+    const snapshot = await takeSnapshot({
+      fetch,
+      url: 'http://127.0.0.1:9',
+      files: [file],
+      now: NOW,
+    });
     const counts = Object.entries(snapshot.lastHour?.summary.actions ?? {}).map(([name, stats]) => [
       name,
       stats.count,

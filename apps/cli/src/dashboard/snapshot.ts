@@ -13,8 +13,9 @@ export const MINUTES = 60;
 export interface DashboardSnapshot {
   at: Date;
   health: HealthProbe;
-  file: string;
-  /** Why the file could not be read, when it could not. */
+  /** The live files read (each with its newest archive). */
+  files: string[];
+  /** Why the files could not be read, when they could not. */
   fileProblem?: string;
   lastHour?: {
     summary: TelemetrySummary;
@@ -31,7 +32,8 @@ export interface DashboardSnapshot {
 export interface SnapshotOptions {
   fetch: typeof fetch;
   url: string;
-  file: string;
+  /** Live telemetry files, e.g. every instance's on the host; each is read with its newest archive. */
+  files: string[];
   now: Date;
   timeoutMs?: number;
   /** The most latencies kept for exact percentiles (EVENTKIT_EXACT_LIMIT; default core's). */
@@ -39,29 +41,38 @@ export interface SnapshotOptions {
 }
 
 /**
- * One refresh of the dashboard: the health probe and the last hour of telemetry. Only the live
+ * One refresh of the dashboard: the health probe and the last hour of telemetry. Only each live
  * file and its newest archive are read (an hour never spans more unless rotation is very
- * frequent), so a refresh stays cheap whatever the history.
+ * frequent), so a refresh stays cheap whatever the history. Files that do not exist (a worker
+ * not started yet) are left out; none at all is `not found`.
  */
 export async function takeSnapshot(options: SnapshotOptions): Promise<DashboardSnapshot> {
-  const { now, file } = options;
+  const { now } = options;
   const healthPromise = probeAgentHealth(options.fetch, options.url, options.timeoutMs ?? 2000);
   const snapshot: DashboardSnapshot = {
     at: now,
     health: await healthPromise,
-    file,
+    files: options.files,
     malformed: 0,
   };
-  const exists = await stat(file).then(
-    (info) => info.isFile(),
-    () => false,
-  );
-  if (!exists) {
+  const live = (
+    await Promise.all(
+      options.files.map(async (file) => {
+        const exists = await stat(file).then(
+          (info) => info.isFile(),
+          () => false,
+        );
+        if (!exists) return [];
+        const archives = await listRotatedFiles(file).catch(() => []);
+        return [...archives.slice(-1), file];
+      }),
+    )
+  ).filter((history) => history.length > 0);
+  if (live.length === 0) {
     snapshot.fileProblem = 'not found';
     return snapshot;
   }
-  const archives = await listRotatedFiles(file).catch(() => []);
-  const files = [...archives.slice(-1), file];
+  const files = live.flat();
   const nowSeconds = now.getTime() / 1000;
   const since = nowSeconds - MINUTES * 60;
   const builder = createSummaryBuilder({ exactLimit: options.exactLimit });

@@ -1,11 +1,12 @@
 import {
   createSummaryBuilder,
   type GapEpisode,
-  readTelemetry,
-  type SummaryBuilder,
+  type SummaryLine,
+  summarizeTelemetry,
   type TelemetryInput,
+  type TelemetrySummary,
 } from '@eventkit/core/analysis';
-import { TELEMETRY_GAP_ACTION, type TelemetryEvent } from '@eventkit/core/telemetry';
+import { TELEMETRY_GAP_ACTION } from '@eventkit/core/telemetry';
 import { type BucketSeries, bucketWidthFor, createBucketSeries } from './time-buckets.js';
 
 /** Distinct error messages tracked; later new ones count together, so memory stays bounded. */
@@ -41,10 +42,11 @@ export interface Collected {
   previous: BucketSeries | undefined;
   /** Every gap record's episode, whatever its time (a summary keeps those overlapping its window). */
   gaps: GapEpisode[];
-  /** Gap records without a usable count of dropped events (malformed, as for `summarize`). */
-  invalidGaps: { count: number; sample: TelemetryEvent | undefined };
-  /** Malformed lines, counted and the first few kept, as in `summarize`. */
-  malformed: SummaryBuilder;
+  /**
+   * Malformed lines (gap records without a usable count of dropped events among them), counted
+   * and the first few kept, as by `summarize`, which read them.
+   */
+  malformed: Pick<TelemetrySummary, 'malformed_lines' | 'first_malformed'>;
   /** Actions seen with each error key (a few each). */
   errorActions: Map<string, Set<string>>;
 }
@@ -53,7 +55,10 @@ export interface Collected {
  * Reads the inputs once, in constant memory (whatever their length, at most MAX_BUCKETS
  * buckets a period), feeding each request to its period's bucket — a summary builder, a latency
  * histogram, the slowest requests and the failures by message — so the report's summary is the
- * merge of its buckets: the same numbers as `summarizeTelemetry` over the same window.
+ * merge of its buckets: the same numbers as `summarizeTelemetry` over the same window. The pass
+ * is core's summary run itself, through its per-line hook: lines come from the line decoder
+ * without building an event, except for a failure's message, a slow request's details and a
+ * gap record.
  */
 export async function collectReport(
   inputs: TelemetryInput[],
@@ -66,14 +71,12 @@ export async function collectReport(
   const current = createBucketSeries(minWidth);
   const previous = compare && length !== undefined ? createBucketSeries(minWidth) : undefined;
   const previousSince = length === undefined || since === undefined ? 0 : since - length;
-  const malformed = createSummaryBuilder();
   const gaps: GapEpisode[] = [];
-  const invalidGaps: Collected['invalidGaps'] = { count: 0, sample: undefined };
   const errorActions = new Map<string, Set<string>>();
 
-  const errorKey = (event: TelemetryEvent): string | undefined => {
-    if (event.success) return undefined;
-    let key = event.error ?? NO_MESSAGE;
+  const errorKey = (line: SummaryLine): string | undefined => {
+    if (line.success) return undefined;
+    let key = line.event().error ?? NO_MESSAGE;
     if (key.length > ERROR_MESSAGE_MAX) key = `${key.slice(0, ERROR_MESSAGE_MAX)}…`;
     let actions = errorActions.get(key);
     if (actions === undefined) {
@@ -81,32 +84,29 @@ export async function collectReport(
       actions = errorActions.get(key) ?? new Set();
       errorActions.set(key, actions);
     }
-    if (actions.size < ACTIONS_PER_MESSAGE) actions.add(event.action);
+    if (actions.size < ACTIONS_PER_MESSAGE) actions.add(line.action);
     return key;
   };
 
-  // No time filter in the reader: a gap record counts by the time of the events it lost, which
-  // may lie in the window when the record itself does not (as in `summarize`).
-  const stream = readTelemetry(inputs, {
-    includeRotated: false,
-    onMalformed: (line) => malformed.addMalformed(line),
-  });
-  for await (const event of stream) {
-    if (event.action === TELEMETRY_GAP_ACTION) {
-      // core's own rule reads the episode (or refuses the record), through a throwaway builder.
+  const onLine = (line: SummaryLine): void => {
+    if (line.action === TELEMETRY_GAP_ACTION) {
+      // core's own rule reads the episode, through a throwaway builder; a record it refuses is
+      // counted as malformed by the summary run.
       const probe = createSummaryBuilder();
-      const episode = probe.add(event) ? probe.result().gaps.episodes[0] : undefined;
+      const episode = probe.add(line.event()) ? probe.result().gaps.episodes[0] : undefined;
       if (episode !== undefined) gaps.push(episode);
-      else {
-        invalidGaps.count++;
-        invalidGaps.sample ??= event;
-      }
-      continue;
+      return;
     }
-    const { ts } = event;
-    if (ts >= end) continue;
-    if (since === undefined || ts >= since) current.add(event, errorKey(event));
-    else if (previous !== undefined && ts >= previousSince) previous.add(event, errorKey(event));
-  }
-  return { current, previous, gaps, invalidGaps, malformed, errorActions };
+    const { ts } = line;
+    if (ts >= end) return;
+    if (since === undefined || ts >= since) current.add(line, errorKey(line));
+    else if (previous !== undefined && ts >= previousSince) previous.add(line, errorKey(line));
+  };
+  // The run's own summary is not the report's (that one is the merge of the buckets): keeping no
+  // action (`actions: []`) leaves it empty but for the malformed lines, which are the report's.
+  // No time filter: the hook sees every line, and a gap record counts by the time of the events
+  // it lost, which may lie in the window when the record itself does not (as in `summarize`).
+  const run = await summarizeTelemetry(inputs, { includeRotated: false, actions: [], onLine });
+  const malformed = { malformed_lines: run.malformed_lines, first_malformed: run.first_malformed };
+  return { current, previous, gaps, malformed, errorActions };
 }

@@ -151,12 +151,8 @@ function periodView(collected: Collected, input: PeriodInput): PeriodView {
   const builder = createSummaryBuilder();
   builder.merge(merged.builder);
   for (const gap of collected.gaps) if (overlaps(gap, since, until)) builder.addGap(gap);
-  if (input.withMalformed) {
-    builder.merge(collected.malformed);
-    const { count, sample } = collected.invalidGaps;
-    for (let i = 0; i < count && sample !== undefined; i++) builder.add(sample);
-  }
   const summary = builder.result();
+  if (input.withMalformed) Object.assign(summary, collected.malformed);
   const latency = builder.overallLatency();
   const overall: OverallLatency = {
     p50_ms: latency.quantile(0.5) ?? 0,

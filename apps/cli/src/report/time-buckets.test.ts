@@ -1,4 +1,5 @@
-import { createSummaryBuilder } from '@eventkit/core/analysis';
+import { createSummaryBuilder, type SummaryLine } from '@eventkit/core/analysis';
+import type { TelemetryEvent } from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
 import { makeEvents } from '../test-support/run-cli.js';
 import {
@@ -24,6 +25,17 @@ describe('bucketWidthFor', () => {
   });
 });
 
+/** An event as core's summary run hands it to its per-line hook. */
+const lineOf = (event: TelemetryEvent): SummaryLine => ({
+  ts: event.ts,
+  action: event.action,
+  success: event.success,
+  latencyMs: event.latency_ms,
+  traceId: event.trace_id,
+  instance: event.instance,
+  event: () => event,
+});
+
 describe('createBucketSeries', () => {
   // A month, out of order: the series learns the span as it reads.
   const events = makeEvents(20_000, 1_732_540_000, 130);
@@ -31,7 +43,7 @@ describe('createBucketSeries', () => {
 
   it('coarsens to at most MAX_BUCKETS buckets whatever the order of the events', () => {
     const series = createBucketSeries();
-    for (const event of shuffled) series.add(event, undefined);
+    for (const event of shuffled) series.add(lineOf(event), undefined);
     expect(series.buckets.size).toBeLessThanOrEqual(MAX_BUCKETS);
     expect(series.width).toBe(bucketWidthFor(20_000 * 130));
     for (const [index, bucket] of series.buckets) {
@@ -45,7 +57,7 @@ describe('createBucketSeries', () => {
     const series = createBucketSeries();
     const whole = createSummaryBuilder();
     for (const event of shuffled) {
-      series.add(event, event.success ? undefined : (event.error ?? ''));
+      series.add(lineOf(event), event.success ? undefined : (event.error ?? ''));
       whole.add(event);
     }
     const merged = emptyBucket();

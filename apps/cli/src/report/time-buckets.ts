@@ -1,5 +1,8 @@
-import { createSummaryBuilder, type SummaryBuilder } from '@eventkit/core/analysis';
-import type { TelemetryEvent } from '@eventkit/core/telemetry';
+import {
+  createSummaryBuilder,
+  type SummaryBuilder,
+  type SummaryLine,
+} from '@eventkit/core/analysis';
 
 /** At most this many buckets per period: a chart stays readable and the file small. */
 export const MAX_BUCKETS = 200;
@@ -77,10 +80,14 @@ function createBucket(): Bucket {
   };
 }
 
-function keepSlow(slowest: SlowRequest[], request: SlowRequest): void {
+/** Whether a request this slow would be kept: the rest are never built. */
+function slowEnough(slowest: SlowRequest[], latencyMs: number): boolean {
   const last = slowest[slowest.length - 1];
-  if (slowest.length >= SLOWEST_KEPT && last !== undefined && request.latency_ms <= last.latency_ms)
-    return;
+  return slowest.length < SLOWEST_KEPT || last === undefined || latencyMs > last.latency_ms;
+}
+
+function keepSlow(slowest: SlowRequest[], request: SlowRequest): void {
+  if (!slowEnough(slowest, request.latency_ms)) return;
   let at = slowest.length;
   while (at > 0 && (slowest[at - 1] as SlowRequest).latency_ms < request.latency_ms) at--;
   slowest.splice(at, 0, request);
@@ -101,8 +108,8 @@ export function mergeBucket(into: Bucket, from: Bucket): void {
 export const emptyBucket = createBucket;
 
 export interface BucketSeries {
-  /** Adds a request (not a gap record); `errorKey` for a failure. */
-  add(event: TelemetryEvent, errorKey: string | undefined): void;
+  /** Adds a request (not a gap record) as the summary read it; `errorKey` for a failure. */
+  add(line: SummaryLine, errorKey: string | undefined): void;
   readonly width: number;
   /** Buckets by index (`start = index * width`), in no particular order. */
   readonly buckets: ReadonlyMap<number, Bucket>;
@@ -136,8 +143,8 @@ export function createBucketSeries(minWidth = 1): BucketSeries {
   }
 
   return {
-    add(event, errorKey) {
-      const { ts } = event;
+    add(line, errorKey) {
+      const { ts, action, success, latencyMs } = line;
       if (ts < first) first = ts;
       if (ts > last) last = ts;
       if (Math.floor(last / width) - Math.floor(first / width) + 1 > MAX_BUCKETS) coarsen();
@@ -147,18 +154,20 @@ export function createBucketSeries(minWidth = 1): BucketSeries {
         bucket = createBucket();
         buckets.set(index, bucket);
       }
-      bucket.builder.add(event);
-      const bin = histogramBin(event.latency_ms);
+      bucket.builder.addSample(action, success, latencyMs, ts);
+      const bin = histogramBin(latencyMs);
       bucket.histogram[bin] = (bucket.histogram[bin] as number) + 1;
-      keepSlow(bucket.slowest, {
-        ts,
-        action: event.action,
-        latency_ms: event.latency_ms,
-        success: event.success,
-        trace_id: event.trace_id,
-        instance: event.instance,
-        error: event.error ?? null,
-      });
+      if (slowEnough(bucket.slowest, latencyMs)) {
+        keepSlow(bucket.slowest, {
+          ts,
+          action,
+          latency_ms: latencyMs,
+          success,
+          trace_id: line.traceId,
+          instance: line.instance,
+          error: line.event().error ?? null,
+        });
+      }
       if (errorKey !== undefined)
         bucket.errors.set(errorKey, (bucket.errors.get(errorKey) ?? 0) + 1);
     },

@@ -464,3 +464,123 @@ describe('summarizeTelemetry on a stream (standard input)', () => {
     expect(run.builder.result().first_malformed[0]).toMatchObject({ file: '<stdin>', line: 1 });
   });
 });
+
+describe('summarizeTelemetry by instance', () => {
+  const NAMES = ['web1-w1', 'web1-w2', 'web2', undefined] as const;
+
+  /** Valid lines spread over three instances and lines without one, 1% malformed, and a gap. */
+  function fleetLines(): { all: Buffer[]; byName: Map<string, Buffer[]> } {
+    const all: Buffer[] = [];
+    const byName = new Map<string, Buffer[]>();
+    telemetryLines(12_000, { malformedPercent: 1, seed: 5 }).forEach((line, i) => {
+      const parsed = isUtf8(line) ? parseTelemetryLine(line.toString('utf8')) : undefined;
+      if (!parsed?.ok) {
+        all.push(line);
+        return;
+      }
+      const instance = NAMES[i % NAMES.length];
+      const tagged = Buffer.from(JSON.stringify({ ...JSON.parse(line.toString()), instance }));
+      all.push(tagged);
+      const name = instance ?? '(none)';
+      byName.set(name, [...(byName.get(name) ?? []), tagged]);
+    });
+    const gap = Buffer.from(
+      '{"ts":1732540100,"action":"telemetry_gap","success":false,"latency_ms":0,"payload":{"dropped":4,"since":1732540090,"until":1732540099},"error":"ENOSPC: disk full","instance":"web2"}',
+    );
+    all.push(gap);
+    byName.get('web2')?.push(gap);
+    return { all, byName };
+  }
+
+  it.each(DECODING_MODES)(
+    'gives each instance the summary of its lines alone and the fleet the plain summary (%s)',
+    async (_mode, accelerate) => {
+      const { all, byName } = fleetLines();
+      const file = join(dir, 'telemetry.jsonl');
+      await writeFile(file, joinLines(all));
+      // An exact limit under the fleet's latencies but above each instance's: each follows it.
+      const options = { exactLimit: 5000 };
+      const plain = (await runSummary(file, options, { accelerate })).builder.result();
+      const { instances, ...fleet } = (
+        await runSummary(file, { ...options, by: 'instance' }, { accelerate })
+      ).builder.result();
+      expect(fleet).toStrictEqual(plain);
+      expect(fleet.approximate).toBe(true);
+      expect(fleet.malformed_lines).toBeGreaterThan(50);
+      expect(Object.keys(instances ?? {})).toEqual(['(none)', 'web1-w1', 'web1-w2', 'web2']);
+      for (const [name, lines] of byName) {
+        const alone = join(dir, `${name}.jsonl`);
+        await writeFile(alone, joinLines(lines));
+        const expected = (await runSummary(alone, options, { accelerate })).builder.result();
+        expect(instances?.[name]).toStrictEqual(expected);
+        expect(expected.approximate).toBe(false);
+      }
+      expect(instances?.web2?.gaps.records).toBe(1);
+    },
+  );
+
+  it('gives the same per-instance summaries with worker threads', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines(fleetLines().all));
+    const serial = await runSummary(file, { threads: 1, by: 'instance' });
+    const parallel = await runSummary(
+      file,
+      { threads: 2, by: 'instance' },
+      { parallelMinBytes: 0, rangeBytes: 300_000, useThisThread: false },
+    );
+    expect(parallel.workerTasks).toBeGreaterThan(2);
+    expect(parallel.builder.result()).toStrictEqual(serial.builder.result());
+  }, 60_000);
+
+  it('lists no instance when nothing was read, and none without `by`', async () => {
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, '');
+    expect((await summarizeTelemetry(file, { by: 'instance' })).instances).toEqual({});
+    expect(await summarizeTelemetry(file)).not.toHaveProperty('instances');
+  });
+});
+
+describe('summarizeTelemetry with a per-line hook (onLine)', () => {
+  it('hands over every valid line, gap records too, in file order and before the filters, on one thread', async () => {
+    const lines = telemetryLines(6000, { malformedPercent: 2, seed: 9 });
+    const gap = Buffer.from(
+      '{"ts":1732540100,"action":"telemetry_gap","success":false,"latency_ms":0,"payload":{"dropped":4},"error":"ENOSPC: disk full","instance":"web2"}',
+    );
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, joinLines([...lines, gap]));
+    const events = [];
+    for await (const event of readTelemetry(file)) events.push(event);
+    const seen: { ts: number; action: string; latency: number; trace?: string; error: unknown }[] =
+      [];
+    const options = { since: 1_732_540_500, actions: ['explain'] };
+    const run = await runSummary(
+      file,
+      {
+        ...options,
+        threads: 4,
+        onLine: (line) =>
+          seen.push({
+            ts: line.ts,
+            action: line.action,
+            latency: line.latencyMs,
+            trace: line.traceId,
+            error: line.event().error,
+          }),
+      },
+      { parallelMinBytes: 0, rangeBytes: 100_000 },
+    );
+    expect(run.workers).toBe(0);
+    expect(seen).toEqual(
+      events.map((event) => ({
+        ts: event.ts,
+        action: event.action,
+        latency: event.latency_ms,
+        trace: event.trace_id,
+        error: event.error,
+      })),
+    );
+    expect(seen.at(-1)?.action).toBe('telemetry_gap');
+    // The summary itself is the one without the hook.
+    expect(run.builder.result()).toStrictEqual(await summarizeTelemetry(file, options));
+  });
+});

@@ -24,6 +24,7 @@ import {
   type RangeOutcome,
   type RangeTask,
   type SummaryFilter,
+  type SummaryLine,
   takeRanges,
 } from './summary-range.js';
 import type { WorkerReply, WorkerRequest } from './summary-worker.js';
@@ -41,6 +42,28 @@ export interface SummarizeOptions extends ReadOptions {
    * past it the percentiles come from a sketch and the summary is `approximate`.
    */
   exactLimit?: number;
+  /**
+   * `instance`: the summary also lists each instance's own summary in `instances` (see
+   * TelemetrySummary); the fleet's figures stay those of the plain summary. Lines are then all
+   * read by the line decoder, without the WebAssembly kernel.
+   */
+  by?: 'instance';
+  /**
+   * Called with every valid line read (requests and gap records), in input order, before the
+   * since/until/actions filters, on this thread: lets a caller build more than the summary in
+   * the same pass (`eventkit report` does). The run then uses this thread only and decodes
+   * every line in JavaScript. Malformed lines are counted in the summary as usual.
+   */
+  onLine?: (line: SummaryLine) => void;
+}
+
+/** How each lane builds its summary. */
+interface LaneOptions {
+  accelerate: boolean;
+  exactLimit: number | undefined;
+  byInstance: boolean;
+  /** Only on this thread: never sent to a worker. */
+  onLine?: ((line: SummaryLine) => void) | undefined;
 }
 
 /**
@@ -182,10 +205,9 @@ interface PoolRun {
 async function runInProcess(
   tasks: RangeTask[],
   filter: SummaryFilter,
-  accelerate: boolean,
-  exactLimit: number | undefined,
+  lane: LaneOptions,
 ): Promise<PoolRun> {
-  const summarizer = createRangeSummarizer(filter, { accelerate, exactLimit });
+  const summarizer = createRangeSummarizer(filter, lane);
   const outcomes: RangeOutcome[] = [];
   for (const task of tasks) outcomes.push(await summarizer.summarize(task));
   return { outcomes, summaries: [summarizer.finish()], workers: 0, workerTasks: 0 };
@@ -202,9 +224,9 @@ async function runPool(
   threads: number,
   useThisThread: boolean,
   workerUrl: URL | undefined,
-  accelerate: boolean,
-  exactLimit: number | undefined,
+  lane: LaneOptions,
 ): Promise<PoolRun> {
+  const { accelerate } = lane;
   const outcomes: RangeOutcome[] = new Array(tasks.length);
   const summaries: SerializedSummary[] = [];
   const cursor = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -241,9 +263,10 @@ async function runPool(
         tasks,
         filter,
         cursor: cursor.buffer as SharedArrayBuffer,
-        accelerate,
         module,
-        exactLimit,
+        accelerate,
+        exactLimit: lane.exactLimit,
+        byInstance: lane.byInstance,
       };
       worker.postMessage(request);
     });
@@ -261,7 +284,7 @@ async function runPool(
     if (useThisThread) {
       // Without this, a worker that fails before claiming anything would go unnoticed until the end.
       allWorkers.catch(() => Atomics.store(cursor, 0, tasks.length));
-      const summarizer = createRangeSummarizer(filter, { accelerate, module, exactLimit });
+      const summarizer = createRangeSummarizer(filter, { ...lane, module });
       for (const [id, outcome] of await takeRanges(summarizer, tasks, cursor)) {
         outcomes[id] = outcome;
         thisThreadTasks++;
@@ -284,9 +307,9 @@ async function runPool(
 function mergeLanes(
   tasks: RangeTask[],
   run: PoolRun,
-  exactLimit: number | undefined,
+  { exactLimit, byInstance }: LaneOptions,
 ): SummaryBuilder {
-  const builder = createSummaryBuilder({ exactLimit });
+  const builder = createSummaryBuilder({ exactLimit, byInstance });
   for (const summary of run.summaries) {
     builder.merge(summaryBuilderFromJSON(summary, { exactLimit }));
   }
@@ -330,7 +353,7 @@ export async function runSummary(
   options: SummarizeOptions = {},
   tuning: SummaryTuning = {},
 ): Promise<SummaryRun> {
-  const { since, until, actions, includeRotated, exactLimit } = options;
+  const { since, until, actions, includeRotated, exactLimit, by, onLine } = options;
   const {
     cores,
     parallelMinBytes = options.threads === undefined
@@ -352,8 +375,13 @@ export async function runSummary(
     options.threads === undefined
       ? defaultSummaryThreads(totalBytes, cores, parallelMinBytes)
       : Math.min(options.threads, MAX_SUMMARY_THREADS);
-  // A stream can be read only once, by this thread: with one among the inputs, all stay here.
-  const parallel = threads > 1 && totalBytes >= parallelMinBytes && files.length === inputs.length;
+  // A stream can be read only once, by this thread: with one among the inputs, all stay here;
+  // so do all with a per-line hook, which runs here.
+  const parallel =
+    threads > 1 &&
+    totalBytes >= parallelMinBytes &&
+    files.length === inputs.length &&
+    onLine === undefined;
   const tasks: RangeTask[] = parallel
     ? splitIntoTasks(planned, threads, rangeBytes)
     : inputs.map((input) =>
@@ -361,26 +389,19 @@ export async function runSummary(
           ? { file: input, start: 0, end: Number.POSITIVE_INFINITY }
           : { file: input.name, start: 0, end: Number.POSITIVE_INFINITY, source: input },
       );
+  const lane: LaneOptions = { accelerate, exactLimit, byInstance: by === 'instance', onLine };
   let run: PoolRun | undefined;
   if (parallel && tasks.length > 1 && !inProcess) {
     try {
-      run = await runPool(
-        tasks,
-        filter,
-        threads,
-        useThisThread,
-        tuning.workerUrl,
-        accelerate,
-        exactLimit,
-      );
+      run = await runPool(tasks, filter, threads, useThisThread, tuning.workerUrl, lane);
     } catch (error) {
       if (error instanceof EventKitError) throw error;
       // Worker threads unavailable (e.g. core bundled without its worker file): same work in-process.
       run = undefined;
     }
   }
-  run ??= await runInProcess(tasks, filter, accelerate, exactLimit);
-  const builder = mergeLanes(tasks, run, exactLimit);
+  run ??= await runInProcess(tasks, filter, lane);
+  const builder = mergeLanes(tasks, run, lane);
   // From the plain data: result() would compute every percentile only to drop them.
   for (const malformed of builder.toJSON().firstMalformed) options.onMalformed?.(malformed);
   return { builder, workers: run.workers, tasks: tasks.length, workerTasks: run.workerTasks };

@@ -233,3 +233,35 @@ describe('createSummaryBuilder with gap records', () => {
     expect(gaps.episodes[0]?.since).toBe(90);
   });
 });
+
+describe('a summary builder by instance', () => {
+  const event = (i: number, instance?: string) => ({
+    ts: 1_732_540_000 + i,
+    action: i % 3 ? 'recommend' : 'explain',
+    success: i % 5 !== 0,
+    latency_ms: (i * 7) % 31,
+    ...(instance === undefined ? {} : { instance }),
+  });
+
+  it("routes each event to its instance's summary, merges and travels as data", () => {
+    const grouped = createSummaryBuilder({ byInstance: true });
+    const alone = new Map<string, ReturnType<typeof createSummaryBuilder>>();
+    for (let i = 0; i < 300; i++) {
+      const name = ['a', 'b', undefined][i % 3];
+      grouped.add(event(i, name));
+      const key = name ?? '(none)';
+      if (!alone.has(key)) alone.set(key, createSummaryBuilder());
+      alone.get(key)?.add(event(i, name));
+    }
+    const { instances, ...fleet } = grouped.result();
+    expect(Object.keys(instances ?? {})).toEqual(['(none)', 'a', 'b']);
+    for (const [name, builder] of alone) expect(instances?.[name]).toEqual(builder.result());
+    expect(fleet.total).toBe(300);
+    const copy = summaryBuilderFromJSON(structuredClone(grouped.toJSON()));
+    expect(copy.result()).toEqual(grouped.result());
+    const twice = createSummaryBuilder();
+    twice.merge(grouped);
+    twice.merge(copy);
+    expect(twice.result().instances?.a?.total).toBe(200);
+  });
+});

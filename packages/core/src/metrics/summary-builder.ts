@@ -25,7 +25,18 @@ export const EXACT_LATENCY_LIMIT = 20_000_000;
 export interface SummaryBuilderOptions {
   /** The most latencies kept for exact percentiles (default EXACT_LATENCY_LIMIT). */
   exactLimit?: number;
+  /**
+   * Also keep one summary per instance (the line's `instance`), each under the same exact limit,
+   * listed in the result's `instances`. Lines without one go under NO_INSTANCE.
+   */
+  byInstance?: boolean;
 }
+
+/**
+ * Where a per-instance summary puts lines that carry no `instance` (written before lines named
+ * their process, or by another writer).
+ */
+export const NO_INSTANCE = '(none)';
 
 /** Per-action figures of a summary. */
 export interface ActionSummary {
@@ -88,6 +99,12 @@ export interface TelemetrySummary {
    * the summary's exact limit (EXACT_LATENCY_LIMIT) of latencies; false when they are exact.
    */
   approximate: boolean;
+  /**
+   * With `byInstance`: the same summary for each instance's lines alone, by name (sorted), lines
+   * without an instance under NO_INSTANCE. Malformed lines name no instance: they are counted in
+   * the fleet's figures above only.
+   */
+  instances?: Record<string, TelemetrySummary>;
 }
 
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(TELEMETRY_ACTIONS);
@@ -112,11 +129,15 @@ export interface SerializedSummary {
   gaps: GapSummary;
   /** The latencies went over the exact limit: percentiles come from sketches. */
   approximate: boolean;
+  /** Per-instance summaries, when the builder keeps them. */
+  instances?: Record<string, SerializedSummary>;
 }
 
 /** The buffers of a serialized summary's latencies, for `postMessage`'s transfer list. */
 export function summaryBuffers(data: SerializedSummary): ArrayBuffer[] {
-  return [...new Set(data.actions.flatMap((entry) => latencyBuffers(entry.latency)))];
+  const own = data.actions.flatMap((entry) => latencyBuffers(entry.latency));
+  const grouped = Object.values(data.instances ?? {}).flatMap(summaryBuffers);
+  return [...new Set([...own, ...grouped])];
 }
 
 /** The minimum an event needs for a summary; a full TelemetryEvent fits. */
@@ -129,6 +150,8 @@ export interface SummaryEvent {
   payload?: Record<string, unknown>;
   /** A gap record's reason. */
   error?: string | null;
+  /** The process that wrote it (per-instance summaries group by it). */
+  instance?: string;
 }
 
 export interface SummaryBuilder {
@@ -137,15 +160,25 @@ export interface SummaryBuilder {
    * record (`telemetry_gap`) goes to `gaps`, not to the requests.
    */
   add(event: SummaryEvent): boolean;
-  /** Adds a gap record's episode. */
-  addGap(episode: GapEpisode): void;
-  /** The same, without an event object (the reader's fast path). */
-  addSample(action: string, success: boolean, latencyMs: number, ts: number): void;
+  /** Adds a gap record's episode (also to its instance's summary, when kept). */
+  addGap(episode: GapEpisode, instance?: string): void;
+  /**
+   * The same, without an event object (the reader's fast path); `instance` matters only to a
+   * builder that keeps per-instance summaries.
+   */
+  addSample(
+    action: string,
+    success: boolean,
+    latencyMs: number,
+    ts: number,
+    instance?: string,
+  ): void;
   /**
    * Adds `n` samples of one action at once: their latencies in `latencies[0..n)` (all valid),
    * how many failed, and their earliest and latest `ts`. Same result as `n` addSample calls;
    * with `n` = 0 it only registers a known action (the order names first appear in is kept):
-   * an extra action takes room under `EXTRA_ACTIONS_CAP` with its first sample.
+   * an extra action takes room under `EXTRA_ACTIONS_CAP` with its first sample. Names no
+   * instance: a builder that keeps per-instance summaries takes lines through addSample.
    */
   addBatch(
     action: string,
@@ -161,6 +194,8 @@ export interface SummaryBuilder {
   merge(other: SummaryBuilder): void;
   /** Latency over all actions (for window metrics); shares the actions' samples, copies none. */
   overallLatency(): LatencySketch;
+  /** Each instance's builder (sorted by name) when per-instance summaries are kept, else undefined. */
+  instances(): [string, SummaryBuilder][] | undefined;
   result(): TelemetrySummary;
   toJSON(): SerializedSummary;
 }
@@ -204,6 +239,7 @@ function percent(part: number, whole: number): number {
  */
 export function createSummaryBuilder({
   exactLimit = EXACT_LATENCY_LIMIT,
+  byInstance = false,
 }: SummaryBuilderOptions = {}): SummaryBuilder {
   let total = 0;
   /** Latencies kept for exact percentiles, across actions; -1 once approximate. */
@@ -216,8 +252,25 @@ export function createSummaryBuilder({
   const fold: ActionFold = { extras: new Set(), overflowed: false };
   const actions = new Map<string, ActionState>();
   let gaps: GapSummary = { records: 0, dropped: 0, episodes: [] };
+  /**
+   * Whether per-instance builders are kept (asked for, or merged in from a builder that keeps
+   * them): every sample then goes to the fleet's figures and to its instance's builder.
+   */
+  let grouping = byInstance;
+  const groups = new Map<string, SummaryBuilder>();
 
-  function addGap(episode: GapEpisode): void {
+  function group(instance: string | undefined): SummaryBuilder {
+    const name = instance ?? NO_INSTANCE;
+    let member = groups.get(name);
+    if (!member) {
+      member = createSummaryBuilder({ exactLimit });
+      groups.set(name, member);
+    }
+    return member;
+  }
+
+  function addGap(episode: GapEpisode, instance?: string): void {
+    if (grouping) group(instance).addGap(episode);
     gaps = {
       records: gaps.records + 1,
       dropped: gaps.dropped + episode.dropped,
@@ -267,7 +320,14 @@ export function createSummaryBuilder({
     return row(name);
   }
 
-  function addSample(action: string, success: boolean, latencyMs: number, ts: number): void {
+  function addSample(
+    action: string,
+    success: boolean,
+    latencyMs: number,
+    ts: number,
+    instance?: string,
+  ): void {
+    if (grouping) group(instance).addSample(action, success, latencyMs, ts);
     const state = stateFor(action);
     state.count++;
     total++;
@@ -329,6 +389,15 @@ export function createSummaryBuilder({
       keepLatencies(entry.latency.count);
     }
     if (data.approximate) keepLatencies(Number.POSITIVE_INFINITY);
+    if (data.instances !== undefined) grouping = true;
+    for (const [name, member] of Object.entries(data.instances ?? {})) {
+      group(name).merge(serialized(member));
+    }
+  }
+
+  function sortedGroups(): [string, SummaryBuilder][] | undefined {
+    if (!grouping) return undefined;
+    return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   const builder: SummaryBuilder = {
@@ -351,10 +420,10 @@ export function createSummaryBuilder({
           malformed++;
           return false;
         }
-        addGap(episode);
+        addGap(episode, event.instance);
         return true;
       }
-      addSample(action, success, latency, ts);
+      addSample(action, success, latency, ts, event.instance);
       return true;
     },
     addGap,
@@ -369,6 +438,7 @@ export function createSummaryBuilder({
       for (const state of actions.values()) overall.merge(state.latency);
       return overall;
     },
+    instances: sortedGroups,
     result() {
       const entries = [...actions.entries()].sort(
         ([a, x], [b, y]) => y.count - x.count || (a < b ? -1 : a > b ? 1 : 0),
@@ -385,7 +455,7 @@ export function createSummaryBuilder({
           p99_ms: p99,
         };
       }
-      return {
+      const summary: TelemetrySummary = {
         total,
         failures,
         success_rate: percent(total - failures, total),
@@ -398,9 +468,16 @@ export function createSummaryBuilder({
         gaps: { ...gaps, episodes: gaps.episodes.map((episode) => ({ ...episode })) },
         approximate: kept < 0,
       };
+      const members = sortedGroups();
+      if (members !== undefined) {
+        summary.instances = Object.fromEntries(
+          members.map(([name, member]) => [name, member.result()]),
+        );
+      }
+      return summary;
     },
     toJSON() {
-      return {
+      const data: SerializedSummary = {
         total,
         failures,
         malformed,
@@ -417,9 +494,20 @@ export function createSummaryBuilder({
         gaps: { ...gaps, episodes: [...gaps.episodes] },
         approximate: kept < 0,
       };
+      if (grouping) {
+        data.instances = Object.fromEntries(
+          [...groups.entries()].map(([name, member]) => [name, member.toJSON()]),
+        );
+      }
+      return data;
     },
   };
   return builder;
+}
+
+/** A stand-in whose only use is `merge`'s: handing over serialized data. */
+function serialized(data: SerializedSummary): SummaryBuilder {
+  return { toJSON: () => data } as SummaryBuilder;
 }
 
 /** Rebuilds a builder sent by `toJSON()` (e.g. from a worker thread). */
@@ -428,6 +516,6 @@ export function summaryBuilderFromJSON(
   options: SummaryBuilderOptions = {},
 ): SummaryBuilder {
   const builder = createSummaryBuilder(options);
-  builder.merge({ ...builder, toJSON: () => data });
+  builder.merge(serialized(data));
   return builder;
 }

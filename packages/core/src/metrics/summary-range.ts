@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createLineAccelerator } from '../reader/line-accelerator.js';
-import { createLineDecoder } from '../reader/line-decoder.js';
+import { createLineDecoder, type LineDecoder } from '../reader/line-decoder.js';
 import { createLineFramer, type LineFramer, READ_CHUNK_BYTES } from '../reader/line-framer.js';
 import {
   FIRST_MALFORMED_KEPT,
@@ -22,6 +22,17 @@ import {
   type SerializedSummary,
   type SummaryBuilder,
 } from './summary-builder.js';
+
+/**
+ * A valid line as a summary reads it, for a caller that builds more from the same pass (see
+ * SummarizeOptions.onLine): the line decoder's fields. `ts`, `action`, `success` and `latencyMs`
+ * cost nothing; `traceId` and `instance` build a string, `event()` the whole event (its `error`,
+ * its `payload`), on demand. Valid only during the call.
+ */
+export type SummaryLine = Pick<
+  LineDecoder,
+  'ts' | 'action' | 'success' | 'latencyMs' | 'traceId' | 'instance' | 'event'
+>;
 
 /** Filters of ReadOptions, as plain data a worker can receive. */
 export interface SummaryFilter {
@@ -111,6 +122,13 @@ export interface RangeSummarizerOptions {
   module?: WasmModule;
   /** The most latencies kept for exact percentiles (see SummaryBuilderOptions). */
   exactLimit?: number;
+  /**
+   * Keep one summary per instance too (see SummaryBuilderOptions). Every line then goes through
+   * the line decoder, which reads its instance: the WebAssembly kernel batches by action only.
+   */
+  byInstance?: boolean;
+  /** Sees every valid line first (see SummarizeOptions.onLine); JavaScript decoding only. */
+  onLine?: ((line: SummaryLine) => void) | undefined;
 }
 
 /** One framer for every range of a thread, feeding one builder. */
@@ -118,24 +136,25 @@ function createSummaryFramer(
   builder: SummaryBuilder,
   filter: SummaryFilter,
   current: CurrentRange,
-  { accelerate = true, module }: RangeSummarizerOptions,
+  { accelerate = true, module, byInstance = false, onLine }: RangeSummarizerOptions,
 ): { framer: LineFramer; flush: () => void; accelerated: boolean } {
   const window = sampleWindow(filter);
   const decoder = createLineDecoder();
   const addLine = (action: string, success: boolean, latencyMs: number, ts: number): void => {
     if (keeps(window, action, ts)) builder.addSample(action, success, latencyMs, ts);
   };
-  const accelerator = accelerate
-    ? createLineAccelerator({
-        since: window.since,
-        until: window.until,
-        wanted: (action) => window.actions === undefined || window.actions.has(action),
-        sink: { addBatch: builder.addBatch, addLine },
-        // A gap record needs its payload, which the kernel does not read: it is not a request.
-        perLine: (action) => action === TELEMETRY_GAP_ACTION,
-        module,
-      })
-    : undefined;
+  const accelerator =
+    accelerate && !byInstance && onLine === undefined
+      ? createLineAccelerator({
+          since: window.since,
+          until: window.until,
+          wanted: (action) => window.actions === undefined || window.actions.has(action),
+          sink: { addBatch: builder.addBatch, addLine },
+          // A gap record needs its payload, which the kernel does not read: it is not a request.
+          perLine: (action) => action === TELEMETRY_GAP_ACTION,
+          module,
+        })
+      : undefined;
   const framer = createLineFramer({
     buffer: accelerator?.buffer,
     shortcut: accelerator,
@@ -143,11 +162,21 @@ function createSummaryFramer(
       record(current.malformed, { file: current.file, line, reason: TOO_LONG_REASON }),
     onLine: (buf, start, end, line, terminated) => {
       if (decoder.decode(buf, start, end)) {
+        onLine?.(decoder);
         if (decoder.action === TELEMETRY_GAP_ACTION) {
           const episode = gapEpisode(decoder.event());
           if (episode === undefined) {
             record(current.malformed, { file: current.file, line, reason: GAP_REASON });
-          } else if (overlaps(window, episode.since, episode.until)) builder.addGap(episode);
+          } else if (overlaps(window, episode.since, episode.until)) {
+            builder.addGap(episode, byInstance ? decoder.instance : undefined);
+          }
+          return;
+        }
+        if (byInstance) {
+          const { action, ts } = decoder;
+          if (keeps(window, action, ts)) {
+            builder.addSample(action, decoder.success, decoder.latencyMs, ts, decoder.instance);
+          }
           return;
         }
         addLine(decoder.action, decoder.success, decoder.latencyMs, decoder.ts);
@@ -257,7 +286,10 @@ export function createRangeSummarizer(
   options: RangeSummarizerOptions = {},
 ): RangeSummarizer {
   const syncReads = options.syncReads ?? false;
-  const builder = createSummaryBuilder({ exactLimit: options.exactLimit });
+  const builder = createSummaryBuilder({
+    exactLimit: options.exactLimit,
+    byInstance: options.byInstance,
+  });
   const current: CurrentRange = { file: '', malformed: { count: 0, first: [] } };
   const { framer, flush, accelerated } = createSummaryFramer(builder, filter, current, options);
 

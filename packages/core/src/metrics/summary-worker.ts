@@ -22,6 +22,8 @@ export interface WorkerRequest {
   module: WasmModule | undefined;
   /** The most latencies kept for exact percentiles (see SummaryBuilderOptions). */
   exactLimit: number | undefined;
+  /** Keep per-instance summaries too (see RangeSummarizerOptions). */
+  byInstance: boolean;
 }
 
 export type WorkerReply =
@@ -31,12 +33,13 @@ export type WorkerReply =
 // Worker thread entry of summarizeTelemetry: claims ranges until none is left, adds them all to
 // one summary, and sends it with each range's outcome; its latencies' buffers are moved, not copied.
 parentPort?.once('message', (request: WorkerRequest) => {
-  const { tasks, filter, cursor, accelerate, module, exactLimit } = request;
+  const { tasks, filter, cursor, accelerate, module, exactLimit, byInstance } = request;
   const summarizer = createRangeSummarizer(filter, {
     syncReads: true,
     accelerate,
     module,
     exactLimit,
+    byInstance,
   });
   takeRanges(summarizer, tasks, new Int32Array(cursor)).then(
     (outcomes) => {

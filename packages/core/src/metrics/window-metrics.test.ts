@@ -115,3 +115,36 @@ describe('calculateMetrics', () => {
     expect(isEventKitError(error) && error.code).toBe('INVALID_INPUT');
   });
 });
+
+describe('calculateMetrics by instance', () => {
+  it("gives each instance's figures over its own requests, and the fleet's unchanged", async () => {
+    const event = (i: number, instance?: string) => ({
+      ts: nowSeconds - 600 + i,
+      action: 'recommend',
+      success: i % 7 !== 0,
+      latency_ms: (i * 13) % 97,
+      payload: {},
+      error: null,
+      ...(instance === undefined ? {} : { instance }),
+    });
+    const names = ['a', 'b', undefined];
+    const events = Array.from({ length: 90 }, (_, i) => event(i, names[i % 3]));
+    const file = join(dir, 'telemetry.jsonl');
+    await writeFile(file, events.map(formatTelemetryLine).join(''));
+    const options = { windowHours: 1, now: () => NOW };
+    const { instances, ...fleet } = await calculateMetrics(file, { ...options, by: 'instance' });
+    expect(fleet).toStrictEqual(await calculateMetrics(file, options));
+    expect(Object.keys(instances ?? {})).toEqual(['(none)', 'a', 'b']);
+    for (const [k, name] of names.entries()) {
+      const alone = join(dir, `${k}.jsonl`);
+      await writeFile(
+        alone,
+        events
+          .filter((e) => e.instance === name)
+          .map(formatTelemetryLine)
+          .join(''),
+      );
+      expect(instances?.[name ?? '(none)']).toStrictEqual(await calculateMetrics(alone, options));
+    }
+  });
+});

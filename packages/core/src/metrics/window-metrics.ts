@@ -2,6 +2,7 @@ import { EventKitError } from '../errors.js';
 import type { TelemetryInput } from '../reader/telemetry-file.js';
 import type { PercentileMethod } from './percentile.js';
 import { runSummary } from './summarize.js';
+import type { SummaryBuilder } from './summary-builder.js';
 
 /** The seed's `calculate_metrics` output; rates in percent, latencies in milliseconds. */
 export interface WindowMetrics {
@@ -15,6 +16,11 @@ export interface WindowMetrics {
   requests_per_second: number;
   /** True when the percentiles come from a sketch (within 1%): more latencies than `exactLimit`. */
   approximate: boolean;
+  /**
+   * With `by: 'instance'`: the same figures for each instance's requests alone, by name (see
+   * TelemetrySummary's `instances`); the fields above stay the fleet's.
+   */
+  instances?: Record<string, WindowMetrics>;
 }
 
 export interface WindowMetricsOptions {
@@ -33,6 +39,8 @@ export interface WindowMetricsOptions {
   percentiles?: PercentileMethod;
   /** The most latencies kept for exact percentiles, as for summarizeTelemetry. */
   exactLimit?: number;
+  /** `instance`: also give each instance's figures, in `instances`. */
+  by?: 'instance';
 }
 
 /**
@@ -54,6 +62,7 @@ export async function calculateMetrics(
     threads,
     percentiles = 'seed',
     exactLimit,
+    by,
   }: WindowMetricsOptions = {},
 ): Promise<WindowMetrics> {
   if (!(windowHours > 0) || !Number.isFinite(windowHours)) {
@@ -64,19 +73,27 @@ export async function calculateMetrics(
   }
   const windowSeconds = windowHours * 3600;
   const since = now().getTime() / 1000 - windowSeconds;
-  const { builder } = await runSummary(paths, { since, includeRotated, threads, exactLimit });
-  const summary = builder.result();
-  const [p50 = 0, p95 = 0, p99 = 0] =
-    builder.overallLatency().quantiles([0.5, 0.95, 0.99], percentiles) ?? [];
-  return {
-    window_hours: windowHours,
-    total_requests: summary.total,
-    success_rate: summary.success_rate,
-    error_rate: summary.error_rate,
-    latency_p50: p50,
-    latency_p95: p95,
-    latency_p99: p99,
-    requests_per_second: summary.total / windowSeconds,
-    approximate: summary.approximate,
+  const { builder } = await runSummary(paths, { since, includeRotated, threads, exactLimit, by });
+  const metrics = (of: SummaryBuilder): WindowMetrics => {
+    const { total, success_rate, error_rate, approximate } = of.result();
+    const [p50 = 0, p95 = 0, p99 = 0] =
+      of.overallLatency().quantiles([0.5, 0.95, 0.99], percentiles) ?? [];
+    return {
+      window_hours: windowHours,
+      total_requests: total,
+      success_rate,
+      error_rate,
+      latency_p50: p50,
+      latency_p95: p95,
+      latency_p99: p99,
+      requests_per_second: total / windowSeconds,
+      approximate,
+    };
   };
+  const fleet = metrics(builder);
+  const members = builder.instances();
+  if (members !== undefined) {
+    fleet.instances = Object.fromEntries(members.map(([name, member]) => [name, metrics(member)]));
+  }
+  return fleet;
 }
