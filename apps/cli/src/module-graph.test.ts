@@ -53,6 +53,28 @@ describe('what a command loads', () => {
     }
   });
 
+  it('slo and report check the default targets without zod; only a targets file loads it', async () => {
+    const file = path.join(dir, 'telemetry.jsonl');
+    const now = Date.now() / 1000;
+    await writeFile(
+      file,
+      formatTelemetryLine({
+        ts: now,
+        action: 'recommend',
+        success: true,
+        latency_ms: 5,
+        payload: {},
+        error: null,
+      }),
+    );
+    const targets = path.join(dir, 'slo.json');
+    await writeFile(targets, JSON.stringify({ latency_p95_max_ms: 80 }));
+    const html = path.join(dir, 'report.html');
+    expect(await importedBy(['slo', file])).not.toContain('zod');
+    expect(await importedBy(['report', file, '--html', html])).not.toContain('zod');
+    expect(await importedBy(['slo', '--targets', targets, file])).toContain('zod');
+  });
+
   it('sql loads DuckDB, which summarize above does not', async () => {
     await writeFile(path.join(dir, 'telemetry.jsonl'), '');
     expect(await importedBy(['sql', 'SELECT 1 AS one'])).toContain('@duckdb/node-api');

@@ -1,7 +1,8 @@
 import type { WindowMetrics } from '@eventkit/core/analysis';
 import { isEventKitError } from '@eventkit/core/telemetry';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SLO_TARGETS, evaluateSlo, parseSloTargets } from './slo.js';
+import { DEFAULT_SLO_TARGETS, evaluateSlo } from './slo.js';
+import { parseSloTargets } from './slo-targets-file.js';
 
 const healthy: WindowMetrics = {
   window_hours: 24,
@@ -12,6 +13,8 @@ const healthy: WindowMetrics = {
   latency_p95: 40,
   latency_p99: 80,
   approximate: false,
+  malformed_lines: 0,
+  first_malformed: [],
   requests_per_second: 1.2,
 };
 

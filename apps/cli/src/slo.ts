@@ -1,26 +1,20 @@
 import type { WindowMetrics } from '@eventkit/core/analysis';
-import { EventKitError } from '@eventkit/core/telemetry';
-import { z } from 'zod';
 
 /**
  * Service-level targets, from the seed's "Key Metrics" table. Every field is optional; a missing
  * one is not checked. Comparisons are strict, as the table writes them (">99%", "<25ms").
  */
-export const sloTargetsSchema = z
-  .object({
-    /** Success rate must be above this (percent). */
-    success_rate_min: z.number().min(0).max(100).optional(),
-    /** Error rate must be below this (percent). */
-    error_rate_max: z.number().min(0).max(100).optional(),
-    latency_p50_max_ms: z.number().positive().optional(),
-    latency_p95_max_ms: z.number().positive().optional(),
-    latency_p99_max_ms: z.number().positive().optional(),
-    /** Request rate must be above this (per second) — a production traffic expectation. */
-    requests_per_second_min: z.number().min(0).optional(),
-  })
-  .strict();
-
-export type SloTargets = z.infer<typeof sloTargetsSchema>;
+export interface SloTargets {
+  /** Success rate must be above this (percent). */
+  success_rate_min?: number | undefined;
+  /** Error rate must be below this (percent). */
+  error_rate_max?: number | undefined;
+  latency_p50_max_ms?: number | undefined;
+  latency_p95_max_ms?: number | undefined;
+  latency_p99_max_ms?: number | undefined;
+  /** Request rate must be above this (per second) — a production traffic expectation. */
+  requests_per_second_min?: number | undefined;
+}
 
 /**
  * The seed's targets that telemetry can check: success rate >99%, p50 <25ms, p95 <50ms,
@@ -131,21 +125,4 @@ export function evaluateSlo(
     checks.push({ name, label, comparison, target, actual: value, unit, ok });
   }
   return { ok: checks.every((check) => check.ok), checks };
-}
-
-/**
- * Validates a targets file's JSON; throws EventKitError('INVALID_INPUT') naming the field.
- *
- * @example
- * const targets = parseSloTargets(JSON.parse(await readFile('slo.json', 'utf8')), 'slo.json');
- */
-export function parseSloTargets(json: unknown, source = 'targets'): SloTargets {
-  const result = sloTargetsSchema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') || '(top level)';
-  throw new EventKitError(
-    'INVALID_INPUT',
-    `${source}: ${field}: ${issue?.message ?? 'invalid'} — expected an object with any of ${Object.keys(sloTargetsSchema.shape).join(', ')} (numbers).`,
-  );
 }

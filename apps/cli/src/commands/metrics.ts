@@ -7,7 +7,7 @@ import {
 import { type BreakdownKey, formatTable } from '../by-instance.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveInputs } from '../input-files.js';
+import { displayPath, resolveInputs } from '../input-files.js';
 import type { InputFlags } from '../input-options.js';
 import { formatCount } from '../number-format.js';
 import { approx, approximateNote, exactLimitFrom } from '../percentiles.js';
@@ -33,7 +33,7 @@ export async function loadWindowMetrics(
   const exactLimit = exactLimitFrom(ctx.env);
   const since = ctx.now().getTime() / 1000 - flags.window;
   const inputs = await resolveInputs(args, ctx, { ...flags, since });
-  return calculateMetrics(inputs, {
+  const metrics = await calculateMetrics(inputs, {
     windowHours: flags.window / 3600,
     now: ctx.now,
     includeRotated: false,
@@ -41,6 +41,18 @@ export async function loadWindowMetrics(
     exactLimit,
     by: flags.by,
   });
+  // The seed skips malformed lines; saying so keeps a damaged file from passing for a quiet one.
+  const count = metrics.malformed_lines;
+  if (count > 0) {
+    const first = metrics.first_malformed[0];
+    const where = first
+      ? `; first at ${displayPath(first.file, ctx.cwd)}:${first.line} (${first.reason})`
+      : '';
+    ctx.stderr.write(
+      `eventkit: skipped ${formatCount(count)} malformed ${count === 1 ? 'line' : 'lines'}${where}; \`eventkit summarize\` lists them\n`,
+    );
+  }
+  return metrics;
 }
 
 /** The note under figures marked ≈, naming the bound in force. */

@@ -95,6 +95,8 @@ describe('eventkit metrics', () => {
         'latency_p99',
         'requests_per_second',
         'approximate',
+        'malformed_lines',
+        'first_malformed',
       ].sort(),
     );
   });
@@ -104,6 +106,22 @@ describe('eventkit metrics', () => {
     expect(run.stdout).toContain('=== Metrics (last 24h) ===');
     expect(run.stdout).toContain('Total requests: 1,000');
   });
+
+  it.each([['metrics'], ['slo']])(
+    '%s skips malformed lines as the seed does, but says so on stderr, JSON untouched',
+    async (command) => {
+      const file = path.join(dir, 'damaged.jsonl');
+      const good = (await readFile(path.join(dir, 'telemetry.jsonl'), 'utf8')).split('\n');
+      await writeFile(file, [good.at(-2), '{"ts": oops', 'not json', ''].join('\n'));
+      const run = await runCli([command, '--json', file], { cwd: dir });
+      expect(JSON.parse(run.stdout)).toMatchObject(
+        command === 'metrics' ? { total_requests: 1, malformed_lines: 2 } : {},
+      );
+      expect(run.stderr).toBe(
+        'eventkit: skipped 2 malformed lines; first at damaged.jsonl:2 (invalid JSON); `eventkit summarize` lists them\n',
+      );
+    },
+  );
 });
 
 describe('eventkit slo', () => {

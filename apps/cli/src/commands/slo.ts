@@ -7,13 +7,7 @@ import { colorsFor } from '../colors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { approx } from '../percentiles.js';
-import {
-  evaluateSlo,
-  parseSloTargets,
-  type SloCheck,
-  type SloResult,
-  type SloTargets,
-} from '../slo.js';
+import { evaluateSlo, type SloCheck, type SloResult, type SloTargets } from '../slo.js';
 import { formatWindow } from '../window-label.js';
 import { loadWindowMetrics, type MetricsFlags, windowApproximateNote } from './metrics.js';
 
@@ -132,6 +126,7 @@ async function readTargets(file: string, label: string): Promise<SloTargets> {
     );
   }
   try {
+    const { parseSloTargets } = await import('../slo-targets-file.js');
     return parseSloTargets(JSON.parse(text), `--targets ${label}`);
   } catch (error) {
     if (isEventKitError(error))

@@ -175,6 +175,8 @@ function periodView(collected: Collected, input: PeriodInput): PeriodView {
       latency_p99: overall.p99_ms,
       requests_per_second: summary.total / seconds,
       approximate: summary.approximate,
+      malformed_lines: summary.malformed_lines,
+      first_malformed: summary.first_malformed,
     },
     DEFAULT_SLO_TARGETS,
   );

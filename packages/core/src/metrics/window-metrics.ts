@@ -1,5 +1,5 @@
 import { EventKitError } from '../errors.js';
-import type { TelemetryInput } from '../reader/telemetry-file.js';
+import type { MalformedLine, TelemetryInput } from '../reader/telemetry-file.js';
 import type { PercentileMethod } from './percentile.js';
 import { runSummary } from './summarize.js';
 import type { SummaryBuilder } from './summary-builder.js';
@@ -16,6 +16,10 @@ export interface WindowMetrics {
   requests_per_second: number;
   /** True when the percentiles come from a sketch (within 1%): more latencies than `exactLimit`. */
   approximate: boolean;
+  /** Lines skipped as malformed in the files read (they carry no usable time, so no window). */
+  malformed_lines: number;
+  /** Where the first malformed lines were, as in TelemetrySummary. */
+  first_malformed: MalformedLine[];
   /**
    * With `by: 'instance'`: the same figures for each instance's requests alone, by name (see
    * TelemetrySummary's `instances`); the fields above stay the fleet's.
@@ -47,7 +51,7 @@ export interface WindowMetricsOptions {
  * The seed's `calculate_metrics(telemetry_file, window_hours=24)`: requests in the window, success
  * and error rate (percent, 0 when there are none), latency p50/p95/p99 over all actions
  * (exact `sorted[int(n*q)]` by default; 0 when empty), and requests per second over the whole
- * window (`total / window`). Malformed lines are skipped.
+ * window (`total / window`). Malformed lines are skipped, and counted in `malformed_lines`.
  *
  * @example
  * const metrics = await calculateMetrics('telemetry.jsonl', { windowHours: 1 });
@@ -75,7 +79,8 @@ export async function calculateMetrics(
   const since = now().getTime() / 1000 - windowSeconds;
   const { builder } = await runSummary(paths, { since, includeRotated, threads, exactLimit, by });
   const metrics = (of: SummaryBuilder): WindowMetrics => {
-    const { total, success_rate, error_rate, approximate } = of.result();
+    const { total, success_rate, error_rate, approximate, malformed_lines, first_malformed } =
+      of.result();
     const [p50 = 0, p95 = 0, p99 = 0] =
       of.overallLatency().quantiles([0.5, 0.95, 0.99], percentiles) ?? [];
     return {
@@ -88,6 +93,8 @@ export async function calculateMetrics(
       latency_p99: p99,
       requests_per_second: total / windowSeconds,
       approximate,
+      malformed_lines,
+      first_malformed,
     };
   };
   const fleet = metrics(builder);
