@@ -46,6 +46,8 @@ describe('calculateMetrics', () => {
       latency_p99: 20,
       requests_per_second: 20 / 3600,
       approximate: false,
+      malformed_lines: 1,
+      first_malformed: [{ file, line: 22, reason: 'invalid JSON' }],
     });
     // summarize's definition on request: positions (n - 1) * q, interpolated (numpy's default).
     const linear = await calculateMetrics(file, {
@@ -107,6 +109,8 @@ describe('calculateMetrics', () => {
       latency_p99: 0,
       requests_per_second: 0,
       approximate: false,
+      malformed_lines: 0,
+      first_malformed: [],
     });
   });
 
