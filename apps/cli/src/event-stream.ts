@@ -42,11 +42,19 @@ export async function forEachEvent(
   } finally {
     stopProgress();
   }
-  const { malformed } = stream.stats;
-  if (malformed > 0 && firstMalformed) {
-    ctx.stderr.write(
-      `eventkit: skipped ${malformed} malformed line${malformed === 1 ? '' : 's'} (first at ${displayPath(firstMalformed.file, ctx.cwd)}:${firstMalformed.line}: ${firstMalformed.reason})\n`,
-    );
-  }
+  reportSkippedMalformed(ctx, stream.stats.malformed, firstMalformed);
   return stream.stats;
+}
+
+/** The one stderr line of a command that skips malformed lines, so stdout stays its own. */
+export function reportSkippedMalformed(
+  ctx: Pick<CliContext, 'stderr' | 'cwd'>,
+  count: number,
+  first: MalformedLine | undefined,
+): void {
+  if (count === 0) return;
+  const where = first
+    ? ` (first at ${displayPath(first.file, ctx.cwd)}:${first.line}: ${first.reason})`
+    : '';
+  ctx.stderr.write(`eventkit: skipped ${count} malformed line${count === 1 ? '' : 's'}${where}\n`);
 }

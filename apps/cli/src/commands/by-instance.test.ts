@@ -38,7 +38,7 @@ const json = async (args: string[]) => {
   const run = await runCli(args, { cwd: dir });
   // The fleet's file holds one malformed line, which metrics and slo mention on stderr.
   expect(run.stderr).toMatch(
-    /^(eventkit: skipped 1 malformed line; first at fleet\.jsonl:\d+ .*\n)?$/,
+    /^(eventkit: skipped 1 malformed line \(first at fleet\.jsonl:\d+: .*\)\n)?$/,
   );
   return { code: run.code, value: JSON.parse(run.stdout) };
 };

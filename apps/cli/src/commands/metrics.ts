@@ -6,8 +6,9 @@ import {
 } from '@eventkit/core/analysis';
 import { type BreakdownKey, formatTable } from '../by-instance.js';
 import type { CliContext } from '../context.js';
+import { reportSkippedMalformed } from '../event-stream.js';
 import { EXIT } from '../exit-codes.js';
-import { displayPath, resolveInputs } from '../input-files.js';
+import { resolveInputs } from '../input-files.js';
 import type { InputFlags } from '../input-options.js';
 import { formatCount } from '../number-format.js';
 import { approx, approximateNote, exactLimitFrom } from '../percentiles.js';
@@ -42,16 +43,7 @@ export async function loadWindowMetrics(
     by: flags.by,
   });
   // The seed skips malformed lines; saying so keeps a damaged file from passing for a quiet one.
-  const count = metrics.malformed_lines;
-  if (count > 0) {
-    const first = metrics.first_malformed[0];
-    const where = first
-      ? `; first at ${displayPath(first.file, ctx.cwd)}:${first.line} (${first.reason})`
-      : '';
-    ctx.stderr.write(
-      `eventkit: skipped ${formatCount(count)} malformed ${count === 1 ? 'line' : 'lines'}${where}; \`eventkit summarize\` lists them\n`,
-    );
-  }
+  reportSkippedMalformed(ctx, metrics.malformed_lines, metrics.first_malformed[0]);
   return metrics;
 }
 

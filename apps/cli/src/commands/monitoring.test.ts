@@ -118,7 +118,7 @@ describe('eventkit metrics', () => {
         command === 'metrics' ? { total_requests: 1, malformed_lines: 2 } : {},
       );
       expect(run.stderr).toBe(
-        'eventkit: skipped 2 malformed lines; first at damaged.jsonl:2 (invalid JSON); `eventkit summarize` lists them\n',
+        'eventkit: skipped 2 malformed lines (first at damaged.jsonl:2: invalid JSON)\n',
       );
     },
   );
