@@ -1,7 +1,7 @@
 import { type ReadStats, readTelemetry } from '@eventkit/core/analysis';
 import type { MalformedLine, TelemetryEvent } from '@eventkit/core/telemetry';
 import type { CliContext } from './context.js';
-import { displayPath, namedFiles, resolveInputs } from './input-files.js';
+import { displayPath, inputHistories, namedFiles, resolveInputs } from './input-files.js';
 import type { InputFlags } from './input-options.js';
 import { trackReadProgress } from './read-progress.js';
 import { checkTimeRange } from './time-range.js';
@@ -11,9 +11,11 @@ export interface StreamOptions {
 }
 
 /**
- * Streams the events of the command's inputs (constant memory, rotated and .gz included, standard input for `-`) into
- * `visit`; a `false` from `visit` stops the read early (e.g. `--limit`). Malformed lines are
- * skipped and reported on stderr so stdout stays valid JSONL.
+ * Streams the events of the command's inputs (constant memory, rotated and .gz included, standard
+ * input for `-`) into `visit`, every instance's files merged in time order (each file with its
+ * archives is one history, read in order; the histories are merged by `ts`); a `false` from
+ * `visit` stops the read early (e.g. `--limit`). Malformed lines are skipped and reported on
+ * stderr so stdout stays valid JSONL.
  */
 export async function forEachEvent(
   ctx: CliContext,
@@ -24,26 +26,66 @@ export async function forEachEvent(
 ): Promise<ReadStats> {
   checkTimeRange(flags);
   const inputs = await resolveInputs(args, ctx, flags);
-  let firstMalformed: MalformedLine | undefined;
-  const stream = readTelemetry(inputs, {
-    since: flags.since,
-    until: flags.until,
-    actions: options.actions,
-    includeRotated: false,
-    onMalformed: (malformed) => {
-      firstMalformed ??= malformed;
-    },
-  });
-  const stopProgress = await trackReadProgress(ctx, namedFiles(inputs), () => stream.stats.lines);
+  const streams = inputHistories(inputs).map((history) =>
+    readTelemetry(history, {
+      since: flags.since,
+      until: flags.until,
+      actions: options.actions,
+      includeRotated: false,
+    }),
+  );
+  const stats = (): ReadStats => sumStats(streams.map((stream) => stream.stats));
+  const events = streams.length === 1 && streams[0] ? streams[0] : mergeByTime(streams);
+  const stopProgress = await trackReadProgress(ctx, namedFiles(inputs), () => stats().lines);
   try {
-    for await (const event of stream) {
+    for await (const event of events) {
       if (visit(event) === false) break;
     }
   } finally {
     stopProgress();
   }
-  reportSkippedMalformed(ctx, stream.stats.malformed, firstMalformed);
-  return stream.stats;
+  const total = stats();
+  reportSkippedMalformed(ctx, total.malformed, total.firstMalformed[0]);
+  return total;
+}
+
+/** The events of several time-ordered streams as one, oldest head first (ties: input order). */
+async function* mergeByTime(
+  streams: AsyncIterable<TelemetryEvent>[],
+): AsyncGenerator<TelemetryEvent> {
+  const iterators = streams.map((stream) => stream[Symbol.asyncIterator]());
+  const heads = await Promise.all(iterators.map((iterator) => iterator.next()));
+  try {
+    for (;;) {
+      let oldest: number | undefined;
+      let oldestTs = Number.POSITIVE_INFINITY;
+      heads.forEach((head, i) => {
+        if (!head.done && (oldest === undefined || head.value.ts < oldestTs)) {
+          oldest = i;
+          oldestTs = head.value.ts;
+        }
+      });
+      const head = oldest === undefined ? undefined : heads[oldest];
+      const iterator = oldest === undefined ? undefined : iterators[oldest];
+      if (oldest === undefined || head === undefined || head.done || !iterator) return;
+      yield head.value;
+      heads[oldest] = await iterator.next();
+    }
+  } finally {
+    await Promise.all(iterators.map((iterator) => iterator.return?.()));
+  }
+}
+
+function sumStats(all: readonly ReadStats[]): ReadStats {
+  const sum: ReadStats = { files: 0, lines: 0, events: 0, malformed: 0, firstMalformed: [] };
+  for (const stats of all) {
+    sum.files += stats.files;
+    sum.lines += stats.lines;
+    sum.events += stats.events;
+    sum.malformed += stats.malformed;
+    sum.firstMalformed.push(...stats.firstMalformed);
+  }
+  return sum;
 }
 
 /** The one stderr line of a command that skips malformed lines, so stdout stays its own. */

@@ -173,3 +173,28 @@ export function displayPath(file: string, cwd: string): string {
 export function inputLabel(input: TelemetryInput, cwd: string): string {
   return typeof input === 'string' ? displayPath(input, cwd) : input.name;
 }
+
+/** Whether `file` is an archive of `live` (`<live>.<stamp>[.gz]`, logrotate's `.1`, `-20240315`). */
+function isArchiveOf(file: string, live: string): boolean {
+  return file.startsWith(`${live}.`) || file.startsWith(`${live}-`);
+}
+
+/**
+ * The inputs (as resolveInputs returns them) cut into histories, each in time order: each live
+ * file with the archives listed before it, and standard input on its own.
+ */
+export function inputHistories(files: readonly TelemetryInput[]): TelemetryInput[][] {
+  const histories: TelemetryInput[][] = [];
+  let pending: TelemetryInput[] = [];
+  files.forEach((file, i) => {
+    pending.push(file);
+    const archive =
+      typeof file === 'string' &&
+      files.slice(i + 1).some((later) => typeof later === 'string' && isArchiveOf(file, later));
+    if (archive) return;
+    histories.push(pending);
+    pending = [];
+  });
+  if (pending.length > 0) histories.push(pending);
+  return histories;
+}

@@ -1,5 +1,6 @@
 import { readTelemetry, type TelemetryInput } from '@eventkit/core/analysis';
 import { parseTelemetryLine, type TelemetryEvent } from '@eventkit/core/telemetry';
+import { inputHistories } from './input-files.js';
 import { readLastLines } from './tail-file.js';
 
 /**
@@ -15,7 +16,7 @@ export async function readRecentEvents(
   count: number,
 ): Promise<TelemetryEvent[]> {
   const histories = await Promise.all(
-    historiesOf(files).map((history) => recentEventsOfHistory(history, count)),
+    inputHistories(files).map((history) => recentEventsOfHistory(history, count)),
   );
   if (histories.length === 1) return histories[0] ?? [];
   // A stable sort: events of the same time keep the order of their files.
@@ -23,31 +24,6 @@ export async function readRecentEvents(
     .flat()
     .sort((a, b) => a.ts - b.ts)
     .slice(-count);
-}
-
-/** Whether `file` is an archive of `live` (`<live>.<stamp>[.gz]`, logrotate's `.1`, `-20240315`). */
-function isArchiveOf(file: string, live: string): boolean {
-  return file.startsWith(`${live}.`) || file.startsWith(`${live}-`);
-}
-
-/**
- * The inputs cut into histories: each live file with the archives listed before it, and
- * standard input on its own.
- */
-function historiesOf(files: readonly TelemetryInput[]): TelemetryInput[][] {
-  const histories: TelemetryInput[][] = [];
-  let pending: TelemetryInput[] = [];
-  files.forEach((file, i) => {
-    pending.push(file);
-    const archive =
-      typeof file === 'string' &&
-      files.slice(i + 1).some((later) => typeof later === 'string' && isArchiveOf(file, later));
-    if (archive) return;
-    histories.push(pending);
-    pending = [];
-  });
-  if (pending.length > 0) histories.push(pending);
-  return histories;
 }
 
 /** The newest `count` events of one history (oldest file first), oldest event first. */

@@ -95,6 +95,38 @@ describe('eventkit query', () => {
     expect(run.stdout).toBe(expected);
   });
 
+  it("merges every instance's files by time, each after its archives, as jq's sort_by(.ts) does", async () => {
+    const { dir: host, cleanup: done } = await createTempDir();
+    try {
+      // Two workers writing at once (even and odd seconds), the first with an archive.
+      const w1 = makeEvents(200, START, 2, 21).map((event) => ({ ...event, instance: 'h-w1' }));
+      const w2 = makeEvents(200, START + 1, 2, 22).map((event) => ({ ...event, instance: 'h-w2' }));
+      await writeEvents(
+        path.join(host, 'telemetry-w1.jsonl.20241120-000000-000.gz'),
+        w1.slice(0, 50),
+      );
+      await writeEvents(path.join(host, 'telemetry-w1.jsonl'), w1.slice(50));
+      await writeEvents(path.join(host, 'telemetry-w2.jsonl'), w2);
+      const run = await runCli(['query', '--failed'], { cwd: host });
+      expect(run.stderr).toBe('');
+      const expected = await sh(
+        `zcat -f telemetry-w1.jsonl.20241120-000000-000.gz telemetry-w1.jsonl telemetry-w2.jsonl | jq -s -c 'sort_by(.ts) | .[] | select(.success == false)'`,
+        host,
+      );
+      expect(run.stdout).toBe(expected);
+      expect(
+        new Set(
+          run.stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l).instance),
+        ),
+      ).toEqual(new Set(['h-w1', 'h-w2']));
+    } finally {
+      await done();
+    }
+  });
+
   it('rejects contradictory filters as a usage error', async () => {
     const run = await runCli(['query', '--success', '--failed'], { cwd: dir });
     expect(run.code).toBe(2);
