@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { positiveFlag } from './drill-args.js';
 import { createProcessGroup } from './processes.js';
 import { formatReport } from './report.js';
 import { runDrill } from './run-drill.js';
@@ -21,15 +22,8 @@ Options:
   --json              print the report as JSON
 `;
 
-function positive(raw: string | undefined, name: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    process.stderr.write(`eventkit-drill: ${name} must be a positive number (got "${raw}")\n`);
-    process.exit(2);
-  }
-  return value;
-}
+const positive = (raw: string | undefined, name: string, fallback: number): number =>
+  positiveFlag('eventkit-drill', raw, name, fallback);
 
 let values: Record<string, string | boolean | undefined>;
 try {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { positiveFlag } from './drill-args.js';
 import { formatFleetReport } from './fleet/fleet-report.js';
 import { runFleetDrill } from './fleet/run-fleet-drill.js';
 import { createProcessGroup } from './processes.js';
@@ -25,17 +26,8 @@ Options:
   --json              print the report as JSON
 `;
 
-function positive(raw: string | undefined, name: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    process.stderr.write(
-      `eventkit-fleet-drill: ${name} must be a positive number (got "${raw}")\n`,
-    );
-    process.exit(2);
-  }
-  return value;
-}
+const positive = (raw: string | undefined, name: string, fallback: number): number =>
+  positiveFlag('eventkit-fleet-drill', raw, name, fallback);
 
 let values: Record<string, string | boolean | undefined>;
 try {
