@@ -22,12 +22,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import autocannon from 'autocannon';
+import { CLOCK_TICKS, cpuTicks, freePort, load, median, RECOMMEND_PATH } from './http-load.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const serverDir = join(root, 'apps/agent-server');
@@ -54,7 +53,7 @@ const duration = Number(values.duration);
 const warmup = Number(values.warmup);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-const PATH = '/recommend?interests=agents,ai%20safety,observability&top=5';
+const PATH = RECOMMEND_PATH;
 
 // The same stack as the agent (hono + @hono/node-server), with nothing in the handler.
 const BARE = `
@@ -105,18 +104,6 @@ async function captureAnswer(port, dir) {
       headers[name] = value;
   }
   return { bodyFile, headers };
-}
-
-/** A port that was free a moment ago (the servers' stderr goes to /dev/null, so no port line). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilListening(port, exited) {
@@ -173,29 +160,6 @@ async function startAgent(dir, telemetryEnabled) {
   });
 }
 
-function load(port, seconds) {
-  return autocannon({
-    url: `http://127.0.0.1:${port}${PATH}`,
-    connections,
-    duration: seconds,
-    pipelining: 1,
-  });
-}
-
-// Server CPU time (user + system) from /proc: unlike req/s it hardly depends on what else the
-// machine runs, so it shows the per-request cost on a busy shared host too.
-const CLOCK_TICKS = 100;
-function cpuTicks(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function stop(started) {
   started.proc.kill('SIGTERM');
   return started.exited;
@@ -204,13 +168,13 @@ async function stop(started) {
 /** Interleaved rounds over all servers; per server the median req/s, p50 and p99 of the rounds. */
 async function measureAll(servers) {
   const ports = await Promise.all(servers.map((s) => s.started.port));
-  if (warmup > 0) for (const port of ports) await load(port, warmup);
+  if (warmup > 0) for (const port of ports) await load(port, { seconds: warmup, connections });
   const results = servers.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, port] of ports.entries()) {
       const pid = servers[i].started.proc.pid;
       const before = cpuTicks(pid);
-      const result = await load(port, duration);
+      const result = await load(port, { seconds: duration, connections });
       const ticks = cpuTicks(pid) - before;
       result.cpuUsPerRequest = (ticks * 1e6) / CLOCK_TICKS / result.requests.total;
       results[i].push(result);

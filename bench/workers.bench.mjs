@@ -16,11 +16,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { CLOCK_TICKS, cpuTicks, freePort, load, median, RECOMMEND_PATH } from './http-load.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const main = join(root, 'apps/agent-server/dist/main.js');
@@ -46,19 +45,6 @@ const warmup = Number(values.warmup);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const many = Number(values.workers);
-const PATH = '/recommend?interests=agents,ai%20safety,observability&top=5';
-
-/** A port that was free a moment ago (the servers' stderr goes to /dev/null). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const logText = (dir) =>
   existsSync(join(dir, 'agent.log')) ? readFileSync(join(dir, 'agent.log'), 'utf8') : '';
@@ -108,39 +94,6 @@ async function startAgent(dir, workers) {
   return { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, dir, port, proc, exited };
 }
 
-function load(port, seconds) {
-  return autocannon({
-    url: `http://127.0.0.1:${port}${PATH}`,
-    connections,
-    duration: seconds,
-    pipelining: 1,
-  });
-}
-
-// Server CPU time (user + system, the primary and its workers) from /proc: on a busy shared host
-// it hardly depends on what else runs, unlike req/s.
-const CLOCK_TICKS = 100;
-function ticksOf(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return Number.NaN;
-  }
-}
-function cpuTicks(pid) {
-  let children = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-  } catch {}
-  return [pid, ...children].reduce((n, p) => n + ticksOf(p), 0);
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** Telemetry lines in every file of the directory (telemetry.jsonl or telemetry-w<k>.jsonl). */
 const telemetryLines = (dir) =>
   readdirSync(dir)
@@ -151,7 +104,7 @@ const telemetryLines = (dir) =>
     );
 
 console.log(
-  `workers: 1 vs ${many} workers, ${connections} connections, ${rounds} interleaved rounds of ${duration}s (+${warmup}s warm-up), GET ${PATH}, telemetry on, ${availableParallelism()} CPUs (load generator included), node ${process.version}\n`,
+  `workers: 1 vs ${many} workers, ${connections} connections, ${rounds} interleaved rounds of ${duration}s (+${warmup}s warm-up), GET ${RECOMMEND_PATH}, telemetry on, ${availableParallelism()} CPUs (load generator included), node ${process.version}\n`,
 );
 const dirs = await Promise.all(
   [0, 1].map(() => mkdtemp(join(tmpdir(), 'eventkit-workers-bench-'))),
@@ -159,12 +112,13 @@ const dirs = await Promise.all(
 const problems = [];
 try {
   const servers = [await startAgent(dirs[0], 1), await startAgent(dirs[1], many)];
-  if (warmup > 0) for (const server of servers) await load(server.port, warmup);
+  if (warmup > 0)
+    for (const server of servers) await load(server.port, { seconds: warmup, connections });
   const results = servers.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, server] of servers.entries()) {
       const before = cpuTicks(server.proc.pid);
-      const result = await load(server.port, duration);
+      const result = await load(server.port, { seconds: duration, connections });
       result.cpuUsPerRequest =
         ((cpuTicks(server.proc.pid) - before) * 1e6) / CLOCK_TICKS / result.requests.total;
       results[i].push(result);
