@@ -1,8 +1,24 @@
-// What the HTTP benchmarks (server-load, workers) share: a free port, the /recommend request and
+// What the HTTP benchmarks (server-load, workers) share: the built agent, a free port, the /recommend request and
 // its autocannon load, server CPU time from /proc, and the median of the rounds.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+
+const root = new URL('..', import.meta.url).pathname;
+/** The agent's package, its built entry point and the bundled sample event the benches serve. */
+export const AGENT_DIR = join(root, 'apps/agent-server');
+export const AGENT_MAIN = join(AGENT_DIR, 'dist/main.js');
+export const SAMPLE_MANIFEST = join(root, 'packages/core/sample-event/agent.json');
+
+/** Exits 2 with the build command when the agent has not been built. */
+export function requireBuiltAgent(bench) {
+  if (existsSync(AGENT_MAIN)) return;
+  console.error(
+    `${bench} bench: build first: pnpm exec turbo run build --filter=@eventkit/agent-server...`,
+  );
+  process.exit(2);
+}
 
 /** The request both benches measure: the agent's main answer on the bundled sample event. */
 export const RECOMMEND_PATH = '/recommend?interests=agents,ai%20safety,observability&top=5';

@@ -26,18 +26,23 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { CLOCK_TICKS, cpuTicks, freePort, load, median, RECOMMEND_PATH } from './http-load.mjs';
+import {
+  AGENT_DIR,
+  AGENT_MAIN,
+  CLOCK_TICKS,
+  cpuTicks,
+  freePort,
+  load,
+  median,
+  RECOMMEND_PATH,
+  requireBuiltAgent,
+  SAMPLE_MANIFEST,
+} from './http-load.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const serverDir = join(root, 'apps/agent-server');
-const main = join(serverDir, 'dist/main.js');
-const sample = join(root, 'packages/core/sample-event/agent.json');
-if (!existsSync(main)) {
-  console.error(
-    'server-load bench: build first: pnpm exec turbo run build --filter=@eventkit/agent-server...',
-  );
-  process.exit(2);
-}
+const main = AGENT_MAIN;
+const sample = SAMPLE_MANIFEST;
+const serverDir = AGENT_DIR;
+requireBuiltAgent('server-load');
 
 const { values } = parseArgs({
   options: {

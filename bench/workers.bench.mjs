@@ -19,17 +19,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLOCK_TICKS, cpuTicks, freePort, load, median, RECOMMEND_PATH } from './http-load.mjs';
+import {
+  AGENT_MAIN,
+  CLOCK_TICKS,
+  cpuTicks,
+  freePort,
+  load,
+  median,
+  RECOMMEND_PATH,
+  requireBuiltAgent,
+  SAMPLE_MANIFEST,
+} from './http-load.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const main = join(root, 'apps/agent-server/dist/main.js');
-const sample = join(root, 'packages/core/sample-event/agent.json');
-if (!existsSync(main)) {
-  console.error(
-    'workers bench: build first: pnpm exec turbo run build --filter=@eventkit/agent-server...',
-  );
-  process.exit(2);
-}
+const main = AGENT_MAIN;
+const sample = SAMPLE_MANIFEST;
+requireBuiltAgent('workers');
 
 const { values } = parseArgs({
   options: {
